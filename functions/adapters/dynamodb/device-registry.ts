@@ -1,0 +1,59 @@
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Device } from '../../core/registry';
+import type { DeviceFilter, DeviceRegistry } from '../../ports/device-registry';
+import { batchWriteAll } from './batch-write';
+
+type DeviceItem = Device & { deviceId: string };
+
+/** Devices table: one item per device, the device joined with its site. */
+export class DynamoDeviceRegistry implements DeviceRegistry {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(deviceId: string): Promise<Device | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { deviceId } }));
+    return out.Item ? toDevice(out.Item as DeviceItem) : undefined;
+  }
+
+  async list(filter: DeviceFilter = {}): Promise<Device[]> {
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(filter)) {
+      if (value === undefined) continue;
+      conditions.push(`#${key} = :${key}`);
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+    }
+    const devices: Device[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+          ExpressionAttributeNames: conditions.length ? names : undefined,
+          ExpressionAttributeValues: conditions.length ? values : undefined,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) devices.push(toDevice(item as DeviceItem));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return devices.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async putMany(devices: readonly Device[]): Promise<void> {
+    const items = devices.map((d) => ({ ...d, deviceId: d.id }) as DeviceItem & Record<string, unknown>);
+    const failed = await batchWriteAll(this.doc, this.tableName, items, (i) => i.deviceId);
+    if (failed.length > 0)
+      throw new Error(`${failed.length} devices could not be written to ${this.tableName}`);
+  }
+}
+
+function toDevice(item: DeviceItem): Device {
+  const { deviceId: _key, ...device } = item;
+  return device as Device;
+}

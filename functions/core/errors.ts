@@ -1,0 +1,28 @@
+/** Base class of every error the domain raises on purpose; `status` maps it to an HTTP response. */
+export class DomainError extends Error {
+  readonly status: number = 500;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The caller sent something we cannot use; the message says what to fix. */
+export class ValidationError extends DomainError {
+  override readonly status = 400;
+}
+
+export class NotFoundError extends DomainError {
+  override readonly status = 404;
+}
+
+export class ConflictError extends DomainError {
+  override readonly status = 409;
+}
+
+export class UnauthorizedError extends DomainError {
+  override readonly status = 401;
+}
+
+/** Configuration missing or malformed at cold start; lists every problem at once. */
+export class ConfigError extends DomainError {}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from './contract';
+
+/** Where along the supply a water sensor sits; limits depend on it (water-limits.md). */
+export const MEASUREMENT_POINTS = ['source', 'plant_outlet', 'network', 'tap'] as const;
+export type MeasurementPoint = (typeof MEASUREMENT_POINTS)[number];
+export const SUPPLY_CLASSES = ['standard', 'small'] as const;
+export type SupplyClass = (typeof SUPPLY_CLASSES)[number];
+export const DISINFECTANTS = ['free_chlorine', 'chloramine', 'chlorine_dioxide', 'none'] as const;
+export type Disinfectant = (typeof DISINFECTANTS)[number];
+export const SITE_TYPES = [
+  'water_source',
+  'water_plant',
+  'water_network',
+  'village',
+  'market',
+  'school',
+  'town',
+] as const;
+export type SiteType = (typeof SITE_TYPES)[number];
+
+const id = z.string().regex(DEVICE_ID_PATTERN, 'ids are [A-Za-z0-9_-]{1,64}');
+const location = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
+
+export const siteSchema = z.object({
+  id,
+  name: z.string().min(1),
+  nameZh: z.string().min(1).optional(),
+  type: z.enum(SITE_TYPES),
+  township: z.string().min(1),
+  supplyClass: z.enum(SUPPLY_CLASSES).default('standard'),
+  disinfectant: z.enum(DISINFECTANTS).default('free_chlorine'),
+  /** Upstream site ids, so an event can be followed downstream (source → plant → network/tap). */
+  upstream: z.array(id).default([]),
+});
+export type Site = z.infer<typeof siteSchema>;
+
+const deviceBase = {
+  id,
+  siteId: id,
+  location,
+  /** Nominal reporting interval; offline detection and the simulator use it. */
+  intervalS: z.number().int().min(1).max(86_400).default(60),
+  description: z.string().optional(),
+};
+
+export const waterDeviceSchema = z.object({
+  ...deviceBase,
+  kind: z.literal('water'),
+  measurementPoint: z.enum(MEASUREMENT_POINTS),
+});
+
+export const binDeviceSchema = z.object({
+  ...deviceBase,
+  kind: z.literal('bin'),
+  /** Distance from the ultrasonic sensor to the bin floor, mm: fill = 1 - distance / depth. */
+  depthMm: z.number().positive().max(5000),
+  capacityL: z.number().positive().max(40_000),
+  wasteStream: z.enum(['residual', 'recyclable', 'kitchen', 'hazardous']).default('residual'),
+});
+
+export const fleetDeviceSchema = z.discriminatedUnion('kind', [waterDeviceSchema, binDeviceSchema]);
+export type FleetDevice = z.infer<typeof fleetDeviceSchema>;
+
+export const fleetSchema = z
+  .object({
+    county: z.string().min(1),
+    sites: z.array(siteSchema).min(1),
+    devices: z.array(fleetDeviceSchema),
+    /** Sections later features read (subscriptions, overrides) are kept as they are. */
+  })
+  .loose()
+  .superRefine((fleet, ctx) => {
+    const siteIds = new Set<string>();
+    for (const [i, s] of fleet.sites.entries()) {
+      if (siteIds.has(s.id))
+        ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `duplicate site id ${s.id}` });
+      siteIds.add(s.id);
+    }
+    const deviceIds = new Set<string>();
+    for (const [i, d] of fleet.devices.entries()) {
+      if (deviceIds.has(d.id))
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id ${d.id}` });
+      deviceIds.add(d.id);
+      if (!siteIds.has(d.siteId))
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'siteId'], message: `unknown site ${d.siteId}` });
+    }
+  });
+export type Fleet = z.infer<typeof fleetSchema>;
+
+/** A registered device as stored: the device joined with its site, so ingest needs one lookup. */
+export type Device = FleetDevice & {
+  siteName: string;
+  siteNameZh?: string;
+  siteType: SiteType;
+  township: string;
+  supplyClass: SupplyClass;
+  disinfectant: Disinfectant;
+  /** Out of service: stored, not alarmed. */
+  maintenance?: boolean;
+};
+
+/** Validates a fleet document; the error lists every problem with its path. */
+export function parseFleet(doc: unknown): Fleet {
+  const parsed = fleetSchema.safeParse(doc);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('\n');
+    throw new Error(`fleet file is invalid:\n${problems}`);
+  }
+  return parsed.data;
+}
+
+/** Joins each device with its site. */
+export function fleetDevices(fleet: Fleet): Device[] {
+  const sites = new Map(fleet.sites.map((s) => [s.id, s]));
+  return fleet.devices.map((d) => {
+    const site = sites.get(d.siteId);
+    if (!site) throw new Error(`device ${d.id}: unknown site ${d.siteId}`);
+    const device: Device = {
+      ...d,
+      siteName: site.name,
+      siteType: site.type,
+      township: site.township,
+      supplyClass: site.supplyClass,
+      disinfectant: site.disinfectant,
+    };
+    if (site.nameZh !== undefined) device.siteNameZh = site.nameZh;
+    return device;
+  });
+}

@@ -1,0 +1,140 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { RouteSpec } from '../wiring';
+
+export interface LocalHttpOptions {
+  port?: number;
+  routes: readonly RouteSpec[];
+  /** Bearer token every route requires (the stand-in for the cloud's JWT authorizer). */
+  token: string;
+  invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  maxBodyBytes?: number;
+}
+
+interface CompiledRoute {
+  spec: RouteSpec;
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(spec: RouteSpec): CompiledRoute {
+  const params: string[] = [];
+  const source = spec.path.replace(/[.*?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { spec, pattern: new RegExp(`^${source}$`), params };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sameToken(header: string | undefined, token: string): boolean {
+  const match = /^Bearer (.+)$/i.exec(header ?? '');
+  if (!match?.[1]) return false;
+  const a = Buffer.from(match[1]);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * A plain HTTP server standing in for API Gateway's HTTP API: it matches the wiring's routes, checks the bearer
+ * token, and hands the API function a payload-format 2.0 event, as API Gateway would.
+ */
+export async function startLocalHttp(
+  options: LocalHttpOptions,
+): Promise<{ server: Server; port: number; stop(): Promise<void> }> {
+  const routes = options.routes.map(compile);
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      let matched: { route: CompiledRoute; values: string[] } | undefined;
+      for (const route of routes) {
+        const m = route.pattern.exec(url.pathname);
+        if (m && route.spec.method === method) {
+          matched = { route, values: m.slice(1) };
+          break;
+        }
+      }
+      if (!matched) return send(res, 404, { message: `Not Found: no route ${method} ${url.pathname}` });
+      if (!sameToken(req.headers.authorization, options.token)) {
+        return send(
+          res,
+          401,
+          { message: 'Unauthorized: send Authorization: Bearer <token>' },
+          { 'www-authenticate': 'Bearer' },
+        );
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > maxBody)
+          return send(res, 413, { message: `request body is larger than ${maxBody} bytes` });
+        chunks.push(chunk as Buffer);
+      }
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+      const routeKey = `${matched.route.spec.method} ${matched.route.spec.path}`;
+      const now = new Date();
+      const event: APIGatewayProxyEventV2 = {
+        version: '2.0',
+        routeKey,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        queryStringParameters: Object.keys(query).length ? query : undefined,
+        pathParameters: matched.route.params.length
+          ? Object.fromEntries(matched.route.params.map((p, i) => [p, matched.values[i] ?? '']))
+          : undefined,
+        requestContext: {
+          accountId: 'local',
+          apiId: 'local',
+          domainName: headers.host ?? 'localhost',
+          domainPrefix: 'local',
+          http: {
+            method,
+            path: url.pathname,
+            protocol: `HTTP/${req.httpVersion}`,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId: randomUUID(),
+          routeKey,
+          stage: '$default',
+          time: now.toISOString(),
+          timeEpoch: now.getTime(),
+        },
+        body: chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined,
+        isBase64Encoded: false,
+      };
+      const result = await options.invoke(event);
+      res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>);
+      res.end(result.body ?? '');
+    } catch (err) {
+      send(res, 500, { message: `local server error: ${(err as Error).message}` });
+    }
+  });
+  server.listen(options.port ?? 0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The service's wiring, declared once. The CDK stacks and the local runtime (`npm start`) both read this file,
+ * so topic filters, rule SQL, batch settings, tables, routes and schedules cannot drift apart.
+ */
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface TableSpec {
+  /** Environment variable through which functions receive the table name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly ttlAttribute?: string;
+  readonly globalIndexes?: readonly { name: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
+}
+
+export const TABLES = {
+  readings: {
+    envVar: 'READINGS_TABLE',
+    partitionKey: { name: 'deviceId', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'ttl',
+  },
+  devices: {
+    envVar: 'DEVICES_TABLE',
+    partitionKey: { name: 'deviceId', type: 'S' },
+  },
+  quarantine: {
+    envVar: 'QUARANTINE_TABLE',
+    partitionKey: { name: 'day', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'ttl',
+  },
+} as const satisfies Record<string, TableSpec>;
+export type TableName = keyof typeof TABLES;
+
+/** Telemetry topics, one IoT rule each. Rule names are part of the device contract (Basic Ingest topics). */
+export const TELEMETRY_RULES = [
+  { kind: 'water', ruleName: 'pamir_telemetry_water', topicFilter: 'dt/water/+' },
+  { kind: 'bin', ruleName: 'pamir_telemetry_bin', topicFilter: 'dt/bin/+' },
+] as const;
+
+/**
+ * The rule forwards every message, JSON or not, as an envelope the ingest function understands. Encoding the payload
+ * as base64 keeps the raw bytes of a malformed message for the quarantine.
+ */
+export function telemetryRuleSql(topicFilter: string): string {
+  return `SELECT encode(*, 'base64') AS payload, topic() AS topic, clientid() AS clientId, timestamp() AS receivedAt FROM '${topicFilter}'`;
+}
+export const IOT_SQL_VERSION = '2016-03-23';
+
+/** The body of one SQS message, as the IoT rule writes it and the local router imitates it. */
+export interface IngestEnvelope {
+  payload: string;
+  topic: string;
+  clientId?: string;
+  receivedAt: number;
+}
+
+export const INGEST_QUEUE = {
+  /** Records per ingest invocation. */
+  batchSize: 100,
+  /** Wait up to this long to fill a batch (SQS requires ≥ 1 s for batches above 10). */
+  maxBatchingWindowS: 1,
+  /** Six times the function timeout, as AWS recommends for SQS event sources. */
+  visibilityTimeoutS: 120,
+  /** Deliveries before a message goes to the dead-letter queue. */
+  maxReceiveCount: 5,
+  dlqRetentionDays: 14,
+} as const;
+
+export const FUNCTIONS = {
+  ingest: { entry: 'functions/handlers/ingest.ts', memoryMb: 512, timeoutS: 20 },
+  api: { entry: 'functions/handlers/api.ts', memoryMb: 512, timeoutS: 10 },
+} as const;
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway path syntax: `{id}` is a path parameter. */
+  readonly path: string;
+}
+
+/** Every HTTP route; all require authentication. The API function serves them all. */
+export const API_ROUTES = [
+  { method: 'GET', path: '/devices' },
+  { method: 'GET', path: '/devices/{id}' },
+  { method: 'GET', path: '/devices/{id}/readings' },
+  { method: 'GET', path: '/devices/{id}/latest' },
+  { method: 'GET', path: '/quarantine' },
+] as const satisfies readonly RouteSpec[];
+
+export interface ScheduleSpec {
+  readonly id: string;
+  readonly function: FunctionName;
+  readonly everyMinutes: number;
+}
+
+/** Scheduled jobs (EventBridge in the cloud, a timer locally). */
+export const SCHEDULES: readonly ScheduleSpec[] = [];
+
+/** Non-secret settings with documented defaults; resource names have none. */
+export const SETTINGS = {
+  retentionDaysEnv: 'RETENTION_DAYS',
+  retentionDaysDefault: 400,
+  quarantineRetentionDaysEnv: 'QUARANTINE_RETENTION_DAYS',
+  quarantineRetentionDaysDefault: 90,
+} as const;
