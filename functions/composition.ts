@@ -1,52 +1,136 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedDeviceRegistry } from './adapters/cached-device-registry';
+import { DynamoAlarmStore } from './adapters/dynamodb/alarm-store';
 import type { BatchWriteOptions } from './adapters/dynamodb/batch-write';
 import { DynamoDeviceRegistry } from './adapters/dynamodb/device-registry';
 import { DynamoQuarantineStore } from './adapters/dynamodb/quarantine-store';
 import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
-import type { ApiDeps } from './api/routes';
+import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
+import type { AlarmApiDeps } from './api/alarm-routes';
+import type { ApiDeps as ReadingApiDeps } from './api/routes';
+import type { SubscriptionRouteDeps } from './api/subscription-routes';
 import { type Clock, systemClock } from './ports/clock';
+import type { LiveEvents } from './ports/live-events';
+import type { Notifier } from './ports/notifier';
+import type { SubscriptionChannel } from './ports/subscription-store';
 import { positiveInt, readConfig, tableVars } from './shared/config';
+import { ALARM_SETTING_DEFAULTS, AlarmEngine, type AlarmSettings } from './use-cases/alarm-engine';
+import type { SweepDeps } from './use-cases/alarm-sweep';
+import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps } from './use-cases/ingest-telemetry';
 
-/** Settings every function reads; table names are required, retention has documented defaults. */
+const MINUTE = 60_000;
+
+/** Settings every function reads; table names are required, the rest have documented defaults. */
 export const serviceConfigShape = {
-  ...tableVars('readings', 'devices', 'quarantine'),
+  ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions'),
   RETENTION_DAYS: positiveInt(400),
   QUARANTINE_RETENTION_DAYS: positiveInt(90),
+  FLOOD_MAX_ALARMS: positiveInt(ALARM_SETTING_DEFAULTS.floodMaxAlarms),
+  FLOOD_WINDOW_MIN: positiveInt(ALARM_SETTING_DEFAULTS.floodWindowMs / MINUTE),
+  REMINDER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.reminderMs / MINUTE),
+  ESCALATE_AFTER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.escalateAfterMs / MINUTE),
+  SHELVE_MAX_HOURS: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxMs / 3_600_000),
 };
-export type ServiceConfig = ReturnType<typeof readServiceConfig>;
 
 export function readServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   return readConfig(serviceConfigShape, env);
 }
+export type ServiceConfig = ReturnType<typeof readServiceConfig>;
 
-export interface Adapters {
-  registry: CachedDeviceRegistry;
-  readings: DynamoReadingStore;
-  quarantine: DynamoQuarantineStore;
-  clock: Clock;
-}
-
-/** Builds the adapters once per process (cold start) over one document client. */
-export function createAdapters(
-  config: ServiceConfig,
-  doc: DynamoDBDocumentClient,
-  options: { clock?: Clock; writeOptions?: BatchWriteOptions } = {},
-): Adapters {
-  const clock = options.clock ?? systemClock;
+export function alarmSettings(config: ServiceConfig): AlarmSettings {
   return {
-    registry: new CachedDeviceRegistry(new DynamoDeviceRegistry(doc, config.DEVICES_TABLE), clock),
-    readings: new DynamoReadingStore(doc, config.READINGS_TABLE, options.writeOptions),
-    quarantine: new DynamoQuarantineStore(doc, config.QUARANTINE_TABLE, config.QUARANTINE_RETENTION_DAYS),
-    clock,
+    floodMaxAlarms: config.FLOOD_MAX_ALARMS,
+    floodWindowMs: config.FLOOD_WINDOW_MIN * MINUTE,
+    reminderMs: config.REMINDER_MIN * MINUTE,
+    escalateAfterMs: config.ESCALATE_AFTER_MIN * MINUTE,
+    shelveMaxMs: config.SHELVE_MAX_HOURS * 3_600_000,
   };
 }
 
-export function ingestDeps(config: ServiceConfig, adapters: Adapters): IngestDeps {
-  return { ...adapters, retentionDays: config.RETENTION_DAYS };
+/** Where alarms go: SNS + IoT Data Plane in the cloud, the outbox file + embedded broker locally. */
+export interface Channels {
+  notifier: Notifier;
+  live: LiveEvents;
+  subscriptionChannel: SubscriptionChannel;
 }
 
-export function apiDeps(adapters: Adapters): ApiDeps {
-  return adapters;
+export interface Service {
+  registry: CachedDeviceRegistry;
+  readings: DynamoReadingStore;
+  quarantine: DynamoQuarantineStore;
+  alarms: DynamoAlarmStore;
+  subscriptions: DynamoSubscriptionStore;
+  engine: AlarmEngine;
+  channels: Channels;
+  clock: Clock;
+  config: ServiceConfig;
+}
+
+/** Builds the adapters and use cases once per process (cold start) over one document client. */
+export function createService(
+  config: ServiceConfig,
+  doc: DynamoDBDocumentClient,
+  channels: Channels,
+  options: { clock?: Clock; writeOptions?: BatchWriteOptions } = {},
+): Service {
+  const clock = options.clock ?? systemClock;
+  const readings = new DynamoReadingStore(doc, config.READINGS_TABLE, options.writeOptions);
+  const alarms = new DynamoAlarmStore(doc, config.ALARMS_TABLE);
+  return {
+    registry: new CachedDeviceRegistry(new DynamoDeviceRegistry(doc, config.DEVICES_TABLE), clock),
+    readings,
+    quarantine: new DynamoQuarantineStore(doc, config.QUARANTINE_TABLE, config.QUARANTINE_RETENTION_DAYS),
+    alarms,
+    subscriptions: new DynamoSubscriptionStore(doc, config.SUBSCRIPTIONS_TABLE),
+    engine: new AlarmEngine({
+      alarms,
+      readings,
+      notifier: channels.notifier,
+      live: channels.live,
+      clock,
+      settings: alarmSettings(config),
+    }),
+    channels,
+    clock,
+    config,
+  };
+}
+
+export function ingestDeps(service: Service): IngestDeps {
+  return {
+    registry: service.registry,
+    readings: service.readings,
+    quarantine: service.quarantine,
+    clock: service.clock,
+    retentionDays: service.config.RETENTION_DAYS,
+    afterStore: evaluateAlarmsStage(service.engine),
+  };
+}
+
+export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps;
+
+export function apiDeps(service: Service): ApiDeps {
+  return {
+    registry: service.registry,
+    readings: service.readings,
+    quarantine: service.quarantine,
+    alarms: service.alarms,
+    engine: service.engine,
+    subscriptions: service.subscriptions,
+    channel: service.channels.subscriptionChannel,
+    clock: service.clock,
+  };
+}
+
+export function sweepDeps(service: Service): SweepDeps {
+  return {
+    engine: service.engine,
+    alarms: service.alarms,
+    registry: service.registry,
+    readings: service.readings,
+    notifier: service.channels.notifier,
+    clock: service.clock,
+    settings: alarmSettings(service.config),
+  };
 }

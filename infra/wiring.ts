@@ -34,6 +34,26 @@ export const TABLES = {
     sortKey: { name: 'sk', type: 'S' },
     ttlAttribute: 'ttl',
   },
+  /**
+   * Alarm episodes (key `alarmId`), plus per-device index items (`dev#<deviceId>`: which alarm is open per condition)
+   * and flood-control windows (`flood#…`). Only episodes carry `status`, so the index lists episodes alone.
+   */
+  alarms: {
+    envVar: 'ALARMS_TABLE',
+    partitionKey: { name: 'alarmId', type: 'S' },
+    ttlAttribute: 'ttl',
+    globalIndexes: [
+      {
+        name: 'byStatus',
+        partitionKey: { name: 'status', type: 'S' },
+        sortKey: { name: 'raisedAt', type: 'N' },
+      },
+    ],
+  },
+  subscriptions: {
+    envVar: 'SUBSCRIPTIONS_TABLE',
+    partitionKey: { name: 'subscriptionId', type: 'S' },
+  },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;
 
@@ -75,6 +95,8 @@ export const INGEST_QUEUE = {
 export const FUNCTIONS = {
   ingest: { entry: 'functions/handlers/ingest.ts', memoryMb: 512, timeoutS: 20 },
   api: { entry: 'functions/handlers/api.ts', memoryMb: 512, timeoutS: 10 },
+  /** Reminders, escalation, offline detection, shelve expiry and flood digests. */
+  alarmSweep: { entry: 'functions/handlers/alarm-sweep.ts', memoryMb: 512, timeoutS: 60 },
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -91,6 +113,14 @@ export const API_ROUTES = [
   { method: 'GET', path: '/devices/{id}/readings' },
   { method: 'GET', path: '/devices/{id}/latest' },
   { method: 'GET', path: '/quarantine' },
+  { method: 'GET', path: '/alarms' },
+  { method: 'GET', path: '/alarms/{id}' },
+  { method: 'POST', path: '/alarms/{id}/ack' },
+  { method: 'POST', path: '/alarms/{id}/shelve' },
+  { method: 'POST', path: '/devices/{id}/maintenance' },
+  { method: 'GET', path: '/subscriptions' },
+  { method: 'POST', path: '/subscriptions' },
+  { method: 'DELETE', path: '/subscriptions/{id}' },
 ] as const satisfies readonly RouteSpec[];
 
 export interface ScheduleSpec {
@@ -100,7 +130,20 @@ export interface ScheduleSpec {
 }
 
 /** Scheduled jobs (EventBridge in the cloud, a timer locally). */
-export const SCHEDULES: readonly ScheduleSpec[] = [];
+export const SCHEDULES: readonly ScheduleSpec[] = [
+  { id: 'alarm-sweep', function: 'alarmSweep', everyMinutes: 1 },
+];
+
+/** Environment variables for the notification channels (cloud only; locally the outbox and broker stand in). */
+export const CHANNEL_ENV = {
+  /** The SNS topic every alarm SMS is published to, with message attributes for subscription filters. */
+  alarmTopicArn: 'ALARM_TOPIC_ARN',
+  /** The account's IoT data endpoint (iot:Data-ATS), for live events on `evt/alarms/<siteId>`. */
+  iotDataEndpoint: 'IOT_DATA_ENDPOINT',
+} as const;
+
+/** Live alarm events for consoles. */
+export const alarmEventTopic = (siteId: string) => `evt/alarms/${siteId}`;
 
 /** Non-secret settings with documented defaults; resource names have none. */
 export const SETTINGS = {

@@ -34,6 +34,12 @@ export class CachedDeviceRegistry implements DeviceRegistry {
     for (const d of devices) this.cache.delete(d.id);
   }
 
+  async setMaintenance(deviceId: string, on: boolean, reason?: string): Promise<Device | undefined> {
+    const device = await this.inner.setMaintenance(deviceId, on, reason);
+    this.cache.delete(deviceId);
+    return device;
+  }
+
   /** Forget everything, e.g. after a device's maintenance flag changed. */
   invalidate(deviceId?: string): void {
     if (deviceId === undefined) this.cache.clear();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './contract';
+import { fleetSubscriptionIssues, fleetSubscriptionSchema } from './subscription';
 
 /** Where along the supply a water sensor sits; limits depend on it (water-limits.md). */
 export const MEASUREMENT_POINTS = ['source', 'plant_outlet', 'network', 'tap'] as const;
@@ -22,6 +23,42 @@ export type SiteType = (typeof SITE_TYPES)[number];
 const id = z.string().regex(DEVICE_ID_PATTERN, 'ids are [A-Za-z0-9_-]{1,64}');
 const location = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
 
+const metricKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,47}$/, 'metric names are lower_snake_case with their unit');
+
+/** Per-site alarm settings: limit overrides, early-warning levels, on-delay; every field optional. */
+export const alarmSettingsSchema = z
+  .object({
+    /** Early warning at this fraction of a maximum (and limit / fraction for a minimum); default 0.8. */
+    warningFraction: z.number().gt(0).lt(1).optional(),
+    /** Overrides of catalogue limits and warning levels, per metric. */
+    limits: z
+      .record(
+        metricKey,
+        z
+          .object({ min: z.number(), max: z.number(), warnMin: z.number(), warnMax: z.number() })
+          .partial()
+          .strict(),
+      )
+      .optional(),
+    /** A breach must hold this many samples, or this many seconds, before it raises an alarm. */
+    onDelay: z
+      .record(
+        metricKey,
+        z.object({ samples: z.number().int().min(1).max(100), seconds: z.number().int().min(0) }).partial(),
+      )
+      .optional(),
+    /** Identical consecutive values that make a channel "stuck"; default 10. */
+    stuckSamples: z.number().int().min(3).max(1000).optional(),
+    /** No sample for this many reporting intervals makes a device offline; default 3. */
+    offlineIntervals: z.number().min(1.5).max(100).optional(),
+    /** Battery below this percentage raises low battery; default 20. */
+    lowBatteryPct: z.number().min(1).max(90).optional(),
+  })
+  .strict();
+export type AlarmSettings = z.infer<typeof alarmSettingsSchema>;
+
 export const siteSchema = z.object({
   id,
   name: z.string().min(1),
@@ -32,6 +69,7 @@ export const siteSchema = z.object({
   disinfectant: z.enum(DISINFECTANTS).default('free_chlorine'),
   /** Upstream site ids, so an event can be followed downstream (source → plant → network/tap). */
   upstream: z.array(id).default([]),
+  alarmSettings: alarmSettingsSchema.optional(),
 });
 export type Site = z.infer<typeof siteSchema>;
 
@@ -67,7 +105,9 @@ export const fleetSchema = z
     county: z.string().min(1),
     sites: z.array(siteSchema).min(1),
     devices: z.array(fleetDeviceSchema),
-    /** Sections later features read (subscriptions, overrides) are kept as they are. */
+    /** SMS subscriptions loaded at start (local runtime), e.g. the example county's fake numbers. */
+    subscriptions: z.array(fleetSubscriptionSchema).default([]),
+    /** Sections later features read (overrides) are kept as they are. */
   })
   .loose()
   .superRefine((fleet, ctx) => {
@@ -85,6 +125,8 @@ export const fleetSchema = z
       if (!siteIds.has(d.siteId))
         ctx.addIssue({ code: 'custom', path: ['devices', i, 'siteId'], message: `unknown site ${d.siteId}` });
     }
+    for (const issue of fleetSubscriptionIssues(fleet.subscriptions, fleet.sites))
+      ctx.addIssue({ code: 'custom', path: ['subscriptions', ...issue.path], message: issue.message });
   });
 export type Fleet = z.infer<typeof fleetSchema>;
 
@@ -96,8 +138,10 @@ export type Device = FleetDevice & {
   township: string;
   supplyClass: SupplyClass;
   disinfectant: Disinfectant;
-  /** Out of service: stored, not alarmed. */
+  alarmSettings?: AlarmSettings;
+  /** Out of service: samples are stored, nothing is alarmed. */
   maintenance?: boolean;
+  maintenanceReason?: string;
 };
 
 /** Validates a fleet document; the error lists every problem with its path. */
@@ -127,6 +171,7 @@ export function fleetDevices(fleet: Fleet): Device[] {
       disinfectant: site.disinfectant,
     };
     if (site.nameZh !== undefined) device.siteNameZh = site.nameZh;
+    if (site.alarmSettings !== undefined) device.alarmSettings = site.alarmSettings;
     return device;
   });
 }

@@ -1,12 +1,20 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { alarmRoutes } from '../api/alarm-routes';
 import { type ApiEvent, type ApiResult, errorResponses } from '../api/http';
-import { type ApiDeps, type RouteHandler, routes } from '../api/routes';
+import { routes as readingRoutes } from '../api/routes';
+import { subscriptionRoutes } from '../api/subscription-routes';
+import type { ApiDeps } from '../composition';
 import { NotFoundError } from '../core/errors';
 import { logger } from '../shared/logger';
 
+export type RouteTable = Record<string, (event: ApiEvent, deps: ApiDeps) => Promise<ApiResult>>;
+
+/** Every route the API function serves, keyed by API Gateway route key (exactly the wiring's API_ROUTES). */
+export const ROUTE_TABLE: RouteTable = { ...readingRoutes, ...alarmRoutes, ...subscriptionRoutes };
+
 /** HTTP API → route handler by route key. API Gateway (or the local server) has authenticated the caller. */
-export function buildApiHandler(deps: ApiDeps, table: Record<string, RouteHandler> = routes) {
+export function buildApiHandler(deps: ApiDeps, table: RouteTable = ROUTE_TABLE) {
   return middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponses())

@@ -1,7 +1,5 @@
-import { documentClient } from '../adapters/dynamodb/client';
-import { apiDeps, createAdapters, readServiceConfig } from '../composition';
+import { apiDeps } from '../composition';
+import { cloudService } from '../composition-cloud';
 import { buildApiHandler } from './api-handler';
 
-const config = readServiceConfig();
-
-export const handler = buildApiHandler(apiDeps(createAdapters(config, documentClient())));
+export const handler = buildApiHandler(apiDeps(cloudService()));

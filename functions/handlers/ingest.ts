@@ -1,7 +1,5 @@
-import { documentClient } from '../adapters/dynamodb/client';
-import { createAdapters, ingestDeps, readServiceConfig } from '../composition';
+import { ingestDeps } from '../composition';
+import { cloudService } from '../composition-cloud';
 import { buildIngestHandler } from './ingest-handler';
 
-const config = readServiceConfig();
-
-export const handler = buildIngestHandler(ingestDeps(config, createAdapters(config, documentClient())));
+export const handler = buildIngestHandler(ingestDeps(cloudService()));

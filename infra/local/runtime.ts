@@ -1,19 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
+import { OutboxNotifier } from '../../functions/adapters/outbox-notifier';
 import {
-  type Adapters,
   apiDeps,
-  createAdapters,
+  createService,
   ingestDeps,
   readServiceConfig,
+  type Service,
+  sweepDeps,
 } from '../../functions/composition';
 import { type Device, fleetDevices, parseFleet } from '../../functions/core/registry';
+import { loadFleetSubscriptions } from '../../functions/core/subscription';
+import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-handler';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
-import { API_ROUTES } from '../wiring';
-import { startLocalBroker } from './broker';
+import { systemClock } from '../../functions/ports/clock';
+import { API_ROUTES, SCHEDULES } from '../wiring';
+import { type LocalBroker, startLocalBroker } from './broker';
+import { BrokerLiveEvents } from './broker-live-events';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 import { startLocalHttp } from './http-server';
 import { localContext } from './lambda-context';
@@ -48,8 +55,24 @@ export interface LocalRuntime {
   dlqFile: string;
   recovered: number;
   router: LocalIngestRouter;
-  adapters: Adapters;
+  service: Service;
+  /** Runs a scheduled job now (tests, and engineers who do not want to wait for the timer). */
+  runSchedule(id: string): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+function scheduledEvent(id: string): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomBytes(8).toString('hex'),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'local',
+    resources: [`arn:aws:events:local:000000000000:rule/${id}`],
+    detail: {},
+  };
 }
 
 async function resolveToken(
@@ -93,7 +116,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   } catch (err) {
     throw new Error(`fleet file ${fleetFile} is not JSON: ${(err as Error).message}`);
   }
-  const devices = fleetDevices(parseFleet(fleetDoc));
+  const fleet = parseFleet(fleetDoc);
+  const devices = fleetDevices(fleet);
 
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -105,10 +129,42 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const config = readServiceConfig({ ...process.env, ...options.env, ...dynamo.tableEnv });
     const doc = documentClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
     stops.push(async () => doc.destroy());
-    const adapters = createAdapters(config, doc);
-    await adapters.registry.putMany(devices);
 
-    const ingest = buildIngestHandler(ingestDeps(config, adapters));
+    let broker: LocalBroker | undefined;
+    const outboxFile = join(dataDir, 'outbox', 'sms.jsonl');
+    const subscriptionsRef: { store?: Service['subscriptions'] } = {};
+    const service = createService(config, doc, {
+      notifier: new OutboxNotifier({
+        file: outboxFile,
+        subscriptions: {
+          list: (filter) => (subscriptionsRef.store as Service['subscriptions']).list(filter),
+        } as Service['subscriptions'],
+        clock: systemClock,
+        print: (line) => log(line),
+      }),
+      // Live events are best effort; before the broker is up there is nobody to receive them.
+      live: {
+        publish: async (topic, payload) =>
+          broker && new BrokerLiveEvents(broker.broker).publish(topic, payload),
+      },
+      subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+    });
+    subscriptionsRef.store = service.subscriptions;
+
+    // Registry from the fleet file; a device's maintenance flag, set through the API, survives a restart.
+    const existing = new Map((await service.registry.list()).map((d) => [d.id, d]));
+    await service.registry.putMany(
+      devices.map((d) => {
+        const before = existing.get(d.id);
+        return before?.maintenance
+          ? { ...d, maintenance: true, maintenanceReason: before.maintenanceReason }
+          : d;
+      }),
+    );
+    for (const subscription of loadFleetSubscriptions(fleet, Date.now()))
+      await service.subscriptions.put(subscription);
+
+    const ingest = buildIngestHandler(ingestDeps(service));
     const router = new LocalIngestRouter({
       dir: join(dataDir, 'router'),
       invoke: async (event) => (await ingest(event, localContext('ingest'))) ?? undefined,
@@ -117,7 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const recovered = await router.recover();
     stops.push(() => router.stop());
 
-    const broker = await startLocalBroker({
+    broker = await startLocalBroker({
       port: options.mqttPort ?? 1883,
       log,
       onPublish: async (packet, client) => {
@@ -133,9 +189,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
       },
     });
-    stops.push(broker.stop);
+    stops.push((broker as LocalBroker).stop);
 
-    const api = buildApiHandler(apiDeps(adapters));
+    const api = buildApiHandler(apiDeps(service));
     const http = await startLocalHttp({
       port: options.httpPort ?? 3000,
       routes: API_ROUTES,
@@ -147,8 +203,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push(http.stop);
 
+    const sweep = buildAlarmSweepHandler(sweepDeps(service));
+    const schedules: Record<string, () => Promise<unknown>> = {
+      'alarm-sweep': () => sweep(scheduledEvent('alarm-sweep'), localContext('alarm-sweep')),
+    };
+    let running = Promise.resolve();
+    for (const spec of SCHEDULES) {
+      const run = schedules[spec.id];
+      if (!run) throw new Error(`no local runner for schedule ${spec.id}`);
+      const timer = setInterval(() => {
+        running = running.then(run).then(
+          () => undefined,
+          (err: Error) => log(`schedule ${spec.id} failed: ${err.message}`),
+        );
+      }, spec.everyMinutes * 60_000);
+      stops.push(async () => {
+        clearInterval(timer);
+        await running;
+      });
+    }
+
     return {
-      mqttPort: broker.port,
+      mqttPort: (broker as LocalBroker).port,
       httpPort: http.port,
       dynamoEndpoint: dynamo.endpoint,
       apiToken: token,
@@ -156,11 +232,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dataDir,
       fleetFile,
       devices,
-      outboxFile: join(dataDir, 'outbox', 'sms.jsonl'),
+      outboxFile,
       dlqFile: router.dlqPath,
       recovered,
       router,
-      adapters,
+      service,
+      runSchedule: async (id: string) => {
+        const run = schedules[id];
+        if (!run) throw new Error(`unknown schedule ${id}`);
+        return run();
+      },
       stop: stopAll,
     };
   } catch (err) {

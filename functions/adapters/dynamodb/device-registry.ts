@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../../core/registry';
 import type { DeviceFilter, DeviceRegistry } from '../../ports/device-registry';
 import { batchWriteAll } from './batch-write';
@@ -50,6 +51,27 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
     const failed = await batchWriteAll(this.doc, this.tableName, items, (i) => i.deviceId);
     if (failed.length > 0)
       throw new Error(`${failed.length} devices could not be written to ${this.tableName}`);
+  }
+
+  async setMaintenance(deviceId: string, on: boolean, reason?: string): Promise<Device | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { deviceId },
+          UpdateExpression: reason
+            ? 'SET maintenance = :on, maintenanceReason = :r'
+            : 'SET maintenance = :on REMOVE maintenanceReason',
+          ConditionExpression: 'attribute_exists(deviceId)',
+          ExpressionAttributeValues: reason ? { ':on': on, ':r': reason } : { ':on': on },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toDevice(out.Attributes as DeviceItem);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
   }
 }
 

@@ -1,0 +1,77 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Language, Notification } from '../core/alarm-types';
+import { subscriptionMatches } from '../core/subscription';
+import type { Clock } from '../ports/clock';
+import type { Notifier, SendResult } from '../ports/notifier';
+import type { SubscriptionChannel, SubscriptionStore } from '../ports/subscription-store';
+
+/** One line of the local outbox (ARCHITECTURE.md, fixed): one per recipient. */
+export interface OutboxLine {
+  /** When the SMS was sent, ISO-8601 UTC. */
+  at: string;
+  to: string;
+  audience: Notification['audience'];
+  severity: Notification['severity'];
+  siteId: string;
+  deviceId: string;
+  alarmId: string;
+  lang: Language;
+  text: string;
+}
+
+export interface OutboxNotifierOptions {
+  /** `$DATA_DIR/outbox/sms.jsonl`; its folder is created when missing. */
+  file: string;
+  subscriptions: Pick<SubscriptionStore, 'list'>;
+  clock: Clock;
+  /** Where the human-readable copy of each SMS goes (the console). */
+  print?: (line: string) => void;
+}
+
+/**
+ * The local stand-in for SNS: sends nothing, but writes every SMS the service would send, one JSON line per
+ * recipient, to the outbox file and prints it. Matching happens here, with the same rule SNS filter policies apply.
+ */
+export class OutboxNotifier implements Notifier {
+  constructor(private readonly options: OutboxNotifierOptions) {}
+
+  async send(n: Notification): Promise<SendResult> {
+    const { file, subscriptions, clock, print } = this.options;
+    const recipients = (await subscriptions.list({ audience: n.audience })).filter((s) =>
+      subscriptionMatches(s, n),
+    );
+    if (recipients.length === 0) {
+      print?.(
+        `SMS not sent, no subscription matches: ${n.audience} ${n.severity} ${n.siteId} ${n.alarmId} (${n.kind})`,
+      );
+      return { recipients: 0, messageIds: [] };
+    }
+    const at = new Date(clock.now()).toISOString();
+    const lines: OutboxLine[] = recipients.map((s) => ({
+      at,
+      to: s.phone,
+      audience: n.audience,
+      severity: n.severity,
+      siteId: n.siteId,
+      deviceId: n.deviceId,
+      alarmId: n.alarmId,
+      lang: s.lang,
+      text: n.text[s.lang],
+    }));
+    await mkdir(dirname(file), { recursive: true });
+    // One append for all recipients: concurrent sends never interleave inside a line.
+    await appendFile(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 'utf8');
+    for (const l of lines) print?.(`SMS to ${l.to} (${l.audience}, ${l.lang}): ${l.text}`);
+    return {
+      recipients: lines.length,
+      messageIds: recipients.map((s) => `outbox:${n.alarmId}:${n.kind}:${s.subscriptionId}`),
+    };
+  }
+}
+
+/** Locally the outbox reads subscriptions at send time, so nothing needs registering with a provider. */
+export const outboxSubscriptionChannel: SubscriptionChannel = {
+  subscribe: async () => undefined,
+  unsubscribe: async () => undefined,
+};

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { ALARM_STATES, SEVERITIES } from '../core/alarm-types';
+import { NotFoundError } from '../core/errors';
+import type { AlarmStore } from '../ports/alarm-store';
+import type { Clock } from '../ports/clock';
+import type { DeviceRegistry } from '../ports/device-registry';
+import type { AlarmEngine } from '../use-cases/alarm-engine';
+import { type ApiEvent, type ApiResult, json, parseBody, parseQuery, pathParam, timeParam } from './http';
+
+export interface AlarmApiDeps {
+  alarms: AlarmStore;
+  engine: AlarmEngine;
+  registry: DeviceRegistry;
+  clock: Clock;
+}
+
+const who = z.string().trim().min(1, 'say who is acting (name or operator id)').max(100);
+
+const listQuery = z
+  .object({
+    state: z.enum([...ALARM_STATES, 'open']).default('open'),
+    siteId: z.string().min(1).optional(),
+    deviceId: z.string().min(1).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Alarm list, detail, acknowledgement, shelving and device maintenance, keyed by route. */
+export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) => Promise<ApiResult>> = {
+  'GET /alarms': async (event, deps) => {
+    const q = parseQuery(listQuery, event);
+    const status = q.state === 'closed' ? 'closed' : 'open';
+    const page = await deps.alarms.list({
+      status,
+      state: q.state === 'open' || q.state === 'closed' ? undefined : q.state,
+      siteId: q.siteId,
+      deviceId: q.deviceId,
+      severity: q.severity,
+      limit: q.limit,
+      cursor: q.cursor,
+    });
+    const items = page.items.map(
+      ({ history: _h, notifications: _n, pending: _p, sending: _s, ...summary }) => summary,
+    );
+    return json(200, { items, nextCursor: page.cursor });
+  },
+
+  'GET /alarms/{id}': async (event, deps) => {
+    const id = pathParam(event, 'id');
+    const alarm = await deps.alarms.get(id);
+    if (!alarm) throw new NotFoundError(`alarm ${id} does not exist; GET /alarms lists them`);
+    return json(200, alarm);
+  },
+
+  'POST /alarms/{id}/ack': async (event, deps) => {
+    const body = parseBody(z.object({ by: who, comment: z.string().max(500).optional() }).strict(), event);
+    return json(200, await deps.engine.acknowledge(pathParam(event, 'id'), body.by, body.comment));
+  },
+
+  'POST /alarms/{id}/shelve': async (event, deps) => {
+    const body = parseBody(
+      z
+        .object({
+          until: z.union([z.number().int().positive(), timeParam]),
+          reason: z.string().trim().min(3, 'give a reason for shelving').max(500),
+          by: who,
+        })
+        .strict(),
+      event,
+    );
+    return json(200, await deps.engine.shelve(pathParam(event, 'id'), body.until, body.reason, body.by));
+  },
+
+  'POST /devices/{id}/maintenance': async (event, deps) => {
+    const id = pathParam(event, 'id');
+    const body = parseBody(
+      z.object({ on: z.boolean(), reason: z.string().max(500).optional(), by: who.optional() }).strict(),
+      event,
+    );
+    const device = await deps.registry.setMaintenance(id, body.on, body.reason);
+    if (!device)
+      throw new NotFoundError(`device "${id}" is not registered; GET /devices lists the registered ones`);
+    return json(200, device);
+  },
+};

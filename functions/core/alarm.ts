@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { AlarmState, Audience, NotificationKind, Severity } from './alarm-types';
+
+/** One alarm episode: raised once, acknowledged, cleared, closed. History and notifications travel with it. */
+export interface Alarm {
+  alarmId: string;
+  deviceId: string;
+  siteId: string;
+  siteName: string;
+  siteNameZh?: string;
+  township: string;
+  measurementPoint?: string;
+  condition: string;
+  metric?: string;
+  severity: Severity;
+  audience: Audience;
+  state: AlarmState;
+  /** `open` until closed; the status index lists alarms by it. */
+  status: 'open' | 'closed';
+  /** When the service raised it, epoch ms. */
+  raisedAt: number;
+  /** The sample that raised it. */
+  sampleTs: number;
+  sampleReceivedAt: number;
+  late: boolean;
+  value?: number | boolean;
+  limit?: { value: number; direction: 'min' | 'max'; citation: string };
+  lastValue?: number | boolean;
+  clearedAt?: number;
+  clearedSampleTs?: number;
+  ackedAt?: number;
+  ackedBy?: string;
+  ackComment?: string;
+  shelvedUntil?: number;
+  shelveReason?: string;
+  shelvedBy?: string;
+  escalatedAt?: number;
+  lastNotifiedAt?: number;
+  history: AlarmTransition[];
+  notifications: NotificationRecord[];
+  /** Notifications recorded with a transition and not yet sent (an outbox inside the item). */
+  pending: NotificationKind[];
+  /** Notifications claimed by a sender, with the claim time; a stale claim goes back to `pending`. */
+  sending: Partial<Record<NotificationKind, number>>;
+}
+
+export interface AlarmTransition {
+  at: number;
+  from?: AlarmState;
+  to: AlarmState | 'shelved' | 'unshelved';
+  by?: string;
+  note?: string;
+}
+
+export interface NotificationRecord {
+  at: number;
+  kind: NotificationKind;
+  audience: Audience;
+  recipients: number;
+  messageIds: string[];
+  /** Folded into a digest by flood control, or held back by shelving. */
+  suppressed?: 'flood' | 'shelved';
+}
+
+/** A sample arriving this long after it was taken is late data. */
+export const LATE_AFTER_MS = 10 * 60_000;
+
+/**
+ * Alarm ids are derived from the device, condition and the sample that raised the alarm, so a redelivered batch
+ * computes the same id and a conditional write makes the raise happen once. Short enough for an SMS.
+ */
+export function alarmIdFor(deviceId: string, condition: string, sampleTs: number, seq: number): string {
+  const digest = createHash('sha256').update(`${deviceId}\n${condition}\n${sampleTs}\n${seq}`).digest();
+  const alphabet = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+  let id = '';
+  for (let i = 0; i < 8; i++) id += alphabet[(digest[i] as number) % alphabet.length];
+  return `A${id}`;
+}
+
+/** Which transitions are allowed, ISA-18.2 style. */
+export const TRANSITIONS: Readonly<
+  Record<'clear' | 'ack' | 'reactivate', Partial<Record<AlarmState, AlarmState>>>
+> = {
+  clear: { active_unack: 'cleared_unack', active_ack: 'closed' },
+  ack: { active_unack: 'active_ack', cleared_unack: 'closed' },
+  reactivate: { cleared_unack: 'active_unack' },
+};

@@ -1,0 +1,435 @@
+import { alarmEventTopic } from '../../infra/wiring';
+import { type Alarm, alarmIdFor, LATE_AFTER_MS, type NotificationRecord, TRANSITIONS } from '../core/alarm';
+import type { AlarmFacts, Audience, NotificationKind } from '../core/alarm-types';
+import {
+  type Condition,
+  conditionsFor,
+  type EvalSample,
+  evaluateConditions,
+  type Status,
+} from '../core/conditions';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import { fromReadingItem } from '../core/reading-item';
+import type { Device } from '../core/registry';
+import { renderNotification } from '../core/sms-templates';
+import type { AlarmStore } from '../ports/alarm-store';
+import type { Clock } from '../ports/clock';
+import type { LiveEvents } from '../ports/live-events';
+import type { Notifier } from '../ports/notifier';
+import type { ReadingStore } from '../ports/reading-store';
+import { logger } from '../shared/logger';
+
+export interface AlarmSettings {
+  /** More raise notifications than this per audience and site in one window are folded into a digest. */
+  floodMaxAlarms: number;
+  floodWindowMs: number;
+  /** Reminder while a critical or warning alarm stays unacknowledged. */
+  reminderMs: number;
+  /** Escalation to supervisors of an unacknowledged critical alarm. */
+  escalateAfterMs: number;
+  shelveMaxMs: number;
+}
+
+export const ALARM_SETTING_DEFAULTS: AlarmSettings = {
+  floodMaxAlarms: 5,
+  floodWindowMs: 10 * 60_000,
+  reminderMs: 30 * 60_000,
+  escalateAfterMs: 60 * 60_000,
+  shelveMaxMs: 24 * 3_600_000,
+};
+
+export interface AlarmEngineDeps {
+  alarms: AlarmStore;
+  readings: ReadingStore;
+  notifier: Notifier;
+  live: LiveEvents;
+  clock: Clock;
+  settings: AlarmSettings;
+}
+
+/** A slot held longer than this by an alarm that was never written belongs to a crashed raise and may be taken. */
+const ORPHAN_SLOT_MS = 2 * 60_000;
+
+function describe(condition: Condition, value: number | boolean | undefined): Partial<Alarm> {
+  const out: Partial<Alarm> = {};
+  if (condition.metric !== undefined) out.metric = condition.metric;
+  if (value !== undefined) out.value = value;
+  if (condition.kind === 'limit' || condition.kind === 'warn' || condition.kind === 'battery') {
+    out.limit = { value: condition.level, direction: condition.direction, citation: condition.citation };
+  } else if (condition.kind === 'range') {
+    out.limit = {
+      value: condition.range[1],
+      direction: 'max',
+      citation: `instrument range ${condition.range[0]}–${condition.range[1]}`,
+    };
+  }
+  return out;
+}
+
+function sampleValue(sample: EvalSample, condition: Condition): number | boolean | undefined {
+  if (condition.metric === 'battery_pct') return sample.batteryPct;
+  return condition.metric === undefined ? undefined : sample.m[condition.metric];
+}
+
+export function alarmFacts(alarm: Alarm, kind: NotificationKind): AlarmFacts {
+  const facts: AlarmFacts = {
+    alarmId: alarm.alarmId,
+    kind,
+    severity: alarm.severity,
+    deviceId: alarm.deviceId,
+    siteId: alarm.siteId,
+    siteName: alarm.siteName,
+    township: alarm.township,
+    condition: alarm.condition,
+    sampleTs:
+      kind === 'cleared' && alarm.clearedSampleTs !== undefined ? alarm.clearedSampleTs : alarm.sampleTs,
+  };
+  if (alarm.siteNameZh !== undefined) facts.siteNameZh = alarm.siteNameZh;
+  if (alarm.measurementPoint !== undefined) facts.measurementPoint = alarm.measurementPoint;
+  if (alarm.metric !== undefined) facts.metric = alarm.metric;
+  const value = kind === 'cleared' ? alarm.lastValue : alarm.value;
+  if (value !== undefined) facts.value = value;
+  if (alarm.limit !== undefined) facts.limit = alarm.limit;
+  if (alarm.late && kind === 'raised') facts.late = true;
+  return facts;
+}
+
+/** The alarm lifecycle: raise, clear, re-activate, acknowledge, shelve, and the notifications they record. */
+export class AlarmEngine {
+  constructor(private readonly deps: AlarmEngineDeps) {}
+
+  /**
+   * Evaluates a device's new samples in timestamp order against its conditions, with the stored samples just
+   * before them as history, and applies the transitions they cause. State is written only on transitions.
+   */
+  async evaluateDevice(device: Device, newSamples: readonly EvalSample[]): Promise<void> {
+    if (device.maintenance || newSamples.length === 0) return;
+    const conditions = conditionsFor(device);
+    const historySize = Math.max(
+      ...conditions.map((c) => (c.kind === 'stuck' ? c.samples : 'onDelay' in c ? c.onDelay.samples : 1)),
+    );
+    const sorted = [...newSamples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    const last = sorted[sorted.length - 1] as EvalSample;
+    const page = await this.deps.readings.query({
+      deviceId: device.id,
+      from: 0,
+      to: last.ts,
+      limit: historySize + sorted.length,
+      newestFirst: true,
+    });
+    const timeline = new Map<string, EvalSample>();
+    for (const item of page.items) {
+      const s = fromReadingItem(item);
+      timeline.set(`${s.ts}#${s.seq}`, s);
+    }
+    for (const s of sorted) timeline.set(`${s.ts}#${s.seq}`, s);
+    const ordered = [...timeline.values()].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    const isNew = new Set(sorted.map((s) => `${s.ts}#${s.seq}`));
+
+    const index = await this.deps.alarms.openIndex(device.id);
+    const loaded = new Map<string, Alarm | undefined>();
+    const load = async (alarmId: string) => {
+      if (!loaded.has(alarmId)) loaded.set(alarmId, await this.deps.alarms.get(alarmId));
+      return loaded.get(alarmId);
+    };
+    // A retried batch finishes notifications an earlier attempt recorded but did not send.
+    for (const slot of Object.values(index)) {
+      const alarm = await load(slot.alarmId);
+      if (alarm && alarm.pending.length > 0) loaded.set(alarm.alarmId, await this.dispatchPending(alarm));
+    }
+
+    for (let p = 0; p < ordered.length; p++) {
+      const sample = ordered[p] as EvalSample;
+      if (!isNew.has(`${sample.ts}#${sample.seq}`)) continue;
+      const window = ordered.slice(Math.max(0, p - historySize + 1), p + 1);
+      const statuses = evaluateConditions(conditions, window, new Set(Object.keys(index)));
+      for (const condition of conditions) {
+        const status = statuses.get(condition.key) ?? 'hold';
+        if (status === 'hold') continue;
+        await this.apply(device, condition, status, sample, index, load, loaded);
+      }
+    }
+  }
+
+  private async apply(
+    device: Device,
+    condition: Condition,
+    status: Exclude<Status, 'hold'>,
+    sample: EvalSample,
+    index: Record<string, { alarmId: string; at: number }>,
+    load: (id: string) => Promise<Alarm | undefined>,
+    loaded: Map<string, Alarm | undefined>,
+  ): Promise<void> {
+    const slot = index[condition.key];
+    const now = this.deps.clock.now();
+    if (status === 'breach') {
+      if (slot) {
+        const held = await load(slot.alarmId);
+        if (held && held.status === 'open') {
+          if (held.state === 'cleared_unack')
+            loaded.set(held.alarmId, await this.reactivate(held, sample, condition));
+          return;
+        }
+        if (!held && now - slot.at < ORPHAN_SLOT_MS) return;
+        await this.deps.alarms.release(device.id, condition.key, slot.alarmId);
+        delete index[condition.key];
+      }
+      const alarm = await this.raise(device, condition, sample);
+      if (alarm) {
+        index[condition.key] = { alarmId: alarm.alarmId, at: now };
+        loaded.set(alarm.alarmId, alarm);
+      }
+      return;
+    }
+    if (!slot) return;
+    const held = await load(slot.alarmId);
+    if (held && (held.state === 'active_unack' || held.state === 'active_ack')) {
+      const cleared = await this.clear(held, sample, sampleValue(sample, condition));
+      loaded.set(held.alarmId, cleared);
+      if (cleared?.state === 'closed') {
+        await this.deps.alarms.release(device.id, condition.key, held.alarmId);
+        delete index[condition.key];
+      }
+    } else if (held?.status === 'closed') {
+      await this.deps.alarms.release(device.id, condition.key, held.alarmId);
+      delete index[condition.key];
+    }
+  }
+
+  /** Raises an alarm for a condition once, whatever the concurrency or redelivery. */
+  async raise(device: Device, condition: Condition, sample: EvalSample): Promise<Alarm | undefined> {
+    const now = this.deps.clock.now();
+    const alarmId = alarmIdFor(device.id, condition.key, sample.ts, sample.seq);
+    const holder = await this.deps.alarms.acquire(device.id, condition.key, alarmId, now);
+    if (holder !== alarmId) {
+      logger.info('condition already alarmed', {
+        deviceId: device.id,
+        alarmId: holder,
+        condition: condition.key,
+      });
+      return undefined;
+    }
+    const late = sample.receivedAt - sample.ts > LATE_AFTER_MS;
+    const alarm: Alarm = {
+      alarmId,
+      deviceId: device.id,
+      siteId: device.siteId,
+      siteName: device.siteName,
+      township: device.township,
+      condition: condition.key,
+      severity: condition.severity,
+      audience:
+        device.kind === 'bin' && condition.audience === 'operators' ? 'sanitation' : condition.audience,
+      state: 'active_unack',
+      status: 'open',
+      raisedAt: now,
+      sampleTs: sample.ts,
+      sampleReceivedAt: sample.receivedAt,
+      late,
+      ...describe(condition, sampleValue(sample, condition)),
+      history: [
+        {
+          at: now,
+          to: 'active_unack',
+          note: late ? `raised from late data: sample taken ${new Date(sample.ts).toISOString()}` : undefined,
+        },
+      ],
+      notifications: [],
+      pending: ['raised'],
+      sending: {},
+    };
+    if (device.siteNameZh !== undefined) alarm.siteNameZh = device.siteNameZh;
+    if (device.kind === 'water') alarm.measurementPoint = device.measurementPoint;
+    const created = await this.deps.alarms.create(stripUndefined(alarm));
+    const stored = created ? alarm : await this.deps.alarms.get(alarmId);
+    if (!stored) return undefined;
+    logger.info('alarm raised', { deviceId: device.id, alarmId, condition: condition.key, late });
+    return this.dispatchPending(stored);
+  }
+
+  private async reactivate(
+    alarm: Alarm,
+    sample: EvalSample,
+    condition: Condition,
+  ): Promise<Alarm | undefined> {
+    const now = this.deps.clock.now();
+    const value = sampleValue(sample, condition);
+    const updated = await this.deps.alarms.transition({
+      alarmId: alarm.alarmId,
+      from: ['cleared_unack'],
+      to: 'active_unack',
+      at: now,
+      entry: {
+        at: now,
+        from: 'cleared_unack',
+        to: 'active_unack',
+        note: 'returned to alarm before acknowledgement',
+      },
+      set: value === undefined ? { sampleTs: sample.ts } : { sampleTs: sample.ts, value },
+      notify: 'raised',
+    });
+    return updated ? this.dispatchPending(updated) : alarm;
+  }
+
+  private async clear(
+    alarm: Alarm,
+    sample: EvalSample,
+    value: number | boolean | undefined,
+  ): Promise<Alarm | undefined> {
+    const to = TRANSITIONS.clear[alarm.state];
+    if (!to) return alarm;
+    const now = this.deps.clock.now();
+    const updated = await this.deps.alarms.transition({
+      alarmId: alarm.alarmId,
+      from: [alarm.state],
+      to,
+      at: now,
+      entry: {
+        at: now,
+        from: alarm.state,
+        to,
+        note: value === undefined ? undefined : `back to ${String(value)}`,
+      },
+      set:
+        value === undefined
+          ? { clearedAt: now, clearedSampleTs: sample.ts }
+          : { clearedAt: now, clearedSampleTs: sample.ts, lastValue: value },
+      notify: 'cleared',
+    });
+    if (!updated) return this.deps.alarms.get(alarm.alarmId);
+    logger.info('alarm cleared', { deviceId: alarm.deviceId, alarmId: alarm.alarmId, state: to });
+    return this.dispatchPending(updated);
+  }
+
+  /** Acknowledges an alarm: active → acknowledged, or cleared → closed. */
+  async acknowledge(alarmId: string, by: string, comment?: string): Promise<Alarm> {
+    const alarm = await this.deps.alarms.get(alarmId);
+    if (!alarm) throw new NotFoundError(`alarm ${alarmId} does not exist; GET /alarms lists them`);
+    const to = TRANSITIONS.ack[alarm.state];
+    if (!to)
+      throw new ConflictError(
+        `alarm ${alarmId} is ${alarm.state}; only unacknowledged alarms can be acknowledged`,
+      );
+    const now = this.deps.clock.now();
+    const set: Partial<Alarm> = { ackedAt: now, ackedBy: by };
+    if (comment !== undefined) set.ackComment = comment;
+    const updated = await this.deps.alarms.transition({
+      alarmId,
+      from: [alarm.state],
+      to,
+      at: now,
+      entry: { at: now, from: alarm.state, to, by, note: comment },
+      set,
+    });
+    if (!updated)
+      throw new ConflictError(`alarm ${alarmId} changed while acknowledging it; fetch it and try again`);
+    if (updated.state === 'closed')
+      await this.deps.alarms.release(updated.deviceId, updated.condition, alarmId);
+    await this.publishLive(updated, 'acknowledged');
+    return updated;
+  }
+
+  /** Shelves an open alarm until a time (at most the configured maximum): no SMS while shelved. */
+  async shelve(alarmId: string, until: number, reason: string, by: string): Promise<Alarm> {
+    const now = this.deps.clock.now();
+    if (until <= now) throw new ValidationError('until must be in the future');
+    if (until - now > this.deps.settings.shelveMaxMs) {
+      throw new ValidationError(
+        `until may be at most ${this.deps.settings.shelveMaxMs / 3_600_000} h from now`,
+      );
+    }
+    const alarm = await this.deps.alarms.get(alarmId);
+    if (!alarm) throw new NotFoundError(`alarm ${alarmId} does not exist; GET /alarms lists them`);
+    const updated = await this.deps.alarms.update(
+      alarmId,
+      { shelvedUntil: until, shelveReason: reason, shelvedBy: by },
+      { at: now, to: 'shelved', by, note: `${reason} (until ${new Date(until).toISOString()})` },
+      { condition: 'open' },
+    );
+    if (!updated) throw new ConflictError(`alarm ${alarmId} is closed; only open alarms can be shelved`);
+    await this.publishLive(updated, 'shelved');
+    return updated;
+  }
+
+  /**
+   * Sends every notification recorded on the alarm and not yet sent; returns the alarm as it now stands. Each is
+   * claimed first with a conditional write, so concurrent or retried attempts send it once.
+   */
+  async dispatchPending(alarm: Alarm): Promise<Alarm> {
+    let current = alarm;
+    for (const kind of [...new Set(alarm.pending)]) {
+      if (!(await this.deps.alarms.claimNotification(current.alarmId, kind, this.deps.clock.now()))) continue;
+      let record: NotificationRecord;
+      try {
+        record = await this.deliver(current, kind);
+      } catch (err) {
+        await this.deps.alarms.releaseNotification(current.alarmId, kind);
+        throw err;
+      }
+      await this.deps.alarms.recordNotification(current.alarmId, kind, record);
+      current = {
+        ...current,
+        pending: current.pending.filter((k) => k !== kind),
+        notifications: [...current.notifications, record],
+      };
+    }
+    await this.publishLive(current, current.state);
+    return current;
+  }
+
+  private async deliver(alarm: Alarm, kind: NotificationKind): Promise<NotificationRecord> {
+    const now = this.deps.clock.now();
+    const audience: Audience = kind === 'escalation' ? 'supervisors' : alarm.audience;
+    const base = { at: now, kind, audience, recipients: 0, messageIds: [] as string[] };
+    if (alarm.shelvedUntil !== undefined && alarm.shelvedUntil > now)
+      return { ...base, suppressed: 'shelved' };
+    if (kind === 'raised') {
+      const windowStart =
+        Math.floor(now / this.deps.settings.floodWindowMs) * this.deps.settings.floodWindowMs;
+      const window = {
+        audience,
+        siteId: alarm.siteId,
+        windowStart,
+        township: alarm.township,
+        severity: alarm.severity,
+      };
+      const count = await this.deps.alarms.addToFloodWindow(window, alarm.alarmId);
+      if (count > this.deps.settings.floodMaxAlarms) {
+        await this.deps.alarms.foldIntoDigest(window, alarm.alarmId);
+        return { ...base, suppressed: 'flood' };
+      }
+    }
+    if (
+      kind === 'cleared' &&
+      alarm.notifications.some((n) => n.kind === 'raised' && n.suppressed === 'flood')
+    ) {
+      return { ...base, suppressed: 'flood' };
+    }
+    const sent = await this.deps.notifier.send(renderNotification(alarmFacts(alarm, kind), audience, now));
+    return { ...base, recipients: sent.recipients, messageIds: sent.messageIds };
+  }
+
+  async publishLive(alarm: Alarm, event: string): Promise<void> {
+    try {
+      await this.deps.live.publish(alarmEventTopic(alarm.siteId), {
+        event,
+        alarmId: alarm.alarmId,
+        deviceId: alarm.deviceId,
+        siteId: alarm.siteId,
+        condition: alarm.condition,
+        severity: alarm.severity,
+        state: alarm.state,
+        value: alarm.value,
+        sampleTs: alarm.sampleTs,
+        at: this.deps.clock.now(),
+      });
+    } catch (err) {
+      // Live events feed dashboards; the alarm and its SMS do not depend on them.
+      logger.warn('live event not published', { alarmId: alarm.alarmId, error: err as Error });
+    }
+  }
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

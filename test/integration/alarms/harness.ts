@@ -1,0 +1,91 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createService, ingestDeps, readServiceConfig, type Service } from '../../../functions/composition';
+import type { Notification } from '../../../functions/core/alarm-types';
+import type { Device } from '../../../functions/core/registry';
+import type { Clock } from '../../../functions/ports/clock';
+import { type IngestRecord, ingestTelemetry } from '../../../functions/use-cases/ingest-telemetry';
+import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../../infra/local/dynamo';
+
+export class ManualClock implements Clock {
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export interface Harness {
+  dynamo: LocalDynamo;
+  service: Service;
+  clock: ManualClock;
+  sent: Notification[];
+  live: { topic: string; payload: unknown }[];
+  ingest(
+    deviceId: string,
+    kind: 'water' | 'bin',
+    payloads: unknown[],
+    receivedAt?: number,
+  ): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+/** The real service over dynalite and the real SDK, with recording notification channels and a manual clock. */
+export async function startHarness(
+  devices: Device[],
+  start: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Harness> {
+  const dynamo = await startLocalDynamo({ prefix: `t${++counter}-` });
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const clock = new ManualClock(start);
+  const sent: Notification[] = [];
+  const live: { topic: string; payload: unknown }[] = [];
+  const service = createService(
+    readServiceConfig({ ...env, ...dynamo.tableEnv }),
+    doc,
+    {
+      notifier: {
+        send: async (n) => {
+          sent.push(n);
+          return { recipients: 1, messageIds: [`m${sent.length}`] };
+        },
+      },
+      live: { publish: async (topic, payload) => void live.push({ topic, payload }) },
+      subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+    },
+    { clock },
+  );
+  await service.registry.putMany(devices);
+  const deps = ingestDeps(service);
+  return {
+    dynamo,
+    service,
+    clock,
+    sent,
+    live,
+    ingest: async (deviceId, kind, payloads, receivedAt) => {
+      const records: IngestRecord[] = payloads.map((p, i) => ({
+        messageId: `msg-${deviceId}-${JSON.stringify(p).length}-${i}-${clock.now()}`,
+        body: JSON.stringify({
+          payload: Buffer.from(JSON.stringify(p)).toString('base64'),
+          topic: `dt/${kind}/${deviceId}`,
+          clientId: deviceId,
+          receivedAt: receivedAt ?? clock.now(),
+        }),
+      }));
+      const result = await ingestTelemetry(records, deps);
+      return result.failedMessageIds;
+    },
+    stop: async () => {
+      doc.destroy();
+      await dynamo.stop();
+    },
+  };
+}
