@@ -58,20 +58,18 @@ export async function startLocalBroker(options: BrokerOptions = {}): Promise<Loc
         options.onRefused?.(packet as AedesPublishPacket, client);
         return done(new Error(`client ${client.id} may not publish to ${packet.topic}`));
       }
-      done(null);
+      // aedes writes the QoS 1 PUBACK before its `published` hook runs, so the message is handed over here.
+      if (!client || !options.onPublish) return done(null);
+      options.onPublish(packet as AedesPublishPacket, client).then(
+        () => done(null),
+        (err: Error) => done(err),
+      );
     },
     authorizeSubscribe: (client, sub, done) => {
       if (client && !maySubscribe(client.id, sub.topic)) {
         return done(new Error(`client ${client.id} may not subscribe to ${sub.topic}`), null);
       }
       done(null, sub);
-    },
-    published: (packet, client, done) => {
-      if (!client || !options.onPublish) return done(null);
-      options.onPublish(packet, client).then(
-        () => done(null),
-        (err: Error) => done(err),
-      );
     },
   });
   const server: Server = createServer(broker.handle);

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
-import { OutboxNotifier } from '../../functions/adapters/outbox-notifier';
+import { OutboxNotifier, outboxSubscriptionChannel } from '../../functions/adapters/outbox-notifier';
 import {
   apiDeps,
   createService,
@@ -13,7 +13,7 @@ import {
   sweepDeps,
 } from '../../functions/composition';
 import { type Device, fleetDevices, parseFleet } from '../../functions/core/registry';
-import { loadFleetSubscriptions } from '../../functions/core/subscription';
+import { loadFleetSubscriptions, planFleetSync } from '../../functions/core/subscription';
 import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-handler';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
@@ -147,7 +147,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         publish: async (topic, payload) =>
           broker && new BrokerLiveEvents(broker.broker).publish(topic, payload),
       },
-      subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+      subscriptionChannel: outboxSubscriptionChannel,
     });
     subscriptionsRef.store = service.subscriptions;
 
