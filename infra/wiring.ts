@@ -54,6 +54,13 @@ export const TABLES = {
     envVar: 'SUBSCRIPTIONS_TABLE',
     partitionKey: { name: 'subscriptionId', type: 'S' },
   },
+  /** Bin collection events (one item per detected collection), listed per township for the monthly report. */
+  binEvents: {
+    envVar: 'BIN_EVENTS_TABLE',
+    partitionKey: { name: 'binId', type: 'S' },
+    sortKey: { name: 'ts', type: 'N' },
+    globalIndexes: [{ name: 'byTownship', partitionKey: { name: 'township', type: 'S' }, sortKey: { name: 'ts', type: 'N' } }],
+  },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;
 
@@ -121,6 +128,10 @@ export const API_ROUTES = [
   { method: 'GET', path: '/subscriptions' },
   { method: 'POST', path: '/subscriptions' },
   { method: 'DELETE', path: '/subscriptions/{id}' },
+  { method: 'GET', path: '/bins' },
+  // A static segment before the `{id}` route: API Gateway prefers it, and the local server matches in this order.
+  { method: 'GET', path: '/bins/collections' },
+  { method: 'GET', path: '/bins/{id}' },
 ] as const satisfies readonly RouteSpec[];
 
 export interface ScheduleSpec {

@@ -1,0 +1,22 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/**
+ * The SNS topic every alarm SMS is published to. Phones subscribe to it (protocol `sms`) with filter policies over
+ * the message attributes, so the subscriptions are state: the topic is retained when its stack is deleted.
+ */
+export class AlarmTopic extends Construct {
+  public readonly topic: Topic;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', {
+      // The AWS-managed key: publishers in the account need no key grant, and there is no key to administer.
+      masterKey: Alias.fromAliasName(this, 'AwsManagedKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+    this.topic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  }
+}

@@ -1,0 +1,92 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { DevicePolicy } from '../constructs/device-policy';
+import { IngestPipeline } from '../constructs/ingest-pipeline';
+import { IotDataEndpoint } from '../constructs/iot-data-endpoint';
+import { QueryApi } from '../constructs/query-api';
+import { ScheduledJobs } from '../constructs/scheduled-jobs';
+import { TelemetryFunction } from '../constructs/telemetry-function';
+import type { FunctionName, TableName } from '../wiring';
+
+/**
+ * Throttling of the whole API. A county's operators and the console issue a few requests per second at most;
+ * the limit caps what a leaked token or a runaway client can cost.
+ */
+export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+export interface StatelessStackProps extends StackProps {
+  /** The tables of the stateful stack. */
+  readonly tables: Record<TableName, ITable>;
+  /** The topic alarm SMS are published to, and phones subscribed to. */
+  readonly alarmTopic: ITopic;
+  /** The user pool whose tokens the API accepts. */
+  readonly userPool: IUserPool;
+  /** The app client the tokens must be issued to (the token audience). */
+  readonly userPoolClient: IUserPoolClient;
+}
+
+/**
+ * Everything that can be replaced at will: functions, IoT rules and device policy, queues, the API, schedules.
+ * Every function gets every table name and both alarm channels (SNS topic, IoT live events), as the functions'
+ * configuration requires; access is granted only where the function's code uses it.
+ */
+export class StatelessStack extends Stack {
+  public readonly ingest: IngestPipeline;
+  public readonly api: QueryApi;
+  public readonly devicePolicy: DevicePolicy;
+  /** Every function of `FUNCTIONS`, by name. */
+  public readonly functions: Readonly<Record<FunctionName, TelemetryFunction>>;
+  public readonly scheduledJobs: ScheduledJobs;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+
+    this.ingest = new IngestPipeline(this, 'Ingest', { tables: props.tables });
+    this.devicePolicy = new DevicePolicy(this, 'DevicePolicy');
+    this.api = new QueryApi(this, 'Api', {
+      tables: props.tables,
+      authorizer: new HttpUserPoolAuthorizer('OperatorAuthorizer', props.userPool, {
+        userPoolClients: [props.userPoolClient],
+      }),
+      throttle: API_THROTTLE,
+    });
+    const alarmSweep = new TelemetryFunction(this, 'AlarmSweepFunction', {
+      name: 'alarmSweep',
+      description:
+        'Scheduled: alarm reminders and escalation, offline detection, shelve expiry, flood digests.',
+    })
+      .useTable('readings', props.tables.readings, 'read')
+      .useTable('devices', props.tables.devices, 'read')
+      .useTable('quarantine', props.tables.quarantine, 'none')
+      .useTable('alarms', props.tables.alarms, 'readWrite')
+      .useTable('subscriptions', props.tables.subscriptions, 'none')
+      .useTable('binEvents', props.tables.binEvents, 'none');
+
+    this.functions = { ingest: this.ingest.ingest, api: this.api.handler, alarmSweep };
+
+    const iotData = new IotDataEndpoint(this, 'IotDataEndpoint');
+    for (const fn of Object.values(this.functions)) fn.useLiveEvents(iotData.address);
+    this.functions.ingest.useAlarmTopic(props.alarmTopic, 'publish');
+    this.functions.alarmSweep.useAlarmTopic(props.alarmTopic, 'publish');
+    // The API also subscribes and unsubscribes phones when SMS subscriptions are created or deleted.
+    this.functions.api.useAlarmTopic(props.alarmTopic, 'publishAndSubscribe');
+
+    this.scheduledJobs = new ScheduledJobs(this, 'Schedules', {
+      functions: {
+        ingest: this.functions.ingest.function,
+        api: this.functions.api.function,
+        alarmSweep: this.functions.alarmSweep.function,
+      },
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url });
+    new CfnOutput(this, 'DevicePolicyName', { value: this.devicePolicy.policyName });
+    new CfnOutput(this, 'IngestQueueUrl', { value: this.ingest.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingest.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'RuleErrorQueueUrl', { value: this.ingest.ruleErrorQueue.queueUrl });
+  }
+}

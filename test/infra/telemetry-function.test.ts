@@ -1,0 +1,142 @@
+import type { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TelemetryFunction } from '../../infra/constructs/telemetry-function';
+import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
+import {
+  alarmEventTopic,
+  CHANNEL_ENV,
+  FUNCTIONS,
+  TABLES,
+  type TableName,
+  type TableSpec,
+} from '../../infra/wiring';
+import { asList, flatten, IOT_ARN_PREFIX, testStack } from './support';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const indexedTable = (Object.entries(TABLES) as [TableName, TableSpec][]).find(
+  ([, spec]) => spec.globalIndexes?.length,
+);
+
+describe('TelemetryFunction', () => {
+  let stack: Stack;
+  let template: Template;
+  let tables: Record<TableName, ITable>;
+  let topic: Topic;
+  let ingest: TelemetryFunction;
+  let api: TelemetryFunction;
+
+  beforeAll(() => {
+    stack = testStack();
+    tables = new TelemetryTables(stack, 'Tables').tables;
+    topic = new Topic(stack, 'Topic');
+    ingest = new TelemetryFunction(stack, 'Ingest', { name: 'ingest', description: 'test' })
+      .useTable('readings', tables.readings, 'write')
+      .useTable('devices', tables.devices, 'read')
+      .useTable('quarantine', tables.quarantine, 'none')
+      .useAlarmTopic(topic, 'publish')
+      .useLiveEvents('example-ats.iot.local');
+    if (indexedTable) ingest.useTable(indexedTable[0], tables[indexedTable[0]], 'readWrite');
+    api = new TelemetryFunction(stack, 'Api', { name: 'api', description: 'test' }).useAlarmTopic(
+      topic,
+      'publishAndSubscribe',
+    );
+    template = Template.fromStack(stack);
+  });
+
+  /** The statements of the policies attached to a function's role. */
+  const statementsOf = (fn: TelemetryFunction): Statement[] =>
+    Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [stack.resolve(fn.role.roleName)] },
+      }),
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  const resourcesWith = (fn: TelemetryFunction, action: string) =>
+    statementsOf(fn)
+      .filter((s) => asList(s.Action).includes(action))
+      .flatMap((s) => asList(s.Resource).map(flatten));
+  const tableArn = (name: TableName) => flatten(stack.resolve(tables[name].tableArn));
+  const variablesOf = (fn: TelemetryFunction) =>
+    template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as never)].Properties
+      .Environment.Variables;
+
+  it('runs on arm64 with the Node.js 22 runtime, active tracing and the size declared in FUNCTIONS', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      MemorySize: FUNCTIONS.ingest.memoryMb,
+      Timeout: FUNCTIONS.ingest.timeoutS,
+      Handler: 'index.handler',
+    });
+  });
+
+  it('logs to its own log group with an explicit retention', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: stack.resolve(ingest.logGroup.logGroupName) },
+    });
+  });
+
+  it('may write only to its own log group, and carries no AWS managed policy', () => {
+    expect(resourcesWith(ingest, 'logs:PutLogEvents')).toEqual([
+      flatten(stack.resolve(ingest.logGroup.logGroupArn)),
+    ]);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+  });
+
+  it('sets the service name and one environment variable per table it is given', () => {
+    expect(variablesOf(ingest)).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'pamir-telemetry',
+      [TABLES.readings.envVar]: stack.resolve(tables.readings.tableName),
+      [TABLES.devices.envVar]: stack.resolve(tables.devices.tableName),
+      [TABLES.quarantine.envVar]: stack.resolve(tables.quarantine.tableName),
+    });
+  });
+
+  it('grants exactly the declared table access, with no wildcard', () => {
+    expect(resourcesWith(ingest, 'dynamodb:PutItem')).toContain(tableArn('readings'));
+    expect(resourcesWith(ingest, 'dynamodb:PutItem')).not.toContain(tableArn('devices'));
+    expect(resourcesWith(ingest, 'dynamodb:GetItem')).toContain(tableArn('devices'));
+    expect(resourcesWith(ingest, 'dynamodb:GetItem')).not.toContain(tableArn('readings'));
+    const dynamoResources = statementsOf(ingest)
+      .filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')))
+      .flatMap((s) => asList(s.Resource).map(flatten));
+    expect(dynamoResources.filter((r) => r.includes('*'))).toEqual([]);
+  });
+
+  it('passes the name of a table given with access none, and grants nothing on it', () => {
+    const everything = statementsOf(ingest).flatMap((s) => asList(s.Resource).map(flatten));
+    expect(everything.filter((r) => r.startsWith(tableArn('quarantine')))).toEqual([]);
+  });
+
+  it.skipIf(!indexedTable)('grants reads of a table’s global secondary indexes by name', () => {
+    const [name, spec] = indexedTable as [TableName, TableSpec];
+    const reads = resourcesWith(ingest, 'dynamodb:Query');
+    for (const index of spec.globalIndexes ?? []) {
+      expect(reads).toContain(`${tableArn(name)}/index/${index.name}`);
+    }
+    expect(resourcesWith(ingest, 'dynamodb:PutItem').filter((r) => r.includes('/index/'))).toEqual([]);
+  });
+
+  it('publishes to the alarm topic it is given, and only the API may (un)subscribe phones', () => {
+    const topicArn = flatten(stack.resolve(topic.topicArn));
+    expect(variablesOf(ingest)[CHANNEL_ENV.alarmTopicArn]).toEqual(stack.resolve(topic.topicArn));
+    expect(resourcesWith(ingest, 'sns:Publish')).toEqual([topicArn]);
+    expect(resourcesWith(ingest, 'sns:Subscribe')).toEqual([]);
+    expect(resourcesWith(api, 'sns:Subscribe')).toEqual([topicArn]);
+    expect(resourcesWith(api, 'sns:Unsubscribe')).toEqual([topicArn]);
+  });
+
+  it('publishes live events only to the alarm event topics, through the given IoT data endpoint', () => {
+    expect(variablesOf(ingest)[CHANNEL_ENV.iotDataEndpoint]).toBe('example-ats.iot.local');
+    expect(resourcesWith(ingest, 'iot:Publish')).toEqual([`${IOT_ARN_PREFIX}topic/${alarmEventTopic('*')}`]);
+    expect(resourcesWith(api, 'iot:Publish')).toEqual([]);
+  });
+});
