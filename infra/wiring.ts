@@ -59,7 +59,13 @@ export const TABLES = {
     envVar: 'BIN_EVENTS_TABLE',
     partitionKey: { name: 'binId', type: 'S' },
     sortKey: { name: 'ts', type: 'N' },
-    globalIndexes: [{ name: 'byTownship', partitionKey: { name: 'township', type: 'S' }, sortKey: { name: 'ts', type: 'N' } }],
+    globalIndexes: [
+      {
+        name: 'byTownship',
+        partitionKey: { name: 'township', type: 'S' },
+        sortKey: { name: 'ts', type: 'N' },
+      },
+    ],
   },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;

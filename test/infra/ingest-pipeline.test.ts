@@ -141,6 +141,8 @@ describe('IngestPipeline', () => {
       .flatMap((s) => asList(s.Resource).map(flatten))
       .sort();
     const tableArn = (name: TableName) => flatten(ref(tables[name].tableArn));
-    expect(writes).toEqual([tableArn('alarms'), tableArn('binEvents'), tableArn('quarantine'), tableArn('readings')].sort());
+    expect(writes).toEqual(
+      [tableArn('alarms'), tableArn('binEvents'), tableArn('quarantine'), tableArn('readings')].sort(),
+    );
   });
 });
