@@ -12,12 +12,13 @@ import {
   type Service,
   sweepDeps,
 } from '../../functions/composition';
-import { type Device, fleetDevices, parseFleet } from '../../functions/core/registry';
-import { loadFleetSubscriptions, planFleetSync } from '../../functions/core/subscription';
+import { type Device, fleetDevices } from '../../functions/core/registry';
 import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-handler';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
+import { syncFleet } from '../../functions/use-cases/sync-fleet';
+import { readFleetFile } from '../fleet/read-fleet';
 import { API_ROUTES, SCHEDULES } from '../wiring';
 import { type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
@@ -25,8 +26,6 @@ import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 import { startLocalHttp } from './http-server';
 import { localContext } from './lambda-context';
 import { LocalIngestRouter } from './router';
-
-export const DEFAULT_FLEET_FILE = 'infra/fleet/example-county.json';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -103,20 +102,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = options.log ?? (() => undefined);
   await mkdir(dataDir, { recursive: true });
   const { token, source } = await resolveToken(dataDir, options.apiToken);
-  const fleetFile = resolve(options.fleetFile ?? DEFAULT_FLEET_FILE);
-  let fleetText: string;
-  try {
-    fleetText = await readFile(fleetFile, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read fleet file ${fleetFile}: ${(err as Error).message}`);
-  }
-  let fleetDoc: unknown;
-  try {
-    fleetDoc = JSON.parse(fleetText);
-  } catch (err) {
-    throw new Error(`fleet file ${fleetFile} is not JSON: ${(err as Error).message}`);
-  }
-  const fleet = parseFleet(fleetDoc);
+  const { file: fleetFile, fleet } = await readFleetFile(options.fleetFile);
   const devices = fleetDevices(fleet);
 
   const stops: (() => Promise<void>)[] = [];
@@ -151,18 +137,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     subscriptionsRef.store = service.subscriptions;
 
-    // Registry from the fleet file; a device's maintenance flag, set through the API, survives a restart.
-    const existing = new Map((await service.registry.list()).map((d) => [d.id, d]));
-    await service.registry.putMany(
-      devices.map((d) => {
-        const before = existing.get(d.id);
-        return before?.maintenance
-          ? { ...d, maintenance: true, maintenanceReason: before.maintenanceReason }
-          : d;
-      }),
+    const synced = await syncFleet(fleet, {
+      registry: service.registry,
+      subscriptions: service.subscriptions,
+      channel: outboxSubscriptionChannel,
+      clock: service.clock,
+    });
+    log(
+      `registry: ${synced.devices} devices, ${synced.subscriptionsPut} SMS subscriptions from ${fleetFile}`,
     );
-    for (const subscription of loadFleetSubscriptions(fleet, Date.now()))
-      await service.subscriptions.put(subscription);
 
     const ingest = buildIngestHandler(ingestDeps(service));
     const router = new LocalIngestRouter({
