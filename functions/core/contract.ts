@@ -83,20 +83,18 @@ export function parseTopic(topic: string): { kind: DeviceKind; deviceId: string 
   return { kind: kind as DeviceKind, deviceId };
 }
 
-const timestamp = z.union([
-  z.number().int('ts must be an integer number of epoch milliseconds'),
-  z.iso.datetime({
-    offset: true,
-    message: 'ts must be epoch milliseconds or an ISO-8601 date-time with offset',
-  }),
-]);
+const timestamp = z.union([z.number().int(), z.iso.datetime({ offset: true })], {
+  error: 'ts must be an integer number of epoch milliseconds or an ISO-8601 date-time with offset',
+});
 
 const metrics = z
   .record(
     z
       .string()
       .regex(METRIC_NAME_PATTERN, 'metric names are lower_snake_case with their unit, e.g. turbidity_ntu'),
-    z.union([z.number().refine(Number.isFinite, 'metric values must be finite numbers'), z.boolean()]),
+    z.union([z.number().refine(Number.isFinite), z.boolean()], {
+      error: 'metric values must be finite numbers or booleans',
+    }),
   )
   .refine((m) => Object.keys(m).length > 0, 'm must hold at least one metric')
   .refine(
@@ -124,10 +122,16 @@ function reject(reason: RejectionReason, message: string, deviceId?: string): Pa
   return deviceId === undefined ? { ok: false, reason, message } : { ok: false, reason, message, deviceId };
 }
 
+/** zod wraps a record key's own explanation in an `invalid_key` issue; surface the explanation. */
+function explain(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) return issue.issues.map(explain).join('; ');
+  return issue.message;
+}
+
 function formatIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${explain(i)}`)
     .join('; ');
 }
 

@@ -1,0 +1,131 @@
+import { performance } from 'node:perf_hooks';
+import type { SQSEvent } from 'aws-lambda';
+import { documentClient } from '../../functions/adapters/dynamodb/client';
+import { createService, ingestDeps, readServiceConfig } from '../../functions/composition';
+import { readingItemSize, toReadingItem, writeUnits } from '../../functions/core/reading-item';
+import type { Device } from '../../functions/core/registry';
+import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
+import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo';
+import { envelopeBody, lambdaContext, sqsRecord } from '../helpers/aws-events';
+import { binMetrics, waterMetrics } from '../helpers/telemetry';
+import { countCapacity } from './capacity';
+
+export interface HandlerRun {
+  samples: number;
+  stored: number;
+  failed: number;
+  seconds: number;
+  samplesPerSecond: number;
+  invocations: number;
+  /** Handler duration per invocation of `recordsPerEvent` records, ms. */
+  msPerInvocation: number[];
+  /** Write units DynamoDB reported for the readings batch writes (BatchWriteOptions.onConsumedCapacity). */
+  readingWriteUnits: number;
+  /** Write and read units over every request the function made (all tables), from ReturnConsumedCapacity. */
+  allWriteUnits: number;
+  allReadUnits: number;
+  requests: Record<string, number>;
+  /** Write units computed from item sizes with writeUnits(), and the mean item size. */
+  computedWriteUnits: number;
+  meanItemBytes: number;
+  notifications: number;
+}
+
+/**
+ * The ingest handler alone: SQS-shaped events of `recordsPerEvent` single-sample messages, invoked one after another
+ * (one warm function instance) against dynalite, with a fresh service per run so each run starts cold.
+ */
+export async function handlerBench(options: {
+  devices: readonly Device[];
+  runs: number;
+  eventsPerRun: number;
+  recordsPerEvent: number;
+}): Promise<HandlerRun[]> {
+  const dynamo: LocalDynamo = await startLocalDynamo({});
+  const results: HandlerRun[] = [];
+  try {
+    const config = readServiceConfig({ ...process.env, ...dynamo.tableEnv });
+    let seq = 0;
+    const base = Math.floor(Date.now() / 60_000) * 60_000 - 12 * 3_600_000;
+    for (let run = 0; run < options.runs; run++) {
+      const doc = documentClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+      const capacity = countCapacity(doc);
+      let readingWriteUnits = 0;
+      let notifications = 0;
+      const service = createService(
+        config,
+        doc,
+        {
+          notifier: {
+            send: async () => {
+              notifications++;
+              return { recipients: 0, messageIds: [] };
+            },
+          },
+          live: { publish: async () => undefined },
+          subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+        },
+        { writeOptions: { onConsumedCapacity: (u) => (readingWriteUnits += u) } },
+      );
+      if (run === 0) await service.registry.putMany(options.devices);
+      capacity.reset();
+      readingWriteUnits = 0;
+      const handler = buildIngestHandler(ingestDeps(service));
+
+      const events: SQSEvent[] = [];
+      let computedWriteUnits = 0;
+      let itemBytes = 0;
+      for (let e = 0; e < options.eventsPerRun; e++) {
+        const records = [];
+        for (let r = 0; r < options.recordsPerEvent; r++) {
+          const device = options.devices[
+            (e * options.recordsPerEvent + r) % options.devices.length
+          ] as Device;
+          const ts = base + seq * 1000;
+          const m = device.kind === 'water' ? waterMetrics(seq) : binMetrics(seq);
+          const payload = Buffer.from(JSON.stringify({ v: 1, ts, seq, m, battery_pct: 80 }));
+          const item = toReadingItem(device.id, { ts, seq, m, batteryPct: 80 }, ts, config.RETENTION_DAYS);
+          computedWriteUnits += writeUnits({ ...item });
+          itemBytes += readingItemSize(device.id, { ts, seq, m, batteryPct: 80 });
+          records.push(
+            sqsRecord(envelopeBody(`dt/${device.kind}/${device.id}`, payload, device.id, ts + 500)),
+          );
+          seq++;
+        }
+        events.push({ Records: records });
+      }
+
+      const msPerInvocation: number[] = [];
+      let failed = 0;
+      const started = performance.now();
+      for (const event of events) {
+        const t = performance.now();
+        const response = await handler(event, lambdaContext('ingest'));
+        msPerInvocation.push(performance.now() - t);
+        failed += response?.batchItemFailures.length ?? 0;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const samples = options.eventsPerRun * options.recordsPerEvent;
+      results.push({
+        samples,
+        stored: samples - failed,
+        failed,
+        seconds,
+        samplesPerSecond: samples / seconds,
+        invocations: events.length,
+        msPerInvocation,
+        readingWriteUnits,
+        allWriteUnits: capacity.counts.writeUnits,
+        allReadUnits: capacity.counts.readUnits,
+        requests: { ...capacity.counts.requests },
+        computedWriteUnits,
+        meanItemBytes: itemBytes / samples,
+        notifications,
+      });
+      doc.destroy();
+    }
+  } finally {
+    await dynamo.stop();
+  }
+  return results;
+}

@@ -1,0 +1,214 @@
+/**
+ * `npm run bench`: throughput of the local pipeline and of the ingest handler, DynamoDB write units per stored
+ * sample, and the cost per device-month at one sample a minute computed from what the runs counted (prices in
+ * prices.ts). Prints a table, then one line `BENCH_JSON {...}` for tools.
+ */
+import './log-level';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { FUNCTIONS, INGEST_QUEUE } from '../../infra/wiring';
+import { startTestRuntime } from '../helpers/runtime';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import {
+  costPerDeviceMonth,
+  type MeasuredUsage,
+  SAMPLES_PER_DEVICE_MONTH,
+  steadyStateStorageUsd,
+} from './cost-model';
+import { handlerBench } from './handler-bench';
+import { pipelineBench } from './pipeline-bench';
+import { PRICES } from './prices';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const PIPELINE_MESSAGES_PER_DEVICE = Number(process.env.BENCH_MESSAGES_PER_DEVICE ?? 500);
+const HANDLER_EVENTS_PER_RUN = Number(process.env.BENCH_EVENTS_PER_RUN ?? 50);
+const RECORDS_PER_EVENT = INGEST_QUEUE.batchSize;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const usd = (n: number) => `$${n.toFixed(4)}`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '))
+    .join('\n');
+}
+
+/** The simulator's own bench, when its engineer has written one (device-sim/bench.ts exporting a runner). */
+async function deviceSimBench(): Promise<unknown> {
+  const path = fileURLToPath(new URL('../../device-sim/bench.ts', import.meta.url));
+  if (!existsSync(path)) {
+    console.log('\ndevice-sim bench: skipped (device-sim/bench.ts does not exist yet)');
+    return undefined;
+  }
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const runner = [mod.runBench, mod.run, mod.bench, mod.default].find((f) => typeof f === 'function') as
+    | (() => Promise<unknown>)
+    | undefined;
+  if (!runner) {
+    console.log(
+      '\ndevice-sim bench: skipped (device-sim/bench.ts exports no runBench, run, bench or default function)',
+    );
+    return undefined;
+  }
+  console.log('\ndevice-sim bench:');
+  const result = await runner();
+  if (result !== undefined)
+    console.log(typeof result === 'string' ? result : JSON.stringify(result, null, 2));
+  return result;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(
+    `Pamir Telemetry bench: ${RUNS} runs each; medians shown. Node ${process.version}, dynalite, in-process aedes.\n`,
+  );
+
+  const dir = await makeTempDir('pamir-bench-');
+  let pipeline: Awaited<ReturnType<typeof pipelineBench>>;
+  let devices: Awaited<ReturnType<typeof startTestRuntime>>['devices'];
+  try {
+    const runtime = await startTestRuntime(dir);
+    devices = runtime.devices;
+    try {
+      process.stdout.write(
+        `(a) local pipeline: ${devices.length} MQTT clients x ${PIPELINE_MESSAGES_PER_DEVICE} QoS 1 messages per run ... `,
+      );
+      pipeline = await pipelineBench(runtime, {
+        runs: RUNS,
+        messagesPerDevice: PIPELINE_MESSAGES_PER_DEVICE,
+        blockBytes: PRICES.iot.messageBlockBytes,
+        chunkBytes: PRICES.sqs.requestChunkBytes,
+      });
+      console.log('done');
+    } finally {
+      await runtime.stop();
+    }
+  } finally {
+    await removeTempDir(dir);
+  }
+
+  process.stdout.write(
+    `(b) ingest handler alone: ${HANDLER_EVENTS_PER_RUN} SQS events x ${RECORDS_PER_EVENT} records per run ... `,
+  );
+  const handler = await handlerBench({
+    devices,
+    runs: RUNS,
+    eventsPerRun: HANDLER_EVENTS_PER_RUN,
+    recordsPerEvent: RECORDS_PER_EVENT,
+  });
+  console.log('done\n');
+
+  const lost = pipeline.filter((r) => r.stored !== r.samples);
+  const failed = handler.filter((r) => r.failed > 0);
+  if (lost.length || failed.length) {
+    console.error('bench runs lost samples:', JSON.stringify({ pipeline: lost, handler: failed }));
+    process.exitCode = 1;
+  }
+
+  const pipelineRate = median(pipeline.map((r) => r.samplesPerSecond));
+  const handlerRate = median(handler.map((r) => r.samplesPerSecond));
+  const wruReported = median(handler.map((r) => r.readingWriteUnits / r.stored));
+  const wruAllTables = median(handler.map((r) => r.allWriteUnits / r.stored));
+  const wruComputed = median(handler.map((r) => r.computedWriteUnits / r.samples));
+  const rruPerSample = median(handler.map((r) => r.allReadUnits / r.stored));
+  const msPerInvocation = median(handler.flatMap((r) => r.msPerInvocation));
+  const itemBytes = median(handler.map((r) => r.meanItemBytes));
+  const storedByHandler = handler.reduce((n, r) => n + r.stored, 0);
+  const requestsPer100 = Object.entries(
+    handler.reduce<Record<string, number>>((all, r) => {
+      for (const [name, n] of Object.entries(r.requests)) all[name] = (all[name] ?? 0) + n;
+      return all;
+    }, {}),
+  )
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt((n / storedByHandler) * 100, 2)}`)
+    .join(', ');
+
+  const usage: MeasuredUsage = {
+    samplesPerMessage: 1,
+    iotBlocksPerMessage: median(pipeline.map((r) => r.iotBlocks / r.messages)),
+    sqsChunksPerMessage: median(pipeline.map((r) => r.sqsChunks / r.messages)),
+    batchesPerMessage: median(pipeline.map((r) => r.batches / r.messages)),
+    handlerMsPerMessage: msPerInvocation / RECORDS_PER_EVENT,
+    lambdaMemoryMb: FUNCTIONS.ingest.memoryMb,
+    writeUnitsPerSample: wruAllTables,
+    readUnitsPerSample: rruPerSample,
+    itemBytes,
+    retentionDays: 400,
+  };
+  const cost = costPerDeviceMonth(usage);
+
+  console.log(
+    table([
+      ['measure (median of runs)', 'value', 'unit'],
+      ['(a) publish -> stored, local pipeline', fmt(pipelineRate), 'samples/s'],
+      ['    router batches per 100 messages', fmt(usage.batchesPerMessage * 100, 2), 'batches'],
+      ['(b) ingest handler alone', fmt(handlerRate), 'samples/s'],
+      ['    handler duration per 100-record event', fmt(msPerInvocation, 1), 'ms'],
+      ['(c) write units per stored sample, reported', fmt(wruReported, 3), 'WRU (readings batch writes)'],
+      ['    write units per stored sample, all tables', fmt(wruAllTables, 3), 'WRU (every request)'],
+      ['    write units per sample, computed', fmt(wruComputed, 3), 'WRU (writeUnits(item))'],
+      ['    read units per stored sample', fmt(rruPerSample, 4), 'RRU'],
+      ['    reading item size', fmt(itemBytes, 0), 'bytes'],
+    ]),
+  );
+  console.log(`    DynamoDB requests per 100 samples (handler, all tables): ${requestsPer100}`);
+
+  console.log(
+    `\n(d) cost per device-month at 1 sample/min (${fmt(SAMPLES_PER_DEVICE_MONTH)} samples), ${PRICES.region} list prices of ${PRICES.asOf}:\n`,
+  );
+  console.log(
+    table([
+      ['item', 'quantity', 'unit', 'USD'],
+      ...cost.lines.map((l) => [l.item, fmt(l.quantity, l.quantity < 10 ? 4 : 0), l.unit, usd(l.usd)]),
+      ['total', '', '', usd(cost.total)],
+      ['total with Basic Ingest (no messaging charge)', '', '', usd(cost.basicIngestTotal)],
+    ]),
+  );
+  console.log(
+    `\nNotes: SQS receive/delete and Lambda invocations follow the local router's batches under bench load
+(full batches of ${RECORDS_PER_EVENT}); a small fleet at 1 sample/min fills batches far less, and the event source's
+idle long polls add a fixed ~$0.3/month per queue. Storage grows to ${usd(steadyStateStorageUsd(usage))}/device-month
+once ${usage.retentionDays} days are retained. Alarm SMS are not included (${handler.reduce((n, r) => n + r.notifications, 0)} sent in the bench).`,
+  );
+
+  const simResult = await deviceSimBench();
+
+  const summary = {
+    runs: RUNS,
+    pipelineSamplesPerSecond: Math.round(pipelineRate),
+    handlerSamplesPerSecond: Math.round(handlerRate),
+    handlerMsPer100Records: Number(msPerInvocation.toFixed(2)),
+    writeUnitsPerSampleReported: wruReported,
+    writeUnitsPerSampleAllTables: wruAllTables,
+    writeUnitsPerSampleComputed: wruComputed,
+    readUnitsPerSample: rruPerSample,
+    dynamoRequestsPer100Samples: requestsPer100,
+    costPerDeviceMonthUsd: Number(cost.total.toFixed(4)),
+    costPerDeviceMonthBasicIngestUsd: Number(cost.basicIngestTotal.toFixed(4)),
+    costLines: cost.lines.map((l) => ({ item: l.item, usd: Number(l.usd.toFixed(5)) })),
+    usage,
+    pricesAsOf: PRICES.asOf,
+    deviceSim: simResult ?? null,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`);
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: Error) => {
+    console.error(`bench failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  },
+);

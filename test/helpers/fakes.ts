@@ -1,0 +1,97 @@
+import type { ReadingItem } from '../../functions/core/reading-item';
+import type { Device } from '../../functions/core/registry';
+import type { Clock } from '../../functions/ports/clock';
+import type { DeviceFilter, DeviceRegistry } from '../../functions/ports/device-registry';
+import type { QuarantineEntry, QuarantineStore } from '../../functions/ports/quarantine-store';
+import type { ReadingPage, ReadingQuery, ReadingStore } from '../../functions/ports/reading-store';
+
+export function fixedClock(now: number): Clock {
+  return { now: () => now };
+}
+
+/** An in-memory ReadingStore; `unwritable` keys (`deviceId|sk`) come back as unwritten, as after exhausted retries. */
+export class InMemoryReadingStore implements ReadingStore {
+  readonly items = new Map<string, ReadingItem>();
+  readonly unwritable = new Set<string>();
+  failWith: Error | undefined;
+  putCalls = 0;
+
+  async putItems(items: readonly ReadingItem[]): Promise<ReadingItem[]> {
+    this.putCalls++;
+    if (this.failWith) throw this.failWith;
+    const unwritten: ReadingItem[] = [];
+    for (const item of items) {
+      const key = `${item.deviceId}|${item.sk}`;
+      if (this.unwritable.has(key)) unwritten.push(item);
+      else this.items.set(key, item);
+    }
+    return unwritten;
+  }
+
+  async query(q: ReadingQuery): Promise<ReadingPage> {
+    const all = [...this.items.values()]
+      .filter((i) => i.deviceId === q.deviceId && i.ts >= q.from && i.ts <= q.to)
+      .sort((a, b) => (a.sk < b.sk ? -1 : 1));
+    if (q.newestFirst) all.reverse();
+    return { items: all.slice(0, q.limit) };
+  }
+
+  async latest(deviceId: string): Promise<ReadingItem | undefined> {
+    return [...this.items.values()]
+      .filter((i) => i.deviceId === deviceId)
+      .sort((a, b) => (a.sk < b.sk ? 1 : -1))[0];
+  }
+}
+
+export class InMemoryQuarantineStore implements QuarantineStore {
+  readonly entries: QuarantineEntry[] = [];
+  failWith: Error | undefined;
+
+  async put(entries: readonly QuarantineEntry[]): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    for (const e of entries) {
+      if (!this.entries.some((x) => x.id === e.id)) this.entries.push(e);
+    }
+  }
+
+  async listRecent(options: { limit: number; deviceId?: string }): Promise<QuarantineEntry[]> {
+    return this.entries
+      .filter((e) => options.deviceId === undefined || e.deviceId === options.deviceId)
+      .sort((a, b) => b.receivedAt - a.receivedAt)
+      .slice(0, options.limit);
+  }
+}
+
+export class InMemoryDeviceRegistry implements DeviceRegistry {
+  readonly devices = new Map<string, Device>();
+
+  constructor(devices: readonly Device[] = []) {
+    for (const d of devices) this.devices.set(d.id, d);
+  }
+
+  async get(deviceId: string): Promise<Device | undefined> {
+    return this.devices.get(deviceId);
+  }
+
+  async list(filter: DeviceFilter = {}): Promise<Device[]> {
+    return [...this.devices.values()].filter(
+      (d) =>
+        (filter.kind === undefined || d.kind === filter.kind) &&
+        (filter.siteId === undefined || d.siteId === filter.siteId) &&
+        (filter.township === undefined || d.township === filter.township),
+    );
+  }
+
+  async putMany(devices: readonly Device[]): Promise<void> {
+    for (const d of devices) this.devices.set(d.id, d);
+  }
+
+  async setMaintenance(deviceId: string, on: boolean, reason?: string): Promise<Device | undefined> {
+    const device = this.devices.get(deviceId);
+    if (!device) return undefined;
+    const updated: Device = { ...device, maintenance: on };
+    if (reason !== undefined) updated.maintenanceReason = reason;
+    this.devices.set(deviceId, updated);
+    return updated;
+  }
+}

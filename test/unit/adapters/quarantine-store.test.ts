@@ -1,0 +1,111 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoQuarantineStore } from '../../../functions/adapters/dynamodb/quarantine-store';
+import type { QuarantineEntry } from '../../../functions/ports/quarantine-store';
+import { DAY, T0 } from '../../helpers/telemetry';
+
+const TABLE = 'pamir-quarantine';
+const doc = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+);
+const ddb = mockClient(DynamoDBDocumentClient);
+
+const entry = (id: string, receivedAt: number, payload = Buffer.from('{"v":1,')): QuarantineEntry => ({
+  id,
+  receivedAt,
+  topic: 'dt/water/wq-1',
+  clientId: 'wq-1',
+  deviceId: 'wq-1',
+  reason: 'not_json',
+  message: 'payload is not UTF-8 JSON',
+  payload,
+});
+
+beforeEach(() => ddb.reset());
+afterEach(() => vi.useRealTimers());
+
+describe('DynamoDB quarantine store', () => {
+  it('writes entries to the quarantine table keyed by UTC day and receive time, with a TTL', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+
+    await store.put([entry('abc', T0 + 123)]);
+
+    const input = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input;
+    expect(Object.keys(input?.RequestItems ?? {})).toEqual([TABLE]);
+    expect(input?.RequestItems?.[TABLE]?.[0]?.PutRequest?.Item).toMatchObject({
+      day: '2025-11-28',
+      sk: `${T0 + 123}#abc`,
+      id: 'abc',
+      reason: 'not_json',
+      topic: 'dt/water/wq-1',
+      ttl: Math.floor((T0 + 123) / 1000) + 90 * 86_400,
+    });
+  });
+
+  it('leaves out an empty payload, which DynamoDB would reject as an empty binary', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+
+    await store.put([entry('empty', T0, Buffer.alloc(0))]);
+
+    const item =
+      ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.[0]?.PutRequest?.Item;
+    expect(item?.payload).toBeUndefined();
+  });
+
+  it('throws when entries stay unprocessed, so the batch is retried', async () => {
+    const stuck = entry('stuck', T0);
+    ddb.on(BatchWriteCommand).resolves({
+      UnprocessedItems: {
+        [TABLE]: [{ PutRequest: { Item: { day: '2025-11-28', sk: `${T0}#stuck`, ...stuck } } }],
+      },
+    });
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+    vi.useFakeTimers();
+
+    const put = expect(store.put([stuck])).rejects.toThrow('1 quarantine entries could not be written');
+    await vi.runAllTimersAsync();
+
+    await put;
+    vi.useRealTimers();
+  });
+
+  it('queries today newest first, then earlier days until the limit is reached', async () => {
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':day': '2025-11-28' } })
+      .resolves({
+        Items: [{ id: 'b', at: T0 + 2, topic: 't', reason: 'not_json', message: 'm', day: '2025-11-28' }],
+      })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':day': '2025-11-27' } })
+      .resolves({
+        Items: [{ id: 'a', at: T0 - DAY, topic: 't', reason: 'not_json', message: 'm', day: '2025-11-27' }],
+      });
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+
+    const entries = await store.listRecent({ limit: 2, now: T0, days: 7 });
+
+    const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(
+      queries.map((q) => [q.TableName, q.ExpressionAttributeValues?.[':day'], q.ScanIndexForward]),
+    ).toEqual([
+      [TABLE, '2025-11-28', false],
+      [TABLE, '2025-11-27', false],
+    ]);
+    expect(entries.map((e) => e.id)).toEqual(['b', 'a']);
+    expect(entries[0]?.payload).toEqual(new Uint8Array());
+  });
+
+  it('filters by device id when asked', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+
+    await store.listRecent({ limit: 10, now: T0, days: 1, deviceId: 'wq-9' });
+
+    const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(query?.FilterExpression).toBe('#dev = :dev');
+    expect(query?.ExpressionAttributeValues?.[':dev']).toBe('wq-9');
+  });
+});
