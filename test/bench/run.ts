@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: throughput of the local pipeline and of the ingest handler, DynamoDB write units per stored
- * sample, and the cost per device-month at one sample a minute computed from what the runs counted (prices in
+ * sample, alert latency (sample published → SMS in the outbox), and the cost per device-month at one sample a minute computed from what the runs counted (prices in
  * prices.ts). Prints a table, then one line `BENCH_JSON {...}` for tools.
  */
 import './log-level';
@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FUNCTIONS, INGEST_QUEUE } from '../../infra/wiring';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+import { alertLatencyBench } from './alert-latency';
 import {
   costPerDeviceMonth,
   type MeasuredUsage,
@@ -23,6 +24,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PIPELINE_MESSAGES_PER_DEVICE = Number(process.env.BENCH_MESSAGES_PER_DEVICE ?? 500);
 const HANDLER_EVENTS_PER_RUN = Number(process.env.BENCH_EVENTS_PER_RUN ?? 50);
 const RECORDS_PER_EVENT = INGEST_QUEUE.batchSize;
+const LATENCY_ALARMS = Number(process.env.BENCH_LATENCY_ALARMS ?? 30);
+const LATENCY_BACKGROUND_PER_S = Number(process.env.BENCH_LATENCY_BACKGROUND ?? 50);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -106,6 +109,15 @@ async function main(): Promise<void> {
     eventsPerRun: HANDLER_EVENTS_PER_RUN,
     recordsPerEvent: RECORDS_PER_EVENT,
   });
+  console.log('done');
+
+  process.stdout.write(
+    `(e) alert latency: ${LATENCY_ALARMS} chlorine-loss alarms under ${LATENCY_BACKGROUND_PER_S} ordinary samples/s ... `,
+  );
+  const latency = await alertLatencyBench({
+    alarms: LATENCY_ALARMS,
+    backgroundPerSecond: LATENCY_BACKGROUND_PER_S,
+  });
   console.log('done\n');
 
   const lost = pipeline.filter((r) => r.stored !== r.samples);
@@ -160,6 +172,8 @@ async function main(): Promise<void> {
       ['    write units per sample, computed', fmt(wruComputed, 3), 'WRU (writeUnits(item))'],
       ['    read units per stored sample', fmt(rruPerSample, 4), 'RRU'],
       ['    reading item size', fmt(itemBytes, 0), 'bytes'],
+      ['(e) alert latency, sample published -> SMS in outbox, p50', fmt(latency.p50), 'ms'],
+      ['    alert latency p99', fmt(latency.p99), `ms (${latency.alarms} alarms)`],
     ]),
   );
   console.log(`    DynamoDB requests per 100 samples (handler, all tables): ${requestsPer100}`);
@@ -199,6 +213,12 @@ once ${usage.retentionDays} days are retained. Alarm SMS are not included (${han
     costLines: cost.lines.map((l) => ({ item: l.item, usd: Number(l.usd.toFixed(5)) })),
     usage,
     pricesAsOf: PRICES.asOf,
+    alertLatencyMs: {
+      p50: latency.p50,
+      p99: latency.p99,
+      alarms: latency.alarms,
+      backgroundPerSecond: LATENCY_BACKGROUND_PER_S,
+    },
     deviceSim: simResult ?? null,
     seconds: Math.round((Date.now() - started) / 1000),
   };
