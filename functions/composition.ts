@@ -2,11 +2,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedDeviceRegistry } from './adapters/cached-device-registry';
 import { DynamoAlarmStore } from './adapters/dynamodb/alarm-store';
 import type { BatchWriteOptions } from './adapters/dynamodb/batch-write';
+import { DynamoBinEventStore } from './adapters/dynamodb/bin-event-store';
 import { DynamoDeviceRegistry } from './adapters/dynamodb/device-registry';
 import { DynamoQuarantineStore } from './adapters/dynamodb/quarantine-store';
 import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import type { AlarmApiDeps } from './api/alarm-routes';
+import type { BinApiDeps } from './api/bin-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
 import { type Clock, systemClock } from './ports/clock';
@@ -17,13 +19,14 @@ import { positiveInt, readConfig, tableVars } from './shared/config';
 import { ALARM_SETTING_DEFAULTS, AlarmEngine, type AlarmSettings } from './use-cases/alarm-engine';
 import type { SweepDeps } from './use-cases/alarm-sweep';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
-import type { IngestDeps } from './use-cases/ingest-telemetry';
+import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
+import { recordCollectionsStage } from './use-cases/record-collections';
 
 const MINUTE = 60_000;
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
 export const serviceConfigShape = {
-  ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions'),
+  ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents'),
   RETENTION_DAYS: positiveInt(400),
   QUARANTINE_RETENTION_DAYS: positiveInt(90),
   FLOOD_MAX_ALARMS: positiveInt(ALARM_SETTING_DEFAULTS.floodMaxAlarms),
@@ -61,6 +64,7 @@ export interface Service {
   quarantine: DynamoQuarantineStore;
   alarms: DynamoAlarmStore;
   subscriptions: DynamoSubscriptionStore;
+  binEvents: DynamoBinEventStore;
   engine: AlarmEngine;
   channels: Channels;
   clock: Clock;
@@ -83,6 +87,7 @@ export function createService(
     quarantine: new DynamoQuarantineStore(doc, config.QUARANTINE_TABLE, config.QUARANTINE_RETENTION_DAYS),
     alarms,
     subscriptions: new DynamoSubscriptionStore(doc, config.SUBSCRIPTIONS_TABLE),
+    binEvents: new DynamoBinEventStore(doc, config.BIN_EVENTS_TABLE, options.writeOptions),
     engine: new AlarmEngine({
       alarms,
       readings,
@@ -104,11 +109,24 @@ export function ingestDeps(service: Service): IngestDeps {
     quarantine: service.quarantine,
     clock: service.clock,
     retentionDays: service.config.RETENTION_DAYS,
-    afterStore: evaluateAlarmsStage(service.engine),
+    afterStore: allStages(
+      evaluateAlarmsStage(service.engine),
+      recordCollectionsStage({ readings: service.readings, binEvents: service.binEvents }),
+    ),
   };
 }
 
-export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps;
+type Stage = NonNullable<IngestDeps['afterStore']>;
+
+/** Runs independent after-store stages side by side; a message failed by any of them is retried (all are idempotent). */
+function allStages(...stages: Stage[]): Stage {
+  return async (stored: StoredMessage[]) => {
+    const failed = await Promise.all(stages.map((stage) => stage(stored)));
+    return new Set(failed.flatMap((ids) => [...ids]));
+  };
+}
+
+export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps & BinApiDeps;
 
 export function apiDeps(service: Service): ApiDeps {
   return {
@@ -119,6 +137,7 @@ export function apiDeps(service: Service): ApiDeps {
     engine: service.engine,
     subscriptions: service.subscriptions,
     channel: service.channels.subscriptionChannel,
+    binEvents: service.binEvents,
     clock: service.clock,
   };
 }

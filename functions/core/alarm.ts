@@ -14,6 +14,8 @@ export interface Alarm {
   metric?: string;
   severity: Severity;
   audience: Audience;
+  /** Further audiences that get this alarm's raised and cleared notifications too (a bin fire: supervisors). */
+  alsoNotify?: Audience[];
   state: AlarmState;
   /** `open` until closed; the status index lists alarms by it. */
   status: 'open' | 'closed';
@@ -39,9 +41,30 @@ export interface Alarm {
   history: AlarmTransition[];
   notifications: NotificationRecord[];
   /** Notifications recorded with a transition and not yet sent (an outbox inside the item). */
-  pending: NotificationKind[];
+  pending: PendingNotification[];
   /** Notifications claimed by a sender, with the claim time; a stale claim goes back to `pending`. */
-  sending: Partial<Record<NotificationKind, number>>;
+  sending: Partial<Record<PendingNotification, number>>;
+}
+
+/**
+ * A notification waiting to be sent: its kind for the alarm's audience, or `kind@audience` for one of the alarm's
+ * `alsoNotify` audiences. Each is claimed and recorded on its own, so every audience gets each kind exactly once.
+ */
+export type PendingNotification = NotificationKind | `${NotificationKind}@${Audience}`;
+
+/** Kinds that also go to an alarm's `alsoNotify` audiences; reminders and escalation stay with its own audience. */
+const SHARED_KINDS: readonly NotificationKind[] = ['raised', 'cleared'];
+
+/** The pending entries a notification of `kind` makes for an alarm: its audience, then each extra one. */
+export function pendingFor(alarm: Pick<Alarm, 'alsoNotify'>, kind: NotificationKind): PendingNotification[] {
+  const extra = SHARED_KINDS.includes(kind) ? (alarm.alsoNotify ?? []) : [];
+  return [kind, ...extra.map((a): PendingNotification => `${kind}@${a}`)];
+}
+
+/** Splits a pending entry into its kind and, for an extra audience, that audience. */
+export function parsePending(p: PendingNotification): { kind: NotificationKind; audience?: Audience } {
+  const [kind, audience] = p.split('@') as [NotificationKind, Audience | undefined];
+  return audience === undefined ? { kind } : { kind, audience };
 }
 
 export interface AlarmTransition {

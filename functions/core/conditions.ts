@@ -1,4 +1,13 @@
 import type { Audience, Severity } from './alarm-types';
+import {
+  BIN_PHYSICAL_RANGES,
+  type BinDevice,
+  binSettingsFor,
+  fireEvidence,
+  fireLookbackSamples,
+  isValid,
+  readFill,
+} from './bins';
 import type { Sample } from './contract';
 import {
   applicableLimits,
@@ -28,6 +37,8 @@ interface ConditionBase {
   severity: Severity;
   audience: Audience;
   metric?: string;
+  /** Further audiences that get the same notifications (raised, cleared) as `audience`, e.g. supervisors of a fire. */
+  alsoNotify?: readonly Audience[];
 }
 
 export interface ThresholdCondition extends ConditionBase {
@@ -60,7 +71,48 @@ export interface OfflineCondition extends ConditionBase {
   afterMs: number;
 }
 
-export type Condition = ThresholdCondition | RangeCondition | StuckCondition | OfflineCondition;
+/** A bin's fill level (from `fill_pct` or the distance) at or above a level; flagged readings are not judged. */
+export interface FillCondition extends ConditionBase {
+  kind: 'fill';
+  metric: 'fill_pct';
+  /** Breach at or above this fill, %. */
+  level: number;
+  deadband: number;
+  onDelay: { samples: number };
+  depthMm: number;
+  citation: string;
+  /** Held back while this condition breaches or is alarmed (the warning while the bin overflows). */
+  heldBy?: string;
+}
+
+/** Fire in a bin: temperature at or above a level, or a fast rise (core/bins.ts `fireEvidence`). */
+export interface FireCondition extends ConditionBase {
+  kind: 'fire';
+  metric: 'temperature_c';
+  level: number;
+  riseC: number;
+  riseMinutes: number;
+  /** Clears once the temperature is this far below the level and no longer rising. */
+  deadband: number;
+  /** Samples the rise rule looks back over. */
+  lookback: number;
+  citation: string;
+}
+
+/** A boolean channel: `true` breaches, `false` clears (a bin's tilt switch). */
+export interface SwitchCondition extends ConditionBase {
+  kind: 'switch';
+  metric: string;
+}
+
+export type Condition =
+  | ThresholdCondition
+  | RangeCondition
+  | StuckCondition
+  | OfflineCondition
+  | FillCondition
+  | FireCondition
+  | SwitchCondition;
 
 export type Status = 'breach' | 'normal' | 'hold';
 
@@ -78,6 +130,11 @@ export const METRIC_POLICY_DEFAULTS: Readonly<Record<string, { samples: number; 
 /** For metrics not listed: two samples, and a deadband of 2 % of the level. */
 export const GENERIC_POLICY = { samples: 2, deadbandFraction: 0.02 } as const;
 export const DEVICE_DEFAULTS = { offlineIntervals: 3, lowBatteryPct: 20, batteryDeadband: 5 } as const;
+/**
+ * Bin alarm policy: a fill level must hold two samples (a hand or a bag under the sensor reads as full for one), with
+ * a 5 % deadband; a fire needs one sample and clears 10 °C below its level; a tilt needs one sample.
+ */
+export const BIN_ALARM_POLICY = { fillSamples: 2, fillDeadband: 5, fireDeadband: 10 } as const;
 
 function deadbandFor(metric: string, level: number): number {
   const fixed = METRIC_POLICY_DEFAULTS[metric]?.deadband;
@@ -170,9 +227,11 @@ export function conditionsFor(device: Device, catalogue: readonly LimitRule[] = 
       });
     }
   }
+  if (device.kind === 'bin') conditions.push(...binConditions(device));
   const metrics: readonly string[] = device.kind === 'water' ? WATER_METRICS : BIN_METRICS;
+  const ranges = device.kind === 'water' ? PHYSICAL_RANGES : BIN_PHYSICAL_RANGES;
   for (const metric of metrics) {
-    const range = PHYSICAL_RANGES[metric];
+    const range = ranges[metric];
     if (range)
       conditions.push({
         key: `range:${metric}`,
@@ -183,6 +242,8 @@ export function conditionsFor(device: Device, catalogue: readonly LimitRule[] = 
         audience: 'engineers',
       });
   }
+  // Sanitation crews visit the bins and change their batteries; instrument faults stay with engineers.
+  const deviceAudience: Audience = device.kind === 'bin' ? 'sanitation' : 'engineers';
   const lowBattery = device.alarmSettings?.lowBatteryPct ?? DEVICE_DEFAULTS.lowBatteryPct;
   conditions.push({
     key: 'battery',
@@ -194,7 +255,7 @@ export function conditionsFor(device: Device, catalogue: readonly LimitRule[] = 
     onDelay: { samples: 2 },
     citation: 'low battery',
     severity: 'device',
-    audience: 'engineers',
+    audience: deviceAudience,
   });
   conditions.push({
     key: 'offline',
@@ -202,9 +263,94 @@ export function conditionsFor(device: Device, catalogue: readonly LimitRule[] = 
     afterMs:
       (device.alarmSettings?.offlineIntervals ?? DEVICE_DEFAULTS.offlineIntervals) * device.intervalS * 1000,
     severity: 'device',
-    audience: 'engineers',
+    audience: deviceAudience,
   });
   return conditions;
+}
+
+/**
+ * A bin's own conditions, all for sanitation: fill above the collection threshold (warning), overflow (critical),
+ * fire (critical, also to supervisors) and tilt (warning).
+ */
+function binConditions(device: BinDevice): Condition[] {
+  const s = binSettingsFor(device);
+  const fill = {
+    kind: 'fill' as const,
+    metric: 'fill_pct' as const,
+    audience: 'sanitation' as const,
+    deadband: BIN_ALARM_POLICY.fillDeadband,
+    onDelay: { samples: BIN_ALARM_POLICY.fillSamples },
+    depthMm: device.depthMm,
+  };
+  return [
+    {
+      ...fill,
+      key: 'fill:overflow',
+      severity: 'critical',
+      level: s.overflowPct,
+      citation: 'bin full',
+    },
+    {
+      ...fill,
+      key: 'fill:threshold',
+      severity: 'warning',
+      level: s.collectionThresholdPct,
+      citation: 'early warning (collection threshold)',
+      heldBy: 'fill:overflow',
+    },
+    {
+      key: 'fire',
+      kind: 'fire',
+      metric: 'temperature_c',
+      severity: 'critical',
+      audience: 'sanitation',
+      alsoNotify: ['supervisors'],
+      level: s.fireTemperatureC,
+      riseC: s.fireRiseC,
+      riseMinutes: s.fireRiseMinutes,
+      deadband: BIN_ALARM_POLICY.fireDeadband,
+      lookback: fireLookbackSamples(s, device.intervalS),
+      citation: `fire: >= ${s.fireTemperatureC} C or +${s.fireRiseC} C in ${s.fireRiseMinutes} min`,
+    },
+    { key: 'tilt', kind: 'switch', metric: 'tilt', severity: 'warning', audience: 'sanitation' },
+  ];
+}
+
+/** How many samples, ending at the one judged, `evaluateConditions` needs to see for these conditions. */
+export function historyFor(conditions: readonly Condition[]): number {
+  return Math.max(
+    1,
+    ...conditions.map((c) =>
+      c.kind === 'stuck'
+        ? c.samples
+        : c.kind === 'fire'
+          ? c.lookback
+          : 'onDelay' in c
+            ? c.onDelay.samples
+            : 1,
+    ),
+  );
+}
+
+function binTemperature(sample: Sample): number | undefined {
+  const v = numericValue(sample, 'temperature_c');
+  const range = BIN_PHYSICAL_RANGES.temperature_c as readonly [number, number];
+  return v === undefined || v < range[0] || v > range[1] ? undefined : v;
+}
+
+function binFillValue(sample: Sample, depthMm: number): number | undefined {
+  const r = readFill(sample, depthMm);
+  return r && isValid(r) ? r.fillPct : undefined;
+}
+
+/** The value a condition looks at in a sample, as an alarm reports it (a bin's fill derived, rounded to 0.1 %). */
+export function observedValue(c: Condition, sample: Sample): number | boolean | undefined {
+  if (c.kind === 'fill') {
+    const v = binFillValue(sample, c.depthMm);
+    return v === undefined ? undefined : Math.round(v * 10) / 10;
+  }
+  if (c.metric === 'battery_pct') return sample.batteryPct;
+  return c.metric === undefined ? undefined : sample.m[c.metric];
 }
 
 function usableValue(sample: Sample, metric: string): number | undefined {
@@ -214,34 +360,80 @@ function usableValue(sample: Sample, metric: string): number | undefined {
   return v === undefined || outOfRange(metric, v) ? undefined : v;
 }
 
-const beyond = (c: ThresholdCondition, v: number) => (c.direction === 'max' ? v > c.level : v < c.level);
-const clearOf = (c: ThresholdCondition, v: number) =>
-  c.direction === 'max' ? v <= c.level - c.deadband : v >= c.level + c.deadband;
+interface LevelRule {
+  read(sample: Sample): number | undefined;
+  beyond(v: number): boolean;
+  clearOf(v: number): boolean;
+  onDelay: { samples: number; seconds?: number };
+}
+
+/** A level held for the on-delay breaches; back inside by the deadband is normal; anything between holds. */
+function evaluateLevel(rule: LevelRule, window: readonly EvalSample[]): Status {
+  const current = window[window.length - 1];
+  if (!current) return 'hold';
+  const v = rule.read(current);
+  if (v === undefined) return 'hold';
+  if (!rule.beyond(v)) return rule.clearOf(v) ? 'normal' : 'hold';
+  let count = 0;
+  let first = current;
+  for (let i = window.length - 1; i >= 0; i--) {
+    const s = window[i] as EvalSample;
+    const x = rule.read(s);
+    if (x === undefined) continue;
+    if (!rule.beyond(x)) break;
+    count++;
+    first = s;
+  }
+  if (count >= rule.onDelay.samples) return 'breach';
+  if (
+    rule.onDelay.seconds !== undefined &&
+    count >= 2 &&
+    current.ts - first.ts >= rule.onDelay.seconds * 1000
+  )
+    return 'breach';
+  return 'hold';
+}
 
 function evaluateThreshold(
   c: ThresholdCondition,
   window: readonly EvalSample[],
   stuck: ReadonlySet<string>,
 ): Status {
-  const current = window[window.length - 1];
-  if (!current) return 'hold';
-  const v = usableValue(current, c.metric);
-  if (v === undefined || stuck.has(c.metric)) return 'hold';
-  if (!beyond(c, v)) return clearOf(c, v) ? 'normal' : 'hold';
-  let count = 0;
-  let first = current;
-  for (let i = window.length - 1; i >= 0; i--) {
-    const s = window[i] as EvalSample;
-    const x = usableValue(s, c.metric);
-    if (x === undefined) continue;
-    if (!beyond(c, x)) break;
-    count++;
-    first = s;
-  }
-  if (count >= c.onDelay.samples) return 'breach';
-  if (c.onDelay.seconds !== undefined && count >= 2 && current.ts - first.ts >= c.onDelay.seconds * 1000)
+  if (stuck.has(c.metric)) return 'hold';
+  return evaluateLevel(
+    {
+      read: (s) => usableValue(s, c.metric),
+      beyond: (v) => (c.direction === 'max' ? v > c.level : v < c.level),
+      clearOf: (v) => (c.direction === 'max' ? v <= c.level - c.deadband : v >= c.level + c.deadband),
+      onDelay: c.onDelay,
+    },
+    window,
+  );
+}
+
+function evaluateFill(c: FillCondition, window: readonly EvalSample[]): Status {
+  return evaluateLevel(
+    {
+      read: (s) => binFillValue(s, c.depthMm),
+      beyond: (v) => v >= c.level,
+      clearOf: (v) => v <= c.level - c.deadband,
+      onDelay: c.onDelay,
+    },
+    window,
+  );
+}
+
+function evaluateFire(c: FireCondition, window: readonly EvalSample[]): Status {
+  const temps = window.slice(-c.lookback).flatMap((s) => {
+    const t = binTemperature(s);
+    return t === undefined ? [] : [{ ts: s.ts, c: t }];
+  });
+  const current = temps.at(-1);
+  if (!current || current.ts !== window.at(-1)?.ts) return 'hold';
+  if (fireEvidence(temps, { fireTemperatureC: c.level, fireRiseC: c.riseC, fireRiseMinutes: c.riseMinutes }))
     return 'breach';
-  return 'hold';
+  const previous = temps.at(-2);
+  return current.c < c.level - c.deadband && (!previous || current.c <= previous.c) ? 'normal' : 'hold';
 }
 
 /**
@@ -261,7 +453,8 @@ export function evaluateConditions(
   for (const c of conditions) {
     if (c.kind === 'range') {
       const v = numericValue(current, c.metric);
-      result.set(c.key, v === undefined ? 'hold' : outOfRange(c.metric, v) ? 'breach' : 'normal');
+      const out = v !== undefined && (v < c.range[0] || v > c.range[1]);
+      result.set(c.key, v === undefined ? 'hold' : out ? 'breach' : 'normal');
     } else if (c.kind === 'stuck') {
       if (numericValue(current, c.metric) === undefined) result.set(c.key, 'hold');
       else if (isStuck(window, c.metric, c.samples)) {
@@ -275,10 +468,22 @@ export function evaluateConditions(
       }
     } else if (c.kind === 'offline') {
       result.set(c.key, 'normal');
+    } else if (c.kind === 'switch') {
+      const v = current.m[c.metric];
+      result.set(c.key, v === true ? 'breach' : v === false ? 'normal' : 'hold');
+    } else if (c.kind === 'fire') {
+      result.set(c.key, evaluateFire(c, window));
     }
   }
   for (const c of conditions) {
     if (c.kind === 'limit' || c.kind === 'battery') result.set(c.key, evaluateThreshold(c, window, stuck));
+    else if (c.kind === 'fill' && c.heldBy === undefined) result.set(c.key, evaluateFill(c, window));
+  }
+  for (const c of conditions) {
+    if (c.kind !== 'fill' || c.heldBy === undefined) continue;
+    let status = evaluateFill(c, window);
+    if (status === 'breach' && (result.get(c.heldBy) === 'breach' || openKeys.has(c.heldBy))) status = 'hold';
+    result.set(c.key, status);
   }
   for (const c of conditions) {
     if (c.kind !== 'warn') continue;

@@ -59,6 +59,38 @@ export const alarmSettingsSchema = z
   .strict();
 export type AlarmSettings = z.infer<typeof alarmSettingsSchema>;
 
+/**
+ * Waste-bin settings (functions/core/bins.ts has the defaults): per site type in the fleet's `binSettings`, per bin in
+ * the device's `binSettings`; a bin's own value wins. Every field optional.
+ */
+export const binSettingsSchema = z
+  .object({
+    /** Fill at which a bin is due for collection (warning alarm, collection list); default 80. */
+    collectionThresholdPct: z.number().min(10).max(99).optional(),
+    /** A drop between consecutive readings from at least this fill… (default 50) */
+    collectedFromPct: z.number().min(10).max(100).optional(),
+    /** …to at most this fill is a collection (default 15). */
+    collectedToPct: z.number().min(0).max(90).optional(),
+    /** Temperature inside the bin that means fire; default 60 °C. */
+    fireTemperatureC: z.number().min(30).max(120).optional(),
+    /** A rise of this many °C within `fireRiseMinutes` also means fire; default 15 °C in 10 min. */
+    fireRiseC: z.number().min(2).max(100).optional(),
+    fireRiseMinutes: z.number().int().min(1).max(120).optional(),
+    /** A forecast needs this many valid readings since the last collection (default 6)… */
+    minReadings: z.number().int().min(3).max(100).optional(),
+    /** …spanning at least this many hours (default 2). */
+    minSpanHours: z.number().min(0.25).max(72).optional(),
+  })
+  .strict()
+  .refine(
+    (s) =>
+      s.collectedFromPct === undefined ||
+      s.collectedToPct === undefined ||
+      s.collectedToPct < s.collectedFromPct,
+    { message: 'collectedToPct must be below collectedFromPct', path: ['collectedToPct'] },
+  );
+export type BinSettings = z.infer<typeof binSettingsSchema>;
+
 export const siteSchema = z.object({
   id,
   name: z.string().min(1),
@@ -95,6 +127,8 @@ export const binDeviceSchema = z.object({
   depthMm: z.number().positive().max(5000),
   capacityL: z.number().positive().max(40_000),
   wasteStream: z.enum(['residual', 'recyclable', 'kitchen', 'hazardous']).default('residual'),
+  /** This bin's own settings; they override its site type's. */
+  binSettings: binSettingsSchema.optional(),
 });
 
 export const fleetDeviceSchema = z.discriminatedUnion('kind', [waterDeviceSchema, binDeviceSchema]);
@@ -107,6 +141,8 @@ export const fleetSchema = z
     devices: z.array(fleetDeviceSchema),
     /** SMS subscriptions loaded at start (local runtime), e.g. the example county's fake numbers. */
     subscriptions: z.array(fleetSubscriptionSchema).default([]),
+    /** Bin settings per site type (e.g. markets collect earlier); a bin's own `binSettings` override them. */
+    binSettings: z.partialRecord(z.enum(SITE_TYPES), binSettingsSchema).optional(),
     /** Sections later features read (overrides) are kept as they are. */
   })
   .loose()
@@ -172,6 +208,11 @@ export function fleetDevices(fleet: Fleet): Device[] {
     };
     if (site.nameZh !== undefined) device.siteNameZh = site.nameZh;
     if (site.alarmSettings !== undefined) device.alarmSettings = site.alarmSettings;
+    if (device.kind === 'bin') {
+      // The stored device carries its effective overrides, so ingest and the API need no fleet document.
+      const merged = { ...fleet.binSettings?.[site.type], ...device.binSettings };
+      if (Object.keys(merged).length > 0) device.binSettings = merged;
+    }
     return device;
   });
 }

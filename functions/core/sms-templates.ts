@@ -359,6 +359,9 @@ function limitPieces(facts: AlarmFacts, lang: Language): Piece[] {
 
 const conditionKind = (condition: string) => condition.split(':')[0] ?? condition;
 
+/** A bin overflowing: "full" says it all, a limit of 100 % would not. */
+const binFull = (facts: AlarmFacts) => facts.condition === 'fill:overflow' && facts.kind !== 'cleared';
+
 /** Engineers need the instrument; operators need the site. */
 const needsDevice = (facts: AlarmFacts) => facts.severity === 'sensor_fault' || facts.severity === 'device';
 
@@ -388,11 +391,14 @@ function zhPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
       if (kind === 'stuck') pieces.push({ text: ` ${words.zh}读数卡在${value}` });
       else if (kind === 'range') pieces.push({ text: ` ${words.zh}读数${value}超出仪表量程` });
       else if (facts.metric === 'tilt' && facts.value === true) pieces.push({ text: ' 垃圾桶倾倒' });
+      else if (kind === 'fire' && facts.kind !== 'cleared')
+        pieces.push({ text: ` 疑似起火 ${words.zh}${value}` });
+      else if (binFull(facts)) pieces.push({ text: ` 垃圾桶已满 ${words.zh}${value}` });
       else pieces.push({ text: ` ${words.zh}${value}` });
     } else {
       pieces.push({ text: ` ${facts.condition}` });
     }
-    pieces.push(...limitPieces(facts, 'zh'));
+    if (!binFull(facts)) pieces.push(...limitPieces(facts, 'zh'));
     pieces.push({ text: ' 采样', rank: 1, alt: ' ' }, { text: `${time}${late}` });
   }
   pieces.push({ text: id });
@@ -438,11 +444,14 @@ function enPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
       if (kind === 'stuck') pieces.push({ text: `: ${metricEn} stuck at ${value}` });
       else if (kind === 'range') pieces.push({ text: `: ${metricEn} reads ${value}, outside sensor range` });
       else if (facts.metric === 'tilt' && facts.value === true) pieces.push({ text: ': bin tilted' });
+      else if (kind === 'fire' && facts.kind !== 'cleared')
+        pieces.push({ text: `: possible fire, ${metricEn} ${value}`.trimEnd() });
+      else if (binFull(facts)) pieces.push({ text: `: bin full, ${metricEn} ${value}` });
       else pieces.push({ text: `: ${metricEn} ${value}`.trimEnd() });
     } else {
       pieces.push({ text: `: ${toGsm7(facts.condition)}` });
     }
-    pieces.push(...limitPieces(facts, 'en'));
+    if (!binFull(facts)) pieces.push(...limitPieces(facts, 'en'));
     pieces.push({ text: ', sampled', rank: 1, alt: ',' }, { text: ` ${time}` }, zone, { text: `${late}.` });
   }
   pieces.push({ text: id });

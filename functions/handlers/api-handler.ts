@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { alarmRoutes } from '../api/alarm-routes';
+import { binRoutes } from '../api/bin-routes';
 import { type ApiEvent, type ApiResult, errorResponses } from '../api/http';
 import { routes as readingRoutes } from '../api/routes';
 import { subscriptionRoutes } from '../api/subscription-routes';
@@ -11,7 +12,12 @@ import { logger } from '../shared/logger';
 export type RouteTable = Record<string, (event: ApiEvent, deps: ApiDeps) => Promise<ApiResult>>;
 
 /** Every route the API function serves, keyed by API Gateway route key (exactly the wiring's API_ROUTES). */
-export const ROUTE_TABLE: RouteTable = { ...readingRoutes, ...alarmRoutes, ...subscriptionRoutes };
+export const ROUTE_TABLE: RouteTable = {
+  ...readingRoutes,
+  ...alarmRoutes,
+  ...subscriptionRoutes,
+  ...binRoutes,
+};
 
 /** HTTP API → route handler by route key. API Gateway (or the local server) has authenticated the caller. */
 export function buildApiHandler(deps: ApiDeps, table: RouteTable = ROUTE_TABLE) {

@@ -1,5 +1,5 @@
-import type { Alarm, AlarmTransition, NotificationRecord } from '../core/alarm';
-import type { AlarmState, Audience, NotificationKind, Severity } from '../core/alarm-types';
+import type { Alarm, AlarmTransition, NotificationRecord, PendingNotification } from '../core/alarm';
+import type { AlarmState, Audience, Severity } from '../core/alarm-types';
 
 export interface AlarmFilter {
   status: 'open' | 'closed';
@@ -20,8 +20,8 @@ export interface TransitionRequest {
   entry: AlarmTransition;
   /** Attributes set together with the transition. */
   set?: Partial<Alarm>;
-  /** Notification recorded with the transition, sent afterwards. */
-  notify?: NotificationKind;
+  /** Notification(s) recorded with the transition, sent afterwards. */
+  notify?: PendingNotification | readonly PendingNotification[];
 }
 
 export interface FloodWindow {
@@ -51,17 +51,24 @@ export interface AlarmStore {
     alarmId: string,
     set: Partial<Alarm>,
     entry: AlarmTransition | undefined,
-    options: { condition?: 'open' | { lastNotifiedAt: number | undefined }; notify?: NotificationKind },
+    options: {
+      condition?: 'open' | { lastNotifiedAt: number | undefined };
+      notify?: PendingNotification | readonly PendingNotification[];
+    },
   ): Promise<Alarm | undefined>;
   /**
    * Claims a pending notification for sending: of several concurrent attempts exactly one gets true. The claim moves
-   * the kind from `pending` to `sending`.
+   * the entry (a kind, or `kind@audience`) from `pending` to `sending`.
    */
-  claimNotification(alarmId: string, kind: NotificationKind, at: number): Promise<boolean>;
+  claimNotification(alarmId: string, kind: PendingNotification, at: number): Promise<boolean>;
   /** Records a claimed notification as sent. */
-  recordNotification(alarmId: string, kind: NotificationKind, record: NotificationRecord): Promise<boolean>;
+  recordNotification(
+    alarmId: string,
+    kind: PendingNotification,
+    record: NotificationRecord,
+  ): Promise<boolean>;
   /** Returns a claimed notification to `pending` (sending failed, or the sender died). */
-  releaseNotification(alarmId: string, kind: NotificationKind): Promise<void>;
+  releaseNotification(alarmId: string, kind: PendingNotification): Promise<void>;
   list(filter: AlarmFilter): Promise<{ items: Alarm[]; cursor?: string }>;
   /**
    * Adds an alarm to its audience/site flood window (idempotent per alarm) and returns how many alarms the window

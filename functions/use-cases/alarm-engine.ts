@@ -1,11 +1,21 @@
 import { alarmEventTopic } from '../../infra/wiring';
-import { type Alarm, alarmIdFor, LATE_AFTER_MS, type NotificationRecord, TRANSITIONS } from '../core/alarm';
+import {
+  type Alarm,
+  alarmIdFor,
+  LATE_AFTER_MS,
+  type NotificationRecord,
+  parsePending,
+  pendingFor,
+  TRANSITIONS,
+} from '../core/alarm';
 import type { AlarmFacts, Audience, NotificationKind } from '../core/alarm-types';
 import {
   type Condition,
   conditionsFor,
   type EvalSample,
   evaluateConditions,
+  historyFor,
+  observedValue,
   type Status,
 } from '../core/conditions';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
@@ -56,6 +66,8 @@ function describe(condition: Condition, value: number | boolean | undefined): Pa
   if (value !== undefined) out.value = value;
   if (condition.kind === 'limit' || condition.kind === 'warn' || condition.kind === 'battery') {
     out.limit = { value: condition.level, direction: condition.direction, citation: condition.citation };
+  } else if (condition.kind === 'fill' || condition.kind === 'fire') {
+    out.limit = { value: condition.level, direction: 'max', citation: condition.citation };
   } else if (condition.kind === 'range') {
     out.limit = {
       value: condition.range[1],
@@ -64,11 +76,6 @@ function describe(condition: Condition, value: number | boolean | undefined): Pa
     };
   }
   return out;
-}
-
-function sampleValue(sample: EvalSample, condition: Condition): number | boolean | undefined {
-  if (condition.metric === 'battery_pct') return sample.batteryPct;
-  return condition.metric === undefined ? undefined : sample.m[condition.metric];
 }
 
 export function alarmFacts(alarm: Alarm, kind: NotificationKind): AlarmFacts {
@@ -105,9 +112,7 @@ export class AlarmEngine {
   async evaluateDevice(device: Device, newSamples: readonly EvalSample[]): Promise<void> {
     if (device.maintenance || newSamples.length === 0) return;
     const conditions = conditionsFor(device);
-    const historySize = Math.max(
-      ...conditions.map((c) => (c.kind === 'stuck' ? c.samples : 'onDelay' in c ? c.onDelay.samples : 1)),
-    );
+    const historySize = historyFor(conditions);
     const sorted = [...newSamples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     const last = sorted[sorted.length - 1] as EvalSample;
     const page = await this.deps.readings.query({
@@ -166,7 +171,7 @@ export class AlarmEngine {
       if (slot) {
         const held = await load(slot.alarmId);
         if (held && held.status === 'open') {
-          if (held.state === 'cleared_unack')
+          if (held.state === 'cleared_unack' && sample.ts > (held.clearedSampleTs ?? held.sampleTs))
             loaded.set(held.alarmId, await this.reactivate(held, sample, condition));
           return;
         }
@@ -183,8 +188,13 @@ export class AlarmEngine {
     }
     if (!slot) return;
     const held = await load(slot.alarmId);
-    if (held && (held.state === 'active_unack' || held.state === 'active_ack')) {
-      const cleared = await this.clear(held, sample, sampleValue(sample, condition));
+    // A sample older than the one that raised the alarm (a redelivered batch, late data) says nothing about now.
+    if (
+      held &&
+      (held.state === 'active_unack' || held.state === 'active_ack') &&
+      sample.ts >= held.sampleTs
+    ) {
+      const cleared = await this.clear(held, sample, observedValue(condition, sample));
       loaded.set(held.alarmId, cleared);
       if (cleared?.state === 'closed') {
         await this.deps.alarms.release(device.id, condition.key, held.alarmId);
@@ -226,7 +236,8 @@ export class AlarmEngine {
       sampleTs: sample.ts,
       sampleReceivedAt: sample.receivedAt,
       late,
-      ...describe(condition, sampleValue(sample, condition)),
+      ...describe(condition, observedValue(condition, sample)),
+      ...(condition.alsoNotify?.length ? { alsoNotify: [...condition.alsoNotify] } : {}),
       history: [
         {
           at: now,
@@ -235,7 +246,10 @@ export class AlarmEngine {
         },
       ],
       notifications: [],
-      pending: ['raised'],
+      pending: pendingFor(
+        { alsoNotify: condition.alsoNotify ? [...condition.alsoNotify] : undefined },
+        'raised',
+      ),
       sending: {},
     };
     if (device.siteNameZh !== undefined) alarm.siteNameZh = device.siteNameZh;
@@ -253,7 +267,7 @@ export class AlarmEngine {
     condition: Condition,
   ): Promise<Alarm | undefined> {
     const now = this.deps.clock.now();
-    const value = sampleValue(sample, condition);
+    const value = observedValue(condition, sample);
     const updated = await this.deps.alarms.transition({
       alarmId: alarm.alarmId,
       from: ['cleared_unack'],
@@ -266,7 +280,7 @@ export class AlarmEngine {
         note: 'returned to alarm before acknowledgement',
       },
       set: value === undefined ? { sampleTs: sample.ts } : { sampleTs: sample.ts, value },
-      notify: 'raised',
+      notify: pendingFor(alarm, 'raised'),
     });
     return updated ? this.dispatchPending(updated) : alarm;
   }
@@ -294,7 +308,7 @@ export class AlarmEngine {
         value === undefined
           ? { clearedAt: now, clearedSampleTs: sample.ts }
           : { clearedAt: now, clearedSampleTs: sample.ts, lastValue: value },
-      notify: 'cleared',
+      notify: pendingFor(alarm, 'cleared'),
     });
     if (!updated) return this.deps.alarms.get(alarm.alarmId);
     logger.info('alarm cleared', { deviceId: alarm.deviceId, alarmId: alarm.alarmId, state: to });
@@ -352,24 +366,26 @@ export class AlarmEngine {
   }
 
   /**
-   * Sends every notification recorded on the alarm and not yet sent; returns the alarm as it now stands. Each is
-   * claimed first with a conditional write, so concurrent or retried attempts send it once.
+   * Sends every notification recorded on the alarm and not yet sent; returns the alarm as it now stands. Each (kind,
+   * audience) is claimed first with a conditional write, so concurrent or retried attempts send it once.
    */
   async dispatchPending(alarm: Alarm): Promise<Alarm> {
     let current = alarm;
-    for (const kind of [...new Set(alarm.pending)]) {
-      if (!(await this.deps.alarms.claimNotification(current.alarmId, kind, this.deps.clock.now()))) continue;
+    for (const entry of [...new Set(alarm.pending)]) {
+      if (!(await this.deps.alarms.claimNotification(current.alarmId, entry, this.deps.clock.now())))
+        continue;
+      const { kind, audience } = parsePending(entry);
       let record: NotificationRecord;
       try {
-        record = await this.deliver(current, kind);
+        record = await this.deliver(current, kind, audience);
       } catch (err) {
-        await this.deps.alarms.releaseNotification(current.alarmId, kind);
+        await this.deps.alarms.releaseNotification(current.alarmId, entry);
         throw err;
       }
-      await this.deps.alarms.recordNotification(current.alarmId, kind, record);
+      await this.deps.alarms.recordNotification(current.alarmId, entry, record);
       current = {
         ...current,
-        pending: current.pending.filter((k) => k !== kind),
+        pending: current.pending.filter((k) => k !== entry),
         notifications: [...current.notifications, record],
       };
     }
@@ -377,9 +393,9 @@ export class AlarmEngine {
     return current;
   }
 
-  private async deliver(alarm: Alarm, kind: NotificationKind): Promise<NotificationRecord> {
+  private async deliver(alarm: Alarm, kind: NotificationKind, extra?: Audience): Promise<NotificationRecord> {
     const now = this.deps.clock.now();
-    const audience: Audience = kind === 'escalation' ? 'supervisors' : alarm.audience;
+    const audience: Audience = extra ?? (kind === 'escalation' ? 'supervisors' : alarm.audience);
     const base = { at: now, kind, audience, recipients: 0, messageIds: [] as string[] };
     if (alarm.shelvedUntil !== undefined && alarm.shelvedUntil > now)
       return { ...base, suppressed: 'shelved' };
@@ -401,7 +417,9 @@ export class AlarmEngine {
     }
     if (
       kind === 'cleared' &&
-      alarm.notifications.some((n) => n.kind === 'raised' && n.suppressed === 'flood')
+      alarm.notifications.some(
+        (n) => n.kind === 'raised' && n.audience === audience && n.suppressed === 'flood',
+      )
     ) {
       return { ...base, suppressed: 'flood' };
     }

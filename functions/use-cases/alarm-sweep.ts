@@ -1,5 +1,4 @@
-import type { Alarm } from '../core/alarm';
-import type { NotificationKind } from '../core/alarm-types';
+import type { Alarm, PendingNotification } from '../core/alarm';
 import { conditionsFor, type OfflineCondition } from '../core/conditions';
 import { fromReadingItem } from '../core/reading-item';
 import { renderNotification } from '../core/sms-templates';
@@ -68,7 +67,7 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     for (const [kind, claimedAt] of Object.entries(current.sending ?? {})) {
       // The sender died between claiming and recording: send again (at least once beats never).
       if (now - claimedAt > STALE_CLAIM_MS)
-        await deps.alarms.releaseNotification(current.alarmId, kind as NotificationKind);
+        await deps.alarms.releaseNotification(current.alarmId, kind as PendingNotification);
     }
     if (Object.keys(current.sending ?? {}).length > 0)
       current = (await deps.alarms.get(current.alarmId)) ?? current;

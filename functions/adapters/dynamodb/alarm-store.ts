@@ -6,8 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Alarm, AlarmTransition, NotificationRecord } from '../../core/alarm';
-import type { NotificationKind } from '../../core/alarm-types';
+import type { Alarm, AlarmTransition, NotificationRecord, PendingNotification } from '../../core/alarm';
 import type { AlarmFilter, AlarmStore, FloodWindow, TransitionRequest } from '../../ports/alarm-store';
 import { decodeCursor, encodeCursor } from './cursor';
 
@@ -15,6 +14,8 @@ const indexKey = (deviceId: string) => `dev#${deviceId}`;
 const floodKey = (w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>) =>
   `flood#${w.audience}#${w.siteId}#${w.windowStart}`;
 const FLOOD_TTL_S = 7 * 86_400;
+const asList = (notify: PendingNotification | readonly PendingNotification[]) =>
+  typeof notify === 'string' ? [notify] : [...notify];
 
 async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -136,9 +137,9 @@ export class DynamoAlarmStore implements AlarmStore {
       '#history = list_append(#history, :entry)',
       ...setParts(r.set ?? {}, names, values),
     ];
-    if (r.notify) {
+    if (r.notify?.length) {
       names['#pending'] = 'pending';
-      values[':notify'] = [r.notify];
+      values[':notify'] = asList(r.notify);
       sets.push('#pending = list_append(#pending, :notify)');
     }
     const out = await conditional(() =>
@@ -161,7 +162,10 @@ export class DynamoAlarmStore implements AlarmStore {
     alarmId: string,
     set: Partial<Alarm>,
     entry: AlarmTransition | undefined,
-    options: { condition?: 'open' | { lastNotifiedAt: number | undefined }; notify?: NotificationKind } = {},
+    options: {
+      condition?: 'open' | { lastNotifiedAt: number | undefined };
+      notify?: PendingNotification | readonly PendingNotification[];
+    } = {},
   ): Promise<Alarm | undefined> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -177,9 +181,9 @@ export class DynamoAlarmStore implements AlarmStore {
       values[':entry'] = [entry];
       sets.push('#history = list_append(#history, :entry)');
     }
-    if (options.notify) {
+    if (options.notify?.length) {
       names['#pending'] = 'pending';
-      values[':notify'] = [options.notify];
+      values[':notify'] = asList(options.notify);
       sets.push('#pending = list_append(#pending, :notify)');
     }
     let condition = 'attribute_exists(alarmId)';
@@ -217,7 +221,7 @@ export class DynamoAlarmStore implements AlarmStore {
     return out?.Attributes as Alarm | undefined;
   }
 
-  async claimNotification(alarmId: string, kind: NotificationKind, at: number): Promise<boolean> {
+  async claimNotification(alarmId: string, kind: PendingNotification, at: number): Promise<boolean> {
     const alarm = await this.get(alarmId);
     const index = alarm?.pending.indexOf(kind) ?? -1;
     if (!alarm || index < 0) return false;
@@ -238,7 +242,7 @@ export class DynamoAlarmStore implements AlarmStore {
 
   async recordNotification(
     alarmId: string,
-    kind: NotificationKind,
+    kind: PendingNotification,
     record: NotificationRecord,
   ): Promise<boolean> {
     const ok = await conditional(() =>
@@ -261,7 +265,7 @@ export class DynamoAlarmStore implements AlarmStore {
     return ok !== undefined;
   }
 
-  async releaseNotification(alarmId: string, kind: NotificationKind): Promise<void> {
+  async releaseNotification(alarmId: string, kind: PendingNotification): Promise<void> {
     await conditional(() =>
       this.doc.send(
         new UpdateCommand({

@@ -1,0 +1,197 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
+import { UsageError } from './fleet';
+
+/** Where devices connect: the local broker, or AWS IoT Core over mutual TLS. */
+export interface Target {
+  kind: 'local' | 'aws';
+  /** For messages: `mqtt://127.0.0.1:1883`, `mqtts://…iot…amazonaws.com:8883`. */
+  url: string;
+  host: string;
+  port: number;
+  /** Connection options for one device (client id and TLS material), without reconnect policy. */
+  options(clientId: string): IClientOptions;
+  /** Connections opened at once while the fleet connects. */
+  connectConcurrency: number;
+  /** Connects per second (AWS IoT Core limits connects per account and per client). */
+  connectRatePerS: number;
+}
+
+/** A broker that cannot be reached or refuses the devices: exit code 3. */
+export class ConnectError extends Error {
+  override name = 'ConnectError';
+}
+
+export function localTarget(url: string): Target {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--broker "${url}" is not a URL like mqtt://127.0.0.1:1883`);
+  }
+  if (parsed.protocol !== 'mqtt:' && parsed.protocol !== 'mqtts:') {
+    throw new UsageError(`--broker "${url}" must start with mqtt:// or mqtts://`);
+  }
+  const port = Number(parsed.port || (parsed.protocol === 'mqtts:' ? 8883 : 1883));
+  const host = parsed.hostname;
+  return {
+    kind: 'local',
+    url: `${parsed.protocol}//${host}:${port}`,
+    host,
+    port,
+    options: (clientId) => ({
+      protocol: parsed.protocol === 'mqtts:' ? 'mqtts' : 'mqtt',
+      host,
+      port,
+      clientId,
+    }),
+    connectConcurrency: 200,
+    connectRatePerS: Number.POSITIVE_INFINITY,
+  };
+}
+
+export interface AwsTargetOptions {
+  endpoint: string;
+  port?: number;
+  /** PEM files; `{id}` in a path is replaced by the device id, for one certificate per thing. */
+  cert: string;
+  key: string;
+  ca?: string;
+}
+
+function readPem(option: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `${option} ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Reads and checks one certificate and key pair: parseable, matching, and valid now. */
+export function loadCredentials(
+  certFile: string,
+  keyFile: string,
+  now: number,
+): { cert: string; key: string } {
+  const cert = readPem('--cert', certFile);
+  const key = readPem('--key', keyFile);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw new UsageError(`--cert ${certFile} is not a PEM certificate: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (err) {
+    throw new UsageError(`--key ${keyFile} is not a PEM private key: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new UsageError(`--key ${keyFile} does not belong to the certificate ${certFile}`);
+  }
+  if (Date.parse(x509.validTo) < now)
+    throw new UsageError(`certificate ${certFile} expired on ${x509.validTo}`);
+  if (Date.parse(x509.validFrom) > now)
+    throw new UsageError(`certificate ${certFile} is not valid before ${x509.validFrom}`);
+  return { cert, key };
+}
+
+/**
+ * AWS IoT Core: MQTT over TLS on 8883 with the device certificate. Checks every certificate file before the run,
+ * so a typo fails in a second, not after a thousand connection attempts.
+ */
+export function awsTarget(options: AwsTargetOptions, deviceIds: readonly string[], now: number): Target {
+  const host = options.endpoint.replace(/^[a-z]+:\/\//, '').replace(/[:/].*$/, '');
+  if (!/^[A-Za-z0-9.-]+$/.test(host))
+    throw new UsageError(`--endpoint "${options.endpoint}" is not a host name`);
+  const port = options.port ?? 8883;
+  const ca = options.ca ? readPem('--ca', options.ca) : undefined;
+  if (ca !== undefined && options.ca) {
+    try {
+      new X509Certificate(ca);
+    } catch (err) {
+      throw new UsageError(`--ca ${options.ca} is not a PEM certificate: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  const perDevice = options.cert.includes('{id}') || options.key.includes('{id}');
+  const credentials = new Map<string, { cert: string; key: string }>();
+  const fileFor = (pattern: string, id: string) => pattern.replaceAll('{id}', id);
+  for (const id of perDevice ? deviceIds : deviceIds.slice(0, 1)) {
+    credentials.set(id, loadCredentials(fileFor(options.cert, id), fileFor(options.key, id), now));
+  }
+  const shared = perDevice ? undefined : credentials.values().next().value;
+  return {
+    kind: 'aws',
+    url: `mqtts://${host}:${port}`,
+    host,
+    port,
+    options: (clientId) => {
+      const creds = shared ?? credentials.get(clientId);
+      const tls: IClientOptions = {
+        protocol: 'mqtts',
+        host,
+        port,
+        clientId,
+        rejectUnauthorized: true,
+        servername: host,
+      };
+      if (creds) Object.assign(tls, creds);
+      if (ca !== undefined) tls.ca = ca;
+      return tls;
+    },
+    connectConcurrency: 50,
+    // AWS IoT Core's default account-level connect rate is 500/s; stay well below it.
+    connectRatePerS: 100,
+  };
+}
+
+const TLS_CODES = /^(ERR_SSL|ERR_TLS|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL)/;
+
+/** Turns the first connection's failure into a sentence that says what to check. */
+export function explainConnectError(
+  err: Error & { code?: string | number },
+  target: Target,
+  clientId: string,
+): string {
+  const where = `${target.url}`;
+  const code = err.code;
+  if (code === 'ECONNREFUSED') {
+    return target.kind === 'local'
+      ? `connection refused by ${where}: is the local service running (npm start), and on this port (MQTT_PORT)?`
+      : `connection refused by ${where}: check --endpoint and --port`;
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `cannot resolve ${target.host}: check ${target.kind === 'aws' ? '--endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS)' : '--broker'}`;
+  }
+  if (code === 'ETIMEDOUT' || /connack timeout|timed out/i.test(err.message)) {
+    return `no answer from ${where} in time: check the host, port and any firewall`;
+  }
+  if (typeof code === 'string' && TLS_CODES.test(code)) {
+    return `TLS handshake with ${target.host} failed (${code}: ${err.message}): check --ca (Amazon Root CA 1) and that the endpoint is the ATS one`;
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return target.kind === 'aws'
+      ? `${target.host} closed the connection of ${clientId}: the certificate may be inactive or unknown to this account/region, or its policy may not allow iot:Connect for client ${clientId}`
+      : `${where} closed the connection of ${clientId} (${code})`;
+  }
+  if (code === 2)
+    return `${where} rejected client id "${clientId}" (CONNACK 2): a device id is [A-Za-z0-9_-]{1,64}`;
+  if (code === 4 || code === 5 || code === 134 || code === 135) {
+    return `${where} refused ${clientId}: not authorized (CONNACK ${code}); with AWS IoT Core check that the certificate is active, attached to thing ${clientId}, and allowed iot:Connect`;
+  }
+  return `cannot connect to ${where} as ${clientId}: ${err.message}${code === undefined ? '' : ` (${code})`}`;
+}
