@@ -4,8 +4,7 @@
  * prices.ts). Prints a table, then one line `BENCH_JSON {...}` for tools.
  */
 import './log-level';
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runSimBench } from '../../device-sim/bench';
 import { FUNCTIONS, INGEST_QUEUE } from '../../infra/wiring';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
@@ -46,28 +45,19 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** The simulator's own bench, when its engineer has written one (device-sim/bench.ts exporting a runner). */
-async function deviceSimBench(): Promise<unknown> {
-  const path = fileURLToPath(new URL('../../device-sim/bench.ts', import.meta.url));
-  if (!existsSync(path)) {
-    console.log('\ndevice-sim bench: skipped (device-sim/bench.ts does not exist yet)');
-    return undefined;
+const SIM_FLEETS = (process.env.BENCH_SIM_DEVICES ?? '500,1000,2000').split(',').map(Number);
+const SIM_SECONDS = Number(process.env.BENCH_SIM_SECONDS ?? 20);
+
+/** The simulator's scale: fleets of N connections at 1 s intervals against an in-process broker. */
+async function deviceSimBench(): Promise<unknown[]> {
+  const results: unknown[] = [];
+  console.log(`\n(f) device simulator, one process, 1 s interval, ${SIM_SECONDS} s per fleet:`);
+  for (const devices of SIM_FLEETS) {
+    const r = await runSimBench({ devices, durationS: SIM_SECONDS });
+    console.log(`    ${JSON.stringify(r)}`);
+    results.push(r);
   }
-  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-  const runner = [mod.runBench, mod.run, mod.bench, mod.default].find((f) => typeof f === 'function') as
-    | (() => Promise<unknown>)
-    | undefined;
-  if (!runner) {
-    console.log(
-      '\ndevice-sim bench: skipped (device-sim/bench.ts exports no runBench, run, bench or default function)',
-    );
-    return undefined;
-  }
-  console.log('\ndevice-sim bench:');
-  const result = await runner();
-  if (result !== undefined)
-    console.log(typeof result === 'string' ? result : JSON.stringify(result, null, 2));
-  return result;
+  return results;
 }
 
 async function main(): Promise<void> {
