@@ -1,33 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../infra/local/runtime';
 import { publishAs } from '../helpers/mqtt';
+import { readOutbox as outbox } from '../helpers/outbox';
 import { apiClient, startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
-
-interface OutboxLine {
-  at: string;
-  to: string;
-  audience: string;
-  severity: string;
-  siteId: string;
-  deviceId: string;
-  alarmId: string;
-  lang: string;
-  text: string;
-}
-
-async function outbox(runtime: LocalRuntime): Promise<OutboxLine[]> {
-  try {
-    return (await readFile(runtime.outboxFile, 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as OutboxLine);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
 
 describe('safe-water alarms through the local runtime', () => {
   let dir: string;

@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../../core/registry';
 import type { DeviceFilter, DeviceRegistry } from '../../ports/device-registry';
 import { batchWriteAll } from './batch-write';
+import { scanAll } from './scan-all';
 
 type DeviceItem = Device & { deviceId: string };
 
@@ -28,21 +29,13 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
       names[`#${key}`] = key;
       values[`:${key}`] = value;
     }
-    const devices: Device[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-          ExpressionAttributeNames: conditions.length ? names : undefined,
-          ExpressionAttributeValues: conditions.length ? values : undefined,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) devices.push(toDevice(item as DeviceItem));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const items = await scanAll<DeviceItem>(this.doc, {
+      TableName: this.tableName,
+      FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+      ExpressionAttributeNames: conditions.length ? names : undefined,
+      ExpressionAttributeValues: conditions.length ? values : undefined,
+    });
+    const devices = items.map(toDevice);
     return devices.sort((a, b) => a.id.localeCompare(b.id));
   }
 

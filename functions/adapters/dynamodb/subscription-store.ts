@@ -1,12 +1,8 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+
 import type { Subscription } from '../../core/subscription';
 import type { SubscriptionFilter, SubscriptionStore } from '../../ports/subscription-store';
+import { scanAll } from './scan-all';
 
 /** Subscriptions table: one item per subscription, key `subscriptionId`. A county has tens of them: a scan is fine. */
 export class DynamoSubscriptionStore implements SubscriptionStore {
@@ -46,22 +42,13 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       names['#townships'] = 'townships';
       values[':township'] = filter.township;
     }
-    const items: Subscription[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-          ExpressionAttributeNames: conditions.length ? names : undefined,
-          ExpressionAttributeValues: conditions.length ? values : undefined,
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...((out.Items ?? []) as Subscription[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const items = await scanAll<Subscription>(this.doc, {
+      TableName: this.tableName,
+      FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+      ExpressionAttributeNames: conditions.length ? names : undefined,
+      ExpressionAttributeValues: conditions.length ? values : undefined,
+      ConsistentRead: true,
+    });
     return items.sort(
       (a, b) => a.createdAt.localeCompare(b.createdAt) || a.subscriptionId.localeCompare(b.subscriptionId),
     );
