@@ -78,6 +78,8 @@ certificate, 3 broker unreachable or refusing the devices.
 Examples
   npm run sim -- --speed 60 --duration 5m --scenario chlorine-loss@wq-town-outlet+10m --expect
   npm run sim -- --from now-6h --to now --scenario offline-backfill,duplicate-delivery --expect
+  npm run sim -- --from now-8h --to now --devices market-town,village-dabudar \\
+      --scenario bin-steady-fill@bin-bazaar-01,bin-collection-round@village-dabudar --expect
   npm run sim -- --water 1500 --bins 500 --townships 12 --write-fleet .data/big-fleet.json
 `;
 
@@ -400,6 +402,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       record: result.record,
       simStart: result.simStart,
       since: result.record.startedAt - 1000,
+      seed,
     });
     checks = await runChecks(planned, view, {
       timeoutMs: expectTimeoutMs,

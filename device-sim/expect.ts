@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { binSettingsFor } from '../functions/core/bins';
 import type { DeviceKind } from '../functions/core/contract';
 import type { Device } from '../functions/core/registry';
 import type { SampleKey } from './device';
@@ -134,6 +135,8 @@ export interface PlanContext {
   simStart: number;
   /** Entries the service made before this wall-clock time belong to earlier runs. */
   since: number;
+  /** The run's seed: scenarios draw their ground truth from it. */
+  seed: number;
 }
 
 /** Start of an instance's window at a device. */
@@ -428,6 +431,170 @@ function smsCheck(
   };
 }
 
+/** A bin as `GET /bins/{id}` and the collection list present it (the fields the checks read). */
+interface BinView {
+  binId: string;
+  forecast: string;
+  reason: string | null;
+  ratePctPerHour: number | null;
+  thresholdPct: number;
+  thresholdAt: string | null;
+  aboveThreshold: boolean;
+  lastReadingAt: string | null;
+}
+
+const HOUR_MS = 3_600_000;
+const isoOrDash = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString());
+const signedMinutes = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.round(Math.abs(ms) / 60_000)} min`;
+/** The window `GET /bins` takes, in whole seconds (ISO 8601). */
+const isoWindow = (ms: number) => `PT${Math.max(0, Math.round(ms / 1000))}S`;
+
+/** Acknowledged sample times of a device at or after `from`, ascending. */
+function sentSince(ctx: PlanContext, deviceId: string, from: number): number[] {
+  return [...(ctx.record.acked.get(deviceId)?.values() ?? [])]
+    .map((k) => k.ts)
+    .filter((ts) => ts >= from)
+    .sort((a, b) => a - b);
+}
+
+function apiError(path: string, res: { status: number; body: unknown; error?: string }): string {
+  return res.error ?? `GET ${path} answered ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
+}
+
+function forecastCheck(
+  instance: ScenarioInstance,
+  spec: Extract<OutcomeSpec, { check: 'forecast' }>,
+  device: Device,
+  ctx: PlanContext,
+): PlannedCheck {
+  const start = windowStart(instance, device.id, ctx.simStart);
+  const line = spec.truth({ device, params: instance.params, start, seed: ctx.seed });
+  const pct = (share: number) => `${Math.round(share * 100)} %`;
+  return {
+    scenario: instance.label,
+    check: 'forecast',
+    subject: device.id,
+    expected: `fill rate ${line.ratePctPerHour} %/h ± ${pct(spec.maxRateError)}; threshold crossing within ${pct(spec.maxErrorShare)} of the time that remained (at least two reporting intervals); listed by GET /bins for a window just past the true crossing, not for one just short of it`,
+    async evaluate(view) {
+      const sent = sentSince(ctx, device.id, start);
+      const newest = sent.at(-1);
+      if (newest === undefined)
+        return { ok: false, found: `the scenario never reached ${device.id}: no sample after its start` };
+      const path = `/bins/${encodeURIComponent(device.id)}`;
+      const res = await view.get(path);
+      if (res.status !== 200) return { ok: false, found: apiError(path, res) };
+      const bin = res.body as BinView;
+      const lastAt = bin.lastReadingAt === null ? undefined : Date.parse(bin.lastReadingAt);
+      if (lastAt === undefined || lastAt < newest)
+        return {
+          ok: false,
+          found: `the service's newest reading is ${isoOrDash(lastAt)}; the run sent up to ${isoOrDash(newest)} (ingest still catching up?)`,
+        };
+      if (bin.forecast !== 'ok' || bin.ratePctPerHour === null || bin.thresholdAt === null)
+        return { ok: false, found: `no forecast: ${bin.forecast}${bin.reason ? ` (${bin.reason})` : ''}` };
+      if (line.fromPct >= bin.thresholdPct)
+        return {
+          ok: false,
+          found: `the scenario starts at ${line.fromPct} %, at or above the bin's threshold of ${bin.thresholdPct} %: nothing to forecast`,
+        };
+      const rateError = (bin.ratePctPerHour - line.ratePctPerHour) / line.ratePctPerHour;
+      const trueAt = line.fromTs + ((bin.thresholdPct - line.fromPct) / line.ratePctPerHour) * HOUR_MS;
+      const forecastAt = Date.parse(bin.thresholdAt);
+      const interval = sent.length > 1 ? (newest - (sent[0] as number)) / (sent.length - 1) : HOUR_MS;
+      const remaining = trueAt - lastAt;
+      const tolerance = Math.max(spec.maxErrorShare * remaining, 2 * interval);
+      const error = forecastAt - trueAt;
+      const forecastOk = Math.abs(rateError) <= spec.maxRateError && Math.abs(error) <= tolerance;
+      const share =
+        remaining > 0
+          ? ` = ${((Math.abs(error) / remaining) * 100).toFixed(1)} % of the ${(remaining / HOUR_MS).toFixed(1)} h that remained`
+          : ' (crossed before the newest reading)';
+      const head = `rate ${bin.ratePctPerHour} %/h (${rateError >= 0 ? '+' : '−'}${Math.abs(rateError * 100).toFixed(1)} %); ${bin.thresholdPct} % forecast at ${isoOrDash(forecastAt)}, true ${isoOrDash(trueAt)}, error ${signedMinutes(error)}${share}`;
+
+      // The list judges `thresholdAt <= now + window`: a window ending past the tolerance must list the bin, one
+      // ending before it must not (unless the bin is already above its threshold).
+      const listed = async (windowMs: number): Promise<boolean | string> => {
+        const q = new URLSearchParams({
+          township: device.township,
+          needsCollectionWithin: isoWindow(windowMs),
+        });
+        const r = await view.get(`/bins?${q}`);
+        if (r.status !== 200) return apiError(`/bins?${q}`, r);
+        return ((r.body as { items?: BinView[] }).items ?? []).some((b) => b.binId === device.id);
+      };
+      const now = Date.now();
+      const longWindow = trueAt + tolerance - now;
+      const shortWindow = trueAt - tolerance - now;
+      const inLong = await listed(longWindow);
+      if (typeof inLong === 'string') return { ok: false, found: `${head}; ${inLong}` };
+      let listText = `${inLong ? 'listed' : 'NOT listed'} within ${isoWindow(longWindow)}`;
+      let listOk = inLong;
+      if (shortWindow > 0 && !bin.aboveThreshold) {
+        const inShort = await listed(shortWindow);
+        if (typeof inShort === 'string') return { ok: false, found: `${head}; ${inShort}` };
+        listText += `, ${inShort ? 'but also' : 'not'} within ${isoWindow(shortWindow)}`;
+        listOk &&= !inShort;
+      } else {
+        listText += '; the crossing is due now, so no shorter window can leave it out';
+      }
+      return { ok: forecastOk && listOk, found: `${head}; ${listText}` };
+    },
+  };
+}
+
+function collectionsCheck(
+  instance: ScenarioInstance,
+  spec: Extract<OutcomeSpec, { check: 'collections' }>,
+  device: Device,
+  ctx: PlanContext,
+  reportTo: number,
+): PlannedCheck {
+  const start = windowStart(instance, device.id, ctx.simStart);
+  const round = spec.roundAt({ device, params: instance.params, start, seed: ctx.seed });
+  const settings = device.kind === 'bin' ? binSettingsFor(device) : undefined;
+  const fromPct = settings?.collectedFromPct ?? 50;
+  const toPct = settings?.collectedToPct ?? 15;
+  return {
+    scenario: instance.label,
+    check: 'collections',
+    subject: device.id,
+    expected: `${describeCount(spec.count, 'collection event')} in GET /bins/collections, at its first sample on or after the round (${isoOrDash(round)}), from ≥ ${fromPct} % to ≤ ${toPct} %`,
+    async evaluate(view, cache) {
+      const sent = sentSince(ctx, device.id, start);
+      const emptied = sent.find((ts) => ts >= round);
+      if (emptied === undefined)
+        return {
+          ok: false,
+          found: `the run ended before the round reached ${device.id} (${isoOrDash(round)}): lengthen the run or set :round_after=`,
+        };
+      const q = new URLSearchParams({
+        from: new Date(start).toISOString(),
+        to: new Date(reportTo).toISOString(),
+        township: device.township,
+      });
+      const path = `/bins/collections?${q}`;
+      if (!cache.has(path)) cache.set(path, view.get(path));
+      const res = (await cache.get(path)) as Awaited<ReturnType<ServiceView['get']>>;
+      if (res.status !== 200) return { ok: false, found: apiError(path, res) };
+      const body = res.body as {
+        townships?: { events?: { binId: string; at: string; fromPct: number; toPct: number }[] }[];
+      };
+      const events = (body.townships ?? [])
+        .flatMap((t) => t.events ?? [])
+        .filter((e) => e.binId === device.id);
+      const wrong = events.filter(
+        (e) => Date.parse(e.at) !== emptied || e.fromPct < fromPct || e.toPct > toPct,
+      );
+      const describe = (e: { at: string; fromPct: number; toPct: number }) =>
+        `${e.at} ${e.fromPct} % → ${e.toPct} %`;
+      return {
+        ok: within(events.length, spec.count) && wrong.length === 0,
+        found: `${events.length} event${events.length === 1 ? '' : 's'}${events.length ? ` (${events.map(describe).join(', ')})` : ''}${wrong.length ? `; expected the emptying at ${isoOrDash(emptied)}` : ''}`,
+      };
+    },
+  };
+}
+
 /** Turns every instance's outcomes into concrete checks against this run's devices and deliveries. */
 export function planChecks(instances: readonly ScenarioInstance[], ctx: PlanContext): PlannedCheck[] {
   const checks: PlannedCheck[] = [];
@@ -471,6 +638,15 @@ export function planChecks(instances: readonly ScenarioInstance[], ctx: PlanCont
           if (spec.per === 'scenario') checks.push(smsCheck(instance, spec, devices, ctx));
           else for (const d of devices) checks.push(smsCheck(instance, spec, [d], ctx));
           break;
+        case 'forecast':
+          for (const d of devices) checks.push(forecastCheck(instance, spec, d, ctx));
+          break;
+        case 'collections': {
+          // One report window for the scenario (its start to its newest sample), so bins of a township share a query.
+          const newest = Math.max(0, ...devices.map((d) => ctx.record.newestTs(d.id) ?? 0));
+          for (const d of devices) checks.push(collectionsCheck(instance, spec, d, ctx, newest + 1));
+          break;
+        }
       }
     }
   }

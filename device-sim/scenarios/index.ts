@@ -2,7 +2,7 @@ import type { Device } from '../../functions/core/registry';
 import { UsageError } from '../fleet';
 import { baseSignal } from '../signals';
 import { parseDuration } from '../time';
-import { binFire, binOverflow, binTilt } from './bin-events';
+import { binCollectionRound, binFire, binOverflow, binSteadyFill, binTilt } from './bin-events';
 import { duplicateDelivery, malformed, offlineBackfill } from './delivery';
 import { normal } from './normal';
 import { lowBattery, sensorDrift, sensorOutOfRange, sensorStuck } from './sensor-faults';
@@ -26,6 +26,8 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   binOverflow,
   binFire,
   binTilt,
+  binSteadyFill,
+  binCollectionRound,
   lowBattery,
 ];
 

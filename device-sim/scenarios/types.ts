@@ -40,7 +40,46 @@ export type OutcomeSpec =
       count: Count;
       /** `device` (default): per affected device; `scenario`: summed over all affected devices. */
       per?: 'device' | 'scenario';
+    }
+  | {
+      /**
+       * `GET /bins/{id}` forecasts the crossing of the bin's collection threshold within `maxErrorShare` of the time
+       * that remained at its newest reading (at least one reporting interval), the fill rate within `maxRateError`,
+       * and `GET /bins?needsCollectionWithin=` lists the bin for a window just past the true crossing, not one just
+       * short of it.
+       */
+      check: 'forecast';
+      /** The fill the scenario draws at a device. */
+      truth(t: TruthContext): FillLine;
+      maxErrorShare: number;
+      maxRateError: number;
+    }
+  | {
+      /**
+       * `GET /bins/collections` holds `count` events per bin for the run: at the first sample on or after the round,
+       * from at least the bin's `collectedFromPct` to at most its `collectedToPct`.
+       */
+      check: 'collections';
+      count: Count;
+      /** When the crew empties the bin, epoch ms. */
+      roundAt(t: TruthContext): number;
     };
+
+/** What a check knows to recompute a scenario's ground truth at one device. */
+export interface TruthContext {
+  device: Device;
+  params: Params;
+  /** The scenario's start at the device, epoch ms. */
+  start: number;
+  seed: number;
+}
+
+/** A straight fill line: `fromPct` at `fromTs`, rising `ratePctPerHour`. */
+export interface FillLine {
+  fromTs: number;
+  fromPct: number;
+  ratePctPerHour: number;
+}
 
 export type Params = Readonly<Record<string, string>>;
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Summary } from '../../../device-sim/cli';
+import type { Summary } from '../../../device-sim/cli';
 import type { LocalRuntime } from '../../../infra/local/runtime';
 import { startTestRuntime } from '../../helpers/runtime';
+import { simAgainst } from '../../helpers/sim';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
-import { captureIo } from '../../unit/sim/fixtures';
 
 /** The simulator as an acceptance test: scenarios against `npm start`'s runtime, judged by `--expect`. */
 describe('pamir-sim --expect against the local runtime', () => {
@@ -19,25 +19,7 @@ describe('pamir-sim --expect against the local runtime', () => {
     await removeTempDir(dir);
   });
 
-  async function sim(args: string[]): Promise<{ code: number; summary: Summary; stderr: string }> {
-    const { io, stdout, stderr } = captureIo();
-    const code = await main(
-      [
-        '--broker',
-        `mqtt://127.0.0.1:${runtime.mqttPort}`,
-        '--api',
-        `http://127.0.0.1:${runtime.httpPort}`,
-        '--token',
-        runtime.apiToken,
-        '--data-dir',
-        dir,
-        '--json',
-        ...args,
-      ],
-      io,
-    );
-    return { code, summary: JSON.parse(stdout()) as Summary, stderr: stderr() };
-  }
+  const sim = (args: string[]) => simAgainst(runtime, dir, args);
 
   const failures = (s: Summary) => (s.expect?.checks ?? []).filter((c) => !c.ok);
   const words = (text: string) => text.split(' ');

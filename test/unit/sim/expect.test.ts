@@ -75,7 +75,7 @@ async function check(scenario: string, record: RunRecord, state: State) {
     { fleet: exampleFleet, devices },
     (d) => d.intervalS * 1000,
   );
-  const planned = planChecks(instances, { record, simStart: SUMMER, since: NOW - 1000 });
+  const planned = planChecks(instances, { record, simStart: SUMMER, since: NOW - 1000, seed: 42 });
   return runChecks(planned, fakeService(state), { timeoutMs: 0 });
 }
 
@@ -308,7 +308,7 @@ describe('--expect checks', () => {
       (d) => d.intervalS * 1000,
     );
     const results = await runChecks(
-      planChecks(instances, { record: deliveredRecord(5), simStart: SUMMER, since: NOW }),
+      planChecks(instances, { record: deliveredRecord(5), simStart: SUMMER, since: NOW, seed: 42 }),
       slow,
       {
         timeoutMs: 5000,

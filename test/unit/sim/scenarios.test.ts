@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Emission } from '../../../device-sim/device';
 import { UsageError } from '../../../device-sim/fleet';
 import { parseScenarioSpecs, resolveScenarios, SCENARIOS } from '../../../device-sim/scenarios';
+import { binSettingsFor, detectCollections, fillSeries, forecastFill } from '../../../functions/core/bins';
 import { parseTelemetry } from '../../../functions/core/contract';
-import { exampleDevices, exampleFleet, runPlan, SUMMER, samplesOf } from './fixtures';
+import { device, exampleDevices, exampleFleet, runPlan, SUMMER, samplesOf } from './fixtures';
 
 const MIN = 60_000;
 const world = { fleet: exampleFleet, devices: exampleDevices };
@@ -296,5 +297,52 @@ describe('scenario signatures', () => {
     expect(
       samples.every((s) => s.m.tilt === true && s.m.fill_pct === 0 && (s.m.distance_mm as number) > 1100),
     ).toBe(true);
+  });
+
+  it('bin-steady-fill: emptied after the first sample, then a straight line the service forecasts within 20 %', () => {
+    const bin = device('bin-bazaar-01');
+    if (bin.kind !== 'bin') throw new Error('bin-bazaar-01 is a bin in the example fleet');
+    const settings = binSettingsFor(bin);
+    const errors: number[] = [];
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const samples = samplesOf(
+        runPlan({ hours: 8, seed, scenarios: ['bin-steady-fill@bin-bazaar-01:rate=4:start_pct=5'] })
+          .emissions,
+        'bin-bazaar-01',
+      );
+      expect(samples.length).toBeGreaterThanOrEqual(30);
+      expect(samples[0]?.m.fill_pct).toBeCloseTo(65, -1);
+      const series = fillSeries(samples, bin.depthMm);
+      expect(detectCollections(series, settings).map((c) => c.ts)).toEqual([samples[1]?.ts]);
+      const forecast = forecastFill(series, settings);
+      const start = samples[0]?.ts as number;
+      const trueAt = start + ((settings.collectionThresholdPct - 5) / 4) * 3_600_000;
+      const newest = samples.at(-1)?.ts as number;
+      expect(forecast.status).toBe('ok');
+      expect(Math.abs((forecast.ratePctPerHour as number) - 4) / 4).toBeLessThan(0.1);
+      errors.push(Math.abs((forecast.thresholdAt as number) - trueAt) / (trueAt - newest));
+    }
+    // The bound --expect applies; the figures the README quotes come from this spread.
+    expect(Math.max(...errors)).toBeLessThan(0.2);
+  });
+
+  it('bin-collection-round: every bin rises past 50 %, drops to ≤ 15 % once on its route, and refills', () => {
+    const { emissions, instances } = runPlan({
+      hours: 5,
+      scenarios: ['bin-collection-round:round_after=2h'],
+    });
+    const bins = instances[1]?.affected.map((a) => a.device) ?? [];
+    expect(bins.length).toBe(exampleDevices.filter((d) => d.kind === 'bin').length);
+    for (const bin of bins) {
+      if (bin.kind !== 'bin') throw new Error(`${bin.id} is not a bin`);
+      const series = fillSeries(samplesOf(emissions, bin.id), bin.depthMm);
+      const collections = detectCollections(series, binSettingsFor(bin));
+      expect(collections, bin.id).toHaveLength(1);
+      const at = (collections[0]?.ts as number) - SUMMER;
+      expect(at).toBeGreaterThanOrEqual(120 * MIN);
+      expect(at).toBeLessThan((150 + bin.intervalS / 60) * MIN);
+      expect(collections[0]?.fromPct).toBeGreaterThanOrEqual(55 - 3);
+      expect(collections[0]?.toPct).toBeLessThanOrEqual(8 + 3);
+    }
   });
 });
