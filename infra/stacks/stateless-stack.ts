@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { DevicePolicy } from '../constructs/device-policy';
 import { IngestPipeline } from '../constructs/ingest-pipeline';
 import { IotDataEndpoint } from '../constructs/iot-data-endpoint';
+import { PipelineHealth } from '../constructs/pipeline-health';
 import { QueryApi } from '../constructs/query-api';
 import { ScheduledJobs } from '../constructs/scheduled-jobs';
 import { TelemetryFunction } from '../constructs/telemetry-function';
@@ -29,6 +30,37 @@ export interface StatelessStackProps extends StackProps {
   readonly userPoolClient: IUserPoolClient;
 }
 
+/** Deploy-time settings, from `-c key=value` or cdk.json's context; none is a secret. */
+export interface HealthSettings {
+  /** `opsEmails`: comma-separated addresses for the pipeline-health alarms. */
+  emails: string[];
+  /** `smsMonthlySpendLimitUsd`: the account's SNS SMS spend limit (AWS's default for a new account: 1). */
+  smsMonthlySpendLimitUsd: number;
+}
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+/** Reads and checks the health settings from the construct tree's context; a bad value fails the synth, saying why. */
+export function healthSettings(scope: Construct): HealthSettings {
+  const rawEmails = scope.node.tryGetContext('opsEmails') as string | undefined;
+  const emails = (rawEmails ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = emails.filter((e) => !EMAIL.test(e));
+  if (bad.length > 0)
+    throw new Error(
+      `context opsEmails: ${bad.join(', ')} is not an e-mail address (give -c opsEmails=a@b.cn,c@d.cn)`,
+    );
+  const rawLimit = scope.node.tryGetContext('smsMonthlySpendLimitUsd') as string | number | undefined;
+  const smsMonthlySpendLimitUsd = rawLimit === undefined ? 1 : Number(rawLimit);
+  if (!Number.isFinite(smsMonthlySpendLimitUsd) || smsMonthlySpendLimitUsd <= 0)
+    throw new Error(
+      `context smsMonthlySpendLimitUsd: "${rawLimit}" is not a positive number of USD (the account's SNS MonthlySpendLimit)`,
+    );
+  return { emails, smsMonthlySpendLimitUsd };
+}
+
 /**
  * Everything that can be replaced at will: functions, IoT rules and device policy, queues, the API, schedules.
  * Every function gets every table name and both alarm channels (SNS topic, IoT live events), as the functions'
@@ -41,6 +73,7 @@ export class StatelessStack extends Stack {
   /** Every function of `FUNCTIONS`, by name. */
   public readonly functions: Readonly<Record<FunctionName, TelemetryFunction>>;
   public readonly scheduledJobs: ScheduledJobs;
+  public readonly health: PipelineHealth;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -81,6 +114,14 @@ export class StatelessStack extends Stack {
         api: this.functions.api.function,
         alarmSweep: this.functions.alarmSweep.function,
       },
+    });
+
+    this.health = new PipelineHealth(this, 'Health', {
+      ingestQueue: this.ingest.queue,
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      ruleErrorQueue: this.ingest.ruleErrorQueue,
+      functions: this.functions,
+      ...healthSettings(this),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url });
