@@ -1,6 +1,6 @@
 import { CONTRACT_LIMITS } from '../functions/core/contract';
 import type { Device, Fleet } from '../functions/core/registry';
-import type { DeviceSim, Emission } from './device';
+import type { Emission } from './device';
 import { UsageError } from './fleet';
 import { buildDeviceSims, deviceIntervalMs, type StopRule, simulate } from './plan';
 import { Publisher, runBackfill, runLive } from './publisher';
@@ -125,7 +125,9 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
       basicIngest: config.basicIngest,
       allowRogue: config.target?.kind !== 'aws',
     });
-    warnUnreached(instances, sims, simStart, simEnd, config.samplesPerDevice, warn);
+    const intervalOf = (id: string) => sims.find((s) => s.device.id === id)?.intervalMs;
+    for (const w of scenarioWarnings(instances, intervalOf, simStart, simEnd, config.samplesPerDevice))
+      warn(w);
     config.onStart?.({ simStart, simEnd, instances });
     const startedAt = now();
 
@@ -165,28 +167,47 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
   }
 }
 
-function warnUnreached(
+/**
+ * What may keep a scenario from producing its expected outcome: starting after the run ends, or changing the values
+ * of a device another scenario changes at the same time (the later one acts on what the earlier made).
+ */
+export function scenarioWarnings(
   instances: readonly ScenarioInstance[],
-  sims: readonly DeviceSim[],
+  intervalMs: (deviceId: string) => number | undefined,
   simStart: number,
   simEnd: number,
   samplesPerDevice: number | undefined,
-  warn: (message: string) => void,
-): void {
+): string[] {
+  const warnings: string[] = [];
+  const windows = new Map<string, { instance: ScenarioInstance; start: number; end: number }[]>();
   for (const instance of instances) {
     if (instance.def.name === 'normal') continue;
     for (const a of instance.affected) {
-      const sim = sims.find((s) => s.device.id === a.device.id);
+      const interval = intervalMs(a.device.id);
       const start = simStart + instance.startOffsetMs + a.lagMs;
       const lastByCount =
-        samplesPerDevice === undefined || !sim
+        samplesPerDevice === undefined || interval === undefined
           ? Number.POSITIVE_INFINITY
-          : simStart + samplesPerDevice * sim.intervalMs;
-      if (start >= Math.min(simEnd, lastByCount)) {
-        warn(
+          : simStart + samplesPerDevice * interval;
+      const runEnd = Math.min(simEnd, lastByCount);
+      if (start >= runEnd) {
+        warnings.push(
           `${instance.label}: starts at +${formatDuration(start - simStart)} on ${a.device.id}, after the run ends; lengthen the run or start it earlier with +offset`,
         );
+        continue;
       }
+      if (!instance.def.apply) continue;
+      const end = Math.min(runEnd, instance.durationMs === undefined ? runEnd : start + instance.durationMs);
+      const earlier = windows.get(a.device.id) ?? [];
+      for (const other of earlier) {
+        const from = Math.max(start, other.start);
+        if (from >= Math.min(end, other.end)) continue;
+        warnings.push(
+          `${instance.label} and ${other.instance.label} both change the values of ${a.device.id} ${from === simStart ? 'from the start' : `from +${formatDuration(from - simStart)}`}: ${instance.label} acts on what ${other.instance.label} made, so their expected outcomes may not hold; give each its own device (@id) or time (+start~duration)`,
+        );
+      }
+      windows.set(a.device.id, [...earlier, { instance, start, end }]);
     }
   }
+  return warnings;
 }
