@@ -6,6 +6,7 @@ import type { SampleKey } from './device';
 import type { RunRecord } from './record';
 import type { Audience, Count, OutcomeSpec, ScenarioInstance } from './scenarios/types';
 import { residualMetric } from './signals/water';
+import { HOUR_MS } from './time';
 
 /** One checked outcome, printed as PASS/FAIL with what was expected and what was found. */
 export interface CheckResult {
@@ -145,6 +146,11 @@ function windowStart(instance: ScenarioInstance, deviceId: string, simStart: num
   return simStart + instance.startOffsetMs + lag;
 }
 
+/** What a failed GET says: the transport error, or the status and the start of the body. */
+function apiError(path: string, res: { status: number; body: unknown; error?: string }): string {
+  return res.error ?? `GET ${path} answered ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
+}
+
 async function fetchReadings(
   view: ServiceView,
   deviceId: string,
@@ -185,9 +191,7 @@ function fetchAlarms(
       const res = await view.get(`/alarms?${new URLSearchParams({ deviceId, state, limit: '500' })}`);
       if (res.status === 404) return { error: 'GET /alarms answered 404: the service has no alarms API yet' };
       if (res.status !== 200) {
-        return {
-          error: res.error ?? `GET /alarms answered ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
-        };
+        return { error: apiError('/alarms', res) };
       }
       for (const a of (res.body as { items?: Alarm[] }).items ?? []) alarms.set(a.alarmId, a);
     }
@@ -443,7 +447,6 @@ interface BinView {
   lastReadingAt: string | null;
 }
 
-const HOUR_MS = 3_600_000;
 const isoOrDash = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString());
 const signedMinutes = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.round(Math.abs(ms) / 60_000)} min`;
 /** The window `GET /bins` takes, in whole seconds (ISO 8601). */
@@ -455,10 +458,6 @@ function sentSince(ctx: PlanContext, deviceId: string, from: number): number[] {
     .map((k) => k.ts)
     .filter((ts) => ts >= from)
     .sort((a, b) => a - b);
-}
-
-function apiError(path: string, res: { status: number; body: unknown; error?: string }): string {
-  return res.error ?? `GET ${path} answered ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
 }
 
 function forecastCheck(
@@ -551,9 +550,9 @@ function collectionsCheck(
 ): PlannedCheck {
   const start = windowStart(instance, device.id, ctx.simStart);
   const round = spec.roundAt({ device, params: instance.params, start, seed: ctx.seed });
-  const settings = device.kind === 'bin' ? binSettingsFor(device) : undefined;
-  const fromPct = settings?.collectedFromPct ?? 50;
-  const toPct = settings?.collectedToPct ?? 15;
+  const { collectedFromPct: fromPct, collectedToPct: toPct } = binSettingsFor(
+    device.kind === 'bin' ? device : {},
+  );
   return {
     scenario: instance.label,
     check: 'collections',

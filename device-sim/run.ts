@@ -125,8 +125,14 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
       basicIngest: config.basicIngest,
       allowRogue: config.target?.kind !== 'aws',
     });
-    const intervalOf = (id: string) => sims.find((s) => s.device.id === id)?.intervalMs;
-    for (const w of scenarioWarnings(instances, intervalOf, simStart, simEnd, config.samplesPerDevice))
+    const intervals = new Map(sims.map((s) => [s.device.id, s.intervalMs]));
+    for (const w of scenarioWarnings(
+      instances,
+      (id) => intervals.get(id),
+      simStart,
+      simEnd,
+      config.samplesPerDevice,
+    ))
       warn(w);
     config.onStart?.({ simStart, simEnd, instances });
     const startedAt = now();

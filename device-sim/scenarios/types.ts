@@ -44,7 +44,7 @@ export type OutcomeSpec =
   | {
       /**
        * `GET /bins/{id}` forecasts the crossing of the bin's collection threshold within `maxErrorShare` of the time
-       * that remained at its newest reading (at least one reporting interval), the fill rate within `maxRateError`,
+       * that remained at its newest reading (never tighter than two reporting intervals), the fill rate within `maxRateError`,
        * and `GET /bins?needsCollectionWithin=` lists the bin for a window just past the true crossing, not one just
        * short of it.
        */
