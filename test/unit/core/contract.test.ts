@@ -392,19 +392,14 @@ describe('device contract v1: values and names storage would refuse', () => {
     expect(result.message).toContain('9007199254740991');
   });
 
-  it.each([
-    Number.MAX_SAFE_INTEGER,
-    -Number.MAX_SAFE_INTEGER,
-    1e-130,
-    -1e-130,
-    1e-7,
-    2.7e-17,
-    0,
-  ])('accepts the storable value %s unchanged', (value) => {
-    const message = accepted(parse({ v: 1, ts: T0, seq: 1, m: { flow_m3_h: value } }));
+  it.each([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e-130, -1e-130, 1e-7, 2.7e-17, 0])(
+    'accepts the storable value %s unchanged',
+    (value) => {
+      const message = accepted(parse({ v: 1, ts: T0, seq: 1, m: { flow_m3_h: value } }));
 
-    expect(message.samples[0]?.m.flow_m3_h).toBe(value);
-  });
+      expect(message.samples[0]?.m.flow_m3_h).toBe(value);
+    },
+  );
 
   it('stores -0 as 0, as DynamoDB returns it, in metrics, battery_pct and seq', () => {
     const message = accepted(parse({ v: 1, ts: T0, seq: -0, m: { ph: -0 }, battery_pct: -0 }));
