@@ -28,7 +28,10 @@ export const hostileNumber = fc.oneof(
 export const hostileValue = fc.oneof(
   { weight: 6, arbitrary: hostileNumber },
   { weight: 1, arbitrary: fc.boolean() },
-  { weight: 1, arbitrary: fc.oneof(fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })),
+  },
 );
 
 /** Metric names: mostly valid, plus Object.prototype names and arbitrary strings. */
