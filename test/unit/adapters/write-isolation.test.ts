@@ -59,7 +59,10 @@ describe('classifyWriteError', () => {
   it.each([
     [
       'throttling',
-      new ProvisionedThroughputExceededException({ $metadata: { httpStatusCode: 400 }, message: 'slow down' }),
+      new ProvisionedThroughputExceededException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'slow down',
+      }),
     ],
     [
       'a 500',
@@ -87,7 +90,10 @@ describe('classifyWriteError', () => {
   it('recognises an item the SDK cannot marshal, which fails before any request is sent', () => {
     const sdkError = new Error('Number 10000000000000000 is greater than Number.MAX_SAFE_INTEGER.');
 
-    const err = classifyWriteError(sdkError, [{ id: 'ok', n: 1 }, { id: 'bad', n: 1e16 }]);
+    const err = classifyWriteError(sdkError, [
+      { id: 'ok', n: 1 },
+      { id: 'bad', n: 1e16 },
+    ]);
 
     expect(err).toBeInstanceOf(StorageRejectedError);
     expect((err as Error).message).toContain('MAX_SAFE_INTEGER');

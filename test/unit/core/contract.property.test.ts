@@ -50,7 +50,9 @@ function expectSound(result: ParseResult, receivedAt: number): void {
     }
     expect(readingItemSize(DEVICE, s)).toBeLessThanOrEqual(CONTRACT_LIMITS.maxItemBytes);
     // The SDK's own marshalling is what refused 1e16 and `constructor` in the field.
-    expect(() => marshall(toReadingItem(DEVICE, s, receivedAt, 400), { removeUndefinedValues: true })).not.toThrow();
+    expect(() =>
+      marshall(toReadingItem(DEVICE, s, receivedAt, 400), { removeUndefinedValues: true }),
+    ).not.toThrow();
     keys.add(`${s.ts}#${s.seq}`);
   }
   expect(keys.size).toBe(samples.length);
