@@ -17,7 +17,7 @@ import {
   type LimitRule,
   WARNING_DEFAULTS,
 } from './limits';
-import { BIN_METRICS, WATER_METRICS } from './metrics';
+import { BIN_METRICS, ownValue, WATER_METRICS } from './metrics';
 import {
   isStuck,
   numericValue,
@@ -137,15 +137,16 @@ export const DEVICE_DEFAULTS = { offlineIntervals: 3, lowBatteryPct: 20, battery
 export const BIN_ALARM_POLICY = { fillSamples: 2, fillDeadband: 5, fireDeadband: 10 } as const;
 
 function deadbandFor(metric: string, level: number): number {
-  const fixed = METRIC_POLICY_DEFAULTS[metric]?.deadband;
+  const fixed = ownValue(METRIC_POLICY_DEFAULTS, metric)?.deadband;
   const band = fixed ?? Math.abs(level) * GENERIC_POLICY.deadbandFraction;
   // A deadband wider than half the level would keep a low minimum (0.02 mg/L) from ever clearing.
   return level > 0 ? Math.min(band, level / 2) : band;
 }
 
 function onDelayFor(device: Device, metric: string): { samples: number; seconds?: number } {
-  const override = device.alarmSettings?.onDelay?.[metric];
-  const samples = override?.samples ?? METRIC_POLICY_DEFAULTS[metric]?.samples ?? GENERIC_POLICY.samples;
+  const override = ownValue(device.alarmSettings?.onDelay, metric);
+  const samples =
+    override?.samples ?? ownValue(METRIC_POLICY_DEFAULTS, metric)?.samples ?? GENERIC_POLICY.samples;
   return override?.seconds === undefined ? { samples } : { samples, seconds: override.seconds };
 }
 
@@ -153,7 +154,7 @@ function thresholdPair(
   device: Device,
   rule: Pick<LimitRule, 'metric' | 'direction' | 'value'> & { cite: string; verify?: boolean },
 ): ThresholdCondition[] {
-  const override = device.alarmSettings?.limits?.[rule.metric];
+  const override = ownValue(device.alarmSettings?.limits, rule.metric);
   const level = (rule.direction === 'min' ? override?.min : override?.max) ?? rule.value;
   const cite =
     (rule.direction === 'min' ? override?.min : override?.max) === undefined
@@ -231,7 +232,7 @@ export function conditionsFor(device: Device, catalogue: readonly LimitRule[] = 
   const metrics: readonly string[] = device.kind === 'water' ? WATER_METRICS : BIN_METRICS;
   const ranges = device.kind === 'water' ? PHYSICAL_RANGES : BIN_PHYSICAL_RANGES;
   for (const metric of metrics) {
-    const range = ranges[metric];
+    const range = ownValue(ranges, metric);
     if (range)
       conditions.push({
         key: `range:${metric}`,
@@ -350,7 +351,7 @@ export function observedValue(c: Condition, sample: Sample): number | boolean | 
     return v === undefined ? undefined : Math.round(v * 10) / 10;
   }
   if (c.metric === 'battery_pct') return sample.batteryPct;
-  return c.metric === undefined ? undefined : sample.m[c.metric];
+  return c.metric === undefined ? undefined : ownValue(sample.m, c.metric);
 }
 
 function usableValue(sample: Sample, metric: string): number | undefined {
@@ -469,7 +470,7 @@ export function evaluateConditions(
     } else if (c.kind === 'offline') {
       result.set(c.key, 'normal');
     } else if (c.kind === 'switch') {
-      const v = current.m[c.metric];
+      const v = ownValue(current.m, c.metric);
       result.set(c.key, v === true ? 'breach' : v === false ? 'normal' : 'hold');
     } else if (c.kind === 'fire') {
       result.set(c.key, evaluateFire(c, window));

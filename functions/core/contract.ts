@@ -14,7 +14,25 @@ export const CONTRACT_LIMITS = {
   maxItemBytes: 1024,
   earliestTs: Date.UTC(2020, 0, 1),
   maxFutureMs: 24 * 60 * 60 * 1000,
+  /**
+   * Largest magnitude of a number value: beyond it a JS number is no longer exact to the unit, and the AWS SDK refuses
+   * to write it (lib-dynamodb marshalling rejects numbers past Number.MAX_SAFE_INTEGER).
+   */
+  maxAbsValue: Number.MAX_SAFE_INTEGER,
+  /**
+   * Smallest non-zero magnitude of a number value: DynamoDB stores 1E-130 and up, and refuses smaller ones ("Number
+   * underflow"). Any double within the range stores exactly (at most 17 significant digits of DynamoDB's 38), so a
+   * sensor's float noise near zero (e.g. 2.7e-17 after a subtraction) is kept rather than costing its whole message.
+   */
+  minAbsValue: 1e-130,
 } as const;
+
+/**
+ * Names a metric may not have: every property of Object.prototype (`constructor`, `__proto__`, `toString`, ...). Stored
+ * in a plain object they shadow or replace what the JS runtime and the AWS SDK rely on (the SDK refuses a map with an
+ * own `constructor`; `__proto__` would be dropped or swap the prototype), so they are refused by name.
+ */
+export const RESERVED_METRIC_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype).sort();
 
 export const DEVICE_KINDS = ['water', 'bin'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
@@ -44,6 +62,7 @@ export const REJECTION_REASONS = [
   'not_json',
   'unsupported_version',
   'bad_shape',
+  'bad_value',
   'too_many_samples',
   'ts_in_future',
   'ts_too_old',
@@ -139,6 +158,61 @@ function toEpochMs(ts: number | string): number {
   return typeof ts === 'number' ? ts : Date.parse(ts);
 }
 
+/** The largest |epoch ms| a Date holds; `toISOString` throws beyond it, so no time is formatted unchecked. */
+const MAX_DATE_MS = 8.64e15;
+
+/** A time for a rejection message: ISO-8601 when it is a valid date, otherwise the raw number. */
+function describeTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms`;
+}
+
+/** A value for a rejection message, without serialising a (possibly deeply nested) structure. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return value === null ? 'null' : 'an object';
+  return JSON.stringify(value).slice(0, 40);
+}
+
+/** Whether DynamoDB stores the number and the SDK writes it, so it reads back exactly. */
+export function isStorableNumber(v: number): boolean {
+  const abs = Math.abs(v);
+  return (
+    Number.isFinite(v) &&
+    abs <= CONTRACT_LIMITS.maxAbsValue &&
+    (abs === 0 || abs >= CONTRACT_LIMITS.minAbsValue)
+  );
+}
+
+/** -0 is stored as 0; normalising it here keeps a stored sample equal to the parsed one. */
+const positiveZero = (v: number) => (v === 0 ? 0 : v);
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Finds a reserved metric name in the raw JSON. Checked before the schema, because a record schema drops an own
+ * `__proto__` key silently: the device would lose a metric without being told.
+ */
+function reservedMetricName(json: Record<string, unknown>): string | undefined {
+  const maps: [string, unknown][] = [];
+  if (Object.hasOwn(json, 'samples') && Array.isArray(json.samples)) {
+    json.samples.forEach((s: unknown, i) => {
+      if (isPlainObject(s) && Object.hasOwn(s, 'm')) maps.push([`samples.${i}.m`, s.m]);
+    });
+  } else if (Object.hasOwn(json, 'm')) {
+    maps.push(['m', json.m]);
+  }
+  for (const [path, m] of maps) {
+    if (!isPlainObject(m)) continue;
+    const name = Object.keys(m).find((k) => Object.hasOwn(Object.prototype, k));
+    if (name !== undefined) return `${path}.${name}`;
+  }
+  return undefined;
+}
+
+const VALUE_RANGE = `0 or ${CONTRACT_LIMITS.minAbsValue} to ${CONTRACT_LIMITS.maxAbsValue} in magnitude`;
+
 /**
  * Parses and validates one MQTT message against contract v1. Pure: the caller supplies the receive time.
  * Registry checks (unknown device, wrong kind) happen in the ingest use case.
@@ -179,17 +253,25 @@ export function parseTelemetry(input: TelemetryInput): ParseResult {
       deviceId,
     );
   }
-  const version = (json as { v?: unknown }).v;
+  const version = Object.hasOwn(json, 'v') ? (json as { v?: unknown }).v : undefined;
   if (version !== 1) {
     return reject(
       'unsupported_version',
-      `payload version v=${JSON.stringify(version) ?? 'missing'} is not supported; send "v":1`,
+      `payload version v=${describeValue(version)} is not supported; send "v":1`,
+      deviceId,
+    );
+  }
+  const reserved = reservedMetricName(json as Record<string, unknown>);
+  if (reserved !== undefined) {
+    return reject(
+      'bad_shape',
+      `${reserved}: "${reserved.split('.').at(-1)}" is a reserved name (a JavaScript object property): rename the metric, with its unit, e.g. turbidity_ntu`,
       deviceId,
     );
   }
 
   let raw: { samples: z.infer<typeof sampleSchema>[]; battery?: number };
-  if ('samples' in json) {
+  if (Object.hasOwn(json, 'samples')) {
     const samples = (json as { samples?: unknown }).samples;
     if (Array.isArray(samples) && samples.length > CONTRACT_LIMITS.maxSamplesPerMessage) {
       return reject(
@@ -215,24 +297,49 @@ export function parseTelemetry(input: TelemetryInput): ParseResult {
   const byKey = new Map<string, Sample>();
   for (const [index, s] of raw.samples.entries()) {
     const ts = toEpochMs(s.ts);
-    const where = raw.samples.length > 1 ? `samples.${index}.ts` : 'ts';
+    const prefix = raw.samples.length > 1 ? `samples.${index}.` : '';
+    const where = `${prefix}ts`;
+    // Range checks compare numbers only; times are formatted through describeTime, which never throws.
+    if (!Number.isSafeInteger(ts)) {
+      return reject('bad_shape', `${where}: ${describeValue(s.ts)} is not a valid time`, deviceId);
+    }
     if (ts > input.receivedAt + CONTRACT_LIMITS.maxFutureMs) {
       return reject(
         'ts_in_future',
-        `${where} ${new Date(ts).toISOString()} is more than 24 h after the time received (${new Date(input.receivedAt).toISOString()}): check the device clock (NTP)`,
+        `${where} ${describeTime(ts)} is more than 24 h after the time received (${describeTime(input.receivedAt)}): check the device clock (NTP)`,
         deviceId,
       );
     }
     if (ts < CONTRACT_LIMITS.earliestTs) {
       return reject(
         'ts_too_old',
-        `${where} ${new Date(ts).toISOString()} is before 2020-01-01: the device clock is unset or ts is in seconds, not milliseconds`,
+        `${where} ${describeTime(ts)} is before 2020-01-01: the device clock is unset or ts is in seconds, not milliseconds`,
         deviceId,
       );
     }
-    const sample: Sample = { ts, seq: s.seq, m: s.m };
+    const m: Record<string, MetricValue> = {};
+    for (const [name, value] of Object.entries(s.m)) {
+      if (typeof value === 'number' && !isStorableNumber(value)) {
+        return reject(
+          'bad_value',
+          `${prefix}m.${name}: ${value} is outside the stored range (${VALUE_RANGE}): send it in a unit that brings it into range, or send 0`,
+          deviceId,
+        );
+      }
+      m[name] = typeof value === 'number' ? positiveZero(value) : value;
+    }
+    const sample: Sample = { ts, seq: positiveZero(s.seq), m };
     const batteryPct = s.battery_pct ?? (index === newestIndex ? raw.battery : undefined);
-    if (batteryPct !== undefined) sample.batteryPct = batteryPct;
+    if (batteryPct !== undefined) {
+      if (!isStorableNumber(batteryPct)) {
+        return reject(
+          'bad_value',
+          `battery_pct ${batteryPct} is outside the stored range (${VALUE_RANGE}): send a percentage such as 87 or 87.5`,
+          deviceId,
+        );
+      }
+      sample.batteryPct = positiveZero(batteryPct);
+    }
     const size = readingItemSize(deviceId, sample);
     if (size > CONTRACT_LIMITS.maxItemBytes) {
       return reject(

@@ -26,3 +26,10 @@ export class UnauthorizedError extends DomainError {
 
 /** Configuration missing or malformed at cold start; lists every problem at once. */
 export class ConfigError extends DomainError {}
+
+/**
+ * Storage refused a write for good (e.g. DynamoDB ValidationException, or the SDK cannot marshal a value): writing
+ * the same data again cannot succeed, so the message is quarantined rather than retried. Transient failures
+ * (throttling, 5xx, network) are thrown as they are.
+ */
+export class StorageRejectedError extends DomainError {}

@@ -28,3 +28,11 @@ const known = new Set<string>([...WATER_METRICS, ...BIN_METRICS]);
 export function isKnownMetric(name: string): boolean {
   return known.has(name);
 }
+
+/**
+ * A record's own entry for a metric name, never one inherited from Object.prototype: `m.constructor` on a plain
+ * object is the Object function, not a reading. Every lookup by a metric name goes through here.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, name: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, name) ? record[name] : undefined;
+}

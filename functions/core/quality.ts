@@ -1,4 +1,5 @@
 import type { Sample } from './contract';
+import { ownValue } from './metrics';
 
 /**
  * What instruments can physically report (water-limits.md). A value outside its range is a sensor fault, never
@@ -39,13 +40,13 @@ export const STUCK_WATCHED = [
 export const QUALITY_DEFAULTS = { stuckSamples: 10 } as const;
 
 export function numericValue(sample: Sample, metric: string): number | undefined {
-  const v = sample.m[metric];
+  const v = ownValue(sample.m, metric);
   return typeof v === 'number' ? v : undefined;
 }
 
 /** Whether a value is outside what the instrument can report; unknown metrics are never out of range. */
 export function outOfRange(metric: string, value: number): boolean {
-  const range = PHYSICAL_RANGES[metric];
+  const range = ownValue(PHYSICAL_RANGES, metric);
   return range !== undefined && (value < range[0] || value > range[1]);
 }
 

@@ -1,4 +1,5 @@
 import type { AlarmFacts, Audience, Language, Notification, Severity } from './alarm-types';
+import { ownValue } from './metrics';
 
 /**
  * SMS texts in Chinese and English. A Chinese text is sent as UCS-2, where one segment holds 70 characters; an
@@ -150,7 +151,7 @@ const LABELS: Readonly<Record<Severity, { zh: string; en: string; zhOther?: stri
 
 function metricWords(metric: string | undefined): MetricWords | undefined {
   if (metric === undefined) return undefined;
-  return METRICS[metric] ?? { zh: metric, en: metric, unit: '' };
+  return ownValue(METRICS, metric) ?? { zh: metric, en: metric, unit: '' };
 }
 
 function decimalsFor(v: number): number {

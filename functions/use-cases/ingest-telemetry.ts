@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { INGEST_QUEUE } from '../../infra/wiring';
 import { parseTelemetry, type TelemetryMessage } from '../core/contract';
+import { StorageRejectedError } from '../core/errors';
 import { type ReadingItem, toReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
 import type { Clock } from '../ports/clock';
@@ -12,6 +14,8 @@ import type { ReadingStore } from '../ports/reading-store';
 export interface IngestRecord {
   messageId: string;
   body: string;
+  /** Which delivery this is, from 1 (SQS `ApproximateReceiveCount`); absent is read as the first. */
+  attempt?: number;
 }
 
 /** A message whose samples are stored, handed to later stages (alarm evaluation). */
@@ -33,20 +37,50 @@ export interface IngestDeps {
    * processing failed and must be retried; storage is idempotent, so a retry is safe.
    */
   afterStore?: (stored: StoredMessage[]) => Promise<Set<string>>;
+  /** Deliveries before the queue dead-letters a message; defaults to the ingest queue's redrive policy. */
+  maxReceiveCount?: number;
+  /** Messages written alone at the same time once a shared write has failed. */
+  splitConcurrency?: number;
 }
+
+/** What became of one record of the batch. */
+export type MessageOutcome =
+  | { messageId: string; status: 'stored'; deviceId: string; topic: string }
+  | {
+      messageId: string;
+      status: 'quarantined';
+      deviceId?: string;
+      topic: string;
+      reason: QuarantineEntry['reason'];
+      detail: string;
+    }
+  | {
+      messageId: string;
+      status: 'retry';
+      deviceId?: string;
+      topic: string;
+      error: string;
+      attempt: number;
+      /** This was the last delivery: the queue dead-letters the message, and a `dead_lettered` entry records it. */
+      lastAttempt: boolean;
+    };
 
 export interface IngestResult {
   failedMessageIds: string[];
   storedSamples: number;
+  /** Quarantine entries written by this invocation. */
   quarantined: QuarantineEntry[];
   stored: StoredMessage[];
+  /** One per record, in input order. */
+  outcomes: MessageOutcome[];
 }
 
 const envelopeSchema = z.object({
   payload: z.string(),
   topic: z.string(),
   clientId: z.string().optional(),
-  receivedAt: z.number().int().positive(),
+  // Bounded to what a Date holds, so every later use of the receive time (quarantine day, messages) is safe.
+  receivedAt: z.number().int().positive().max(8.64e15),
 });
 
 function quarantineId(
@@ -62,104 +96,257 @@ function quarantineId(
     .slice(0, 20);
 }
 
+/** The parts of a quarantine entry known before a reason is. */
+type EntryBase = Omit<QuarantineEntry, 'reason' | 'message'>;
+
+interface Pending {
+  record: IngestRecord;
+  base: EntryBase;
+  deviceId?: string;
+  /** Set once a reason to quarantine is known. */
+  rejection?: QuarantineEntry;
+  accepted?: StoredMessage;
+  items?: ReadingItem[];
+  /** Set when the message must be retried (transient failure); the text says why. */
+  error?: string;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+
 /**
  * Ingests one queue batch: validates every message, stores one item per sample for all good messages in shared
- * BatchWriteItem calls, and quarantines bad messages with their raw bytes and a reason. A bad message never fails
- * the batch; only a message whose writes failed is reported for retry.
+ * BatchWriteItem calls, and quarantines bad messages with their raw bytes and a reason. One message never costs
+ * another: if a shared write fails, every message is written alone; a message storage refuses for good is
+ * quarantined as `storage_rejected`, one that failed for a passing reason is reported for retry, and on its last
+ * delivery it is also recorded as `dead_lettered`.
  */
 export async function ingestTelemetry(
   records: readonly IngestRecord[],
   deps: IngestDeps,
 ): Promise<IngestResult> {
-  const quarantined: QuarantineEntry[] = [];
-  const accepted: StoredMessage[] = [];
-  const itemsByMessage = new Map<string, ReadingItem[]>();
+  const maxReceiveCount = deps.maxReceiveCount ?? INGEST_QUEUE.maxReceiveCount;
+  const pending: Pending[] = [];
+  for (const record of records) pending.push(await admit(record, deps));
 
-  for (const record of records) {
-    const envelope = parseEnvelope(record.body);
-    if (!envelope.ok) {
-      quarantined.push({
-        id: quarantineId('', 0, undefined, Buffer.from(record.body)),
-        receivedAt: deps.clock.now(),
-        topic: '',
+  const rejections = pending.flatMap((p) => (p.rejection ? [p.rejection] : []));
+  const writing = pending.filter((p) => p.items !== undefined);
+  const [written, quarantineResult] = await Promise.allSettled([
+    deps.readings.putItems(writing.flatMap((p) => p.items ?? [])),
+    rejections.length ? deps.quarantine.put(rejections) : Promise.resolve(),
+  ]);
+  const quarantined: QuarantineEntry[] = [];
+  if (quarantineResult.status === 'fulfilled') quarantined.push(...rejections);
+  else {
+    // Retrying re-derives the same entries (stable ids), so nothing is lost or doubled.
+    for (const p of pending) {
+      if (p.rejection) p.error = `quarantine write failed: ${errorText(quarantineResult.reason)}`;
+    }
+  }
+
+  if (written.status === 'rejected') {
+    await writeAlone(writing, deps);
+  } else if (written.value.length > 0) {
+    const unwritten = new Set(written.value.map((i) => `${i.deviceId}|${i.sk}`));
+    for (const p of writing)
+      markUnwritten(
+        p,
+        (p.items ?? []).filter((i) => unwritten.has(`${i.deviceId}|${i.sk}`)),
+      );
+  }
+
+  const refused = writing.flatMap((p) => (p.rejection ? [p.rejection] : []));
+  if (refused.length > 0) {
+    try {
+      await deps.quarantine.put(refused);
+      quarantined.push(...refused);
+    } catch (err) {
+      for (const p of writing) {
+        if (p.rejection) p.error = `quarantine write failed: ${errorText(err)}`;
+      }
+    }
+  }
+
+  const stored = pending.flatMap((p) =>
+    p.accepted && !p.rejection && p.error === undefined ? [p.accepted] : [],
+  );
+  if (deps.afterStore && stored.length > 0) {
+    const failedLater = await deps.afterStore(stored);
+    for (const p of pending) {
+      if (p.accepted && failedLater.has(p.record.messageId) && p.error === undefined) {
+        p.error = 'samples stored, but a later stage (alarm evaluation or bin collections) failed';
+      }
+    }
+  }
+
+  const lastAttempts = pending.filter((p) => p.error !== undefined && attemptOf(p.record) >= maxReceiveCount);
+  if (lastAttempts.length > 0) {
+    const entries = lastAttempts.map(
+      (p): QuarantineEntry => ({
+        ...p.base,
+        ...(p.deviceId === undefined ? {} : { deviceId: p.deviceId }),
+        reason: 'dead_lettered',
+        message: `failed on delivery ${attemptOf(p.record)} of ${maxReceiveCount} and went to the dead-letter queue: ${p.error}`,
+      }),
+    );
+    try {
+      await deps.quarantine.put(entries);
+      quarantined.push(...entries);
+    } catch (err) {
+      // The message is still in the dead-letter queue; the error is reported with it.
+      for (const p of lastAttempts)
+        p.error = `${p.error}; recording it as dead_lettered failed: ${errorText(err)}`;
+    }
+  }
+
+  const outcomes = pending.map((p) => outcomeOf(p, maxReceiveCount));
+  return {
+    failedMessageIds: outcomes.filter((o) => o.status === 'retry').map((o) => o.messageId),
+    storedSamples: stored.reduce((n, s) => n + s.message.samples.length, 0),
+    quarantined,
+    stored,
+    outcomes,
+  };
+}
+
+const attemptOf = (record: IngestRecord) => record.attempt ?? 1;
+
+/** Parses one record and looks its device up; never throws. */
+async function admit(record: IngestRecord, deps: IngestDeps): Promise<Pending> {
+  const envelope = parseEnvelope(record.body);
+  if (!envelope.ok) {
+    const base: EntryBase = {
+      id: quarantineId('', 0, undefined, Buffer.from(record.body)),
+      receivedAt: deps.clock.now(),
+      topic: '',
+      payload: Buffer.from(record.body, 'utf8'),
+    };
+    return {
+      record,
+      base,
+      rejection: {
+        ...base,
         reason: 'bad_envelope',
         message: `queue message is not a telemetry rule envelope: ${envelope.error}`,
-        payload: Buffer.from(record.body, 'utf8'),
-      });
-      continue;
-    }
-    const { topic, clientId, receivedAt, payload } = envelope.value;
-    const base = { id: quarantineId(topic, receivedAt, clientId, payload), receivedAt, topic, payload };
-    const withClient = clientId === undefined ? base : { ...base, clientId };
+      },
+    };
+  }
+  const { topic, clientId, receivedAt, payload } = envelope.value;
+  const id = quarantineId(topic, receivedAt, clientId, payload);
+  const base: EntryBase =
+    clientId === undefined
+      ? { id, receivedAt, topic, payload }
+      : { id, receivedAt, topic, clientId, payload };
 
-    const parsed = parseTelemetry({ topic, payload, clientId, receivedAt });
-    if (!parsed.ok) {
-      quarantined.push({
-        ...withClient,
-        deviceId: parsed.deviceId,
-        reason: parsed.reason,
-        message: parsed.message,
-      });
-      continue;
-    }
-    const { message } = parsed;
-    const device = await deps.registry.get(message.deviceId);
-    if (!device) {
-      quarantined.push({
-        ...withClient,
-        deviceId: message.deviceId,
+  const parsed = parseTelemetry({ topic, payload, clientId, receivedAt });
+  if (!parsed.ok) {
+    const rejection: QuarantineEntry = { ...base, reason: parsed.reason, message: parsed.message };
+    if (parsed.deviceId !== undefined) rejection.deviceId = parsed.deviceId;
+    return { record, base, deviceId: parsed.deviceId, rejection };
+  }
+  const { message } = parsed;
+  const deviceId = message.deviceId;
+  let device: Device | undefined;
+  try {
+    device = await deps.registry.get(deviceId);
+  } catch (err) {
+    return { record, base, deviceId, error: `device registry lookup failed: ${errorText(err)}` };
+  }
+  if (!device) {
+    return {
+      record,
+      base,
+      deviceId,
+      rejection: {
+        ...base,
+        deviceId,
         reason: 'unknown_device',
-        message: `device "${message.deviceId}" is not registered: add it to the fleet registry before it publishes`,
-      });
-      continue;
-    }
-    if (device.kind !== message.kind) {
-      quarantined.push({
-        ...withClient,
-        deviceId: message.deviceId,
+        message: `device "${deviceId}" is not registered: add it to the fleet registry before it publishes`,
+      },
+    };
+  }
+  if (device.kind !== message.kind) {
+    return {
+      record,
+      base,
+      deviceId,
+      rejection: {
+        ...base,
+        deviceId,
         reason: 'wrong_kind',
         message: `device "${device.id}" is registered as a ${device.kind} sensor; publish on dt/${device.kind}/${device.id}`,
-      });
-      continue;
-    }
-    accepted.push({ messageId: record.messageId, device, message, receivedAt });
-    itemsByMessage.set(
-      record.messageId,
-      message.samples.map((s) => toReadingItem(message.deviceId, s, receivedAt, deps.retentionDays)),
-    );
+      },
+    };
   }
-
-  const failed = new Set<string>();
-  const allItems = [...itemsByMessage.values()].flat();
-  const [unwritten, quarantineResult] = await Promise.allSettled([
-    deps.readings.putItems(allItems),
-    quarantined.length ? deps.quarantine.put(quarantined) : Promise.resolve(),
-  ]);
-
-  if (unwritten.status === 'rejected') {
-    for (const id of itemsByMessage.keys()) failed.add(id);
-  } else if (unwritten.value.length > 0) {
-    const failedKeys = new Set(unwritten.value.map((i) => `${i.deviceId}|${i.sk}`));
-    for (const [id, items] of itemsByMessage) {
-      if (items.some((i) => failedKeys.has(`${i.deviceId}|${i.sk}`))) failed.add(id);
-    }
-  }
-  if (quarantineResult.status === 'rejected') {
-    // Retrying re-derives the same entries (stable ids), so nothing is lost or doubled.
-    for (const r of records) if (!itemsByMessage.has(r.messageId)) failed.add(r.messageId);
-  }
-
-  const stored = accepted.filter((a) => !failed.has(a.messageId));
-  if (deps.afterStore && stored.length > 0) {
-    for (const id of await deps.afterStore(stored)) failed.add(id);
-  }
-
   return {
-    failedMessageIds: records.map((r) => r.messageId).filter((id) => failed.has(id)),
-    storedSamples: stored.reduce((n, s) => n + s.message.samples.length, 0),
-    quarantined: quarantineResult.status === 'fulfilled' ? quarantined : [],
-    stored,
+    record,
+    base,
+    deviceId,
+    accepted: { messageId: record.messageId, device, message, receivedAt },
+    items: message.samples.map((s) => toReadingItem(deviceId, s, receivedAt, deps.retentionDays)),
   };
+}
+
+function markUnwritten(p: Pending, unwritten: readonly ReadingItem[]): void {
+  if (unwritten.length > 0) {
+    p.error = `${unwritten.length} of ${p.items?.length ?? 0} samples stayed unwritten after retries (throttled)`;
+  }
+}
+
+/**
+ * After a shared write failed, writes each message's items in a call of its own, so the message that caused the
+ * failure is found and the others are stored in this invocation. Writes are idempotent puts, so items the shared
+ * call had already stored are simply written again.
+ */
+async function writeAlone(writing: readonly Pending[], deps: IngestDeps): Promise<void> {
+  const queue = [...writing];
+  const worker = async () => {
+    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+      try {
+        markUnwritten(p, await deps.readings.putItems(p.items ?? []));
+      } catch (err) {
+        if (err instanceof StorageRejectedError) {
+          p.rejection = {
+            ...p.base,
+            ...(p.deviceId === undefined ? {} : { deviceId: p.deviceId }),
+            reason: 'storage_rejected',
+            message: `storage refused this message's samples (${err.message}): check the values against the device contract`,
+          };
+        } else {
+          p.error = `writing the samples failed: ${errorText(err)}`;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deps.splitConcurrency ?? 8) }, worker));
+}
+
+function outcomeOf(p: Pending, maxReceiveCount: number): MessageOutcome {
+  const { messageId } = p.record;
+  const topic = p.base.topic;
+  const device = p.deviceId === undefined ? {} : { deviceId: p.deviceId };
+  if (p.error !== undefined) {
+    const attempt = attemptOf(p.record);
+    return {
+      messageId,
+      status: 'retry',
+      ...device,
+      topic,
+      error: p.error,
+      attempt,
+      lastAttempt: attempt >= maxReceiveCount,
+    };
+  }
+  if (p.rejection) {
+    return {
+      messageId,
+      status: 'quarantined',
+      ...device,
+      topic,
+      reason: p.rejection.reason,
+      detail: p.rejection.message,
+    };
+  }
+  return { messageId, status: 'stored', deviceId: p.deviceId ?? '', topic };
 }
 
 function parseEnvelope(

@@ -9,16 +9,24 @@ export function fixedClock(now: number): Clock {
   return { now: () => now };
 }
 
-/** An in-memory ReadingStore; `unwritable` keys (`deviceId|sk`) come back as unwritten, as after exhausted retries. */
+/**
+ * An in-memory ReadingStore; `unwritable` keys (`deviceId|sk`) come back as unwritten, as after exhausted retries.
+ * A call holding an item `refuse` gives an error for fails whole and writes nothing, as one BatchWriteItem does.
+ */
 export class InMemoryReadingStore implements ReadingStore {
   readonly items = new Map<string, ReadingItem>();
   readonly unwritable = new Set<string>();
   failWith: Error | undefined;
+  refuse: ((item: ReadingItem) => Error | undefined) | undefined;
   putCalls = 0;
 
   async putItems(items: readonly ReadingItem[]): Promise<ReadingItem[]> {
     this.putCalls++;
     if (this.failWith) throw this.failWith;
+    for (const item of items) {
+      const err = this.refuse?.(item);
+      if (err) throw err;
+    }
     const unwritten: ReadingItem[] = [];
     for (const item of items) {
       const key = `${item.deviceId}|${item.sk}`;

@@ -1,4 +1,10 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall, type marshallOptions } from '@aws-sdk/util-dynamodb';
+import { StorageRejectedError } from '../../core/errors';
 
 export interface BatchWriteOptions {
   /** Rounds of retrying UnprocessedItems before giving up on them. */
@@ -13,9 +19,56 @@ const BATCH_LIMIT = 25;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * DynamoDB errors about the request's data: the same request fails the same way every time. Everything else
+ * (throttling, 5xx, network, credentials) may pass on a later delivery, so it is left for the queue to retry.
+ */
+const PERMANENT_ERRORS = new Set(['ValidationException', 'SerializationException']);
+
+/**
+ * Tells a write that can never succeed from one worth retrying, and turns the former into a StorageRejectedError
+ * carrying DynamoDB's (or the SDK's) own explanation.
+ */
+export function classifyWriteError(
+  err: unknown,
+  items: readonly Record<string, unknown>[],
+  options: marshallOptions = {},
+): unknown {
+  if (!(err instanceof Error)) return err;
+  const fault = (err as { $fault?: string }).$fault;
+  if (fault === 'client' && PERMANENT_ERRORS.has(err.name)) {
+    return new StorageRejectedError(`${err.name}: ${err.message}`, { cause: err });
+  }
+  // The SDK marshals before sending, so its refusals (numbers past MAX_SAFE_INTEGER, an own `constructor` key)
+  // carry no response metadata; marshalling the items again tells them from network errors.
+  if ((err as { $metadata?: unknown }).$metadata === undefined) {
+    for (const item of items) {
+      try {
+        marshall(item, options);
+      } catch (marshalError) {
+        return new StorageRejectedError(
+          `the AWS SDK cannot write the item: ${(marshalError as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+  }
+  return err;
+}
+
+function marshallOptionsOf(doc: DynamoDBDocumentClient): marshallOptions {
+  return (
+    (doc.config as { translateConfig?: { marshallOptions?: marshallOptions } }).translateConfig
+      ?.marshallOptions ?? {}
+  );
+}
+
+/**
  * Writes items with BatchWriteItem in chunks of 25, retrying UnprocessedItems with exponential back-off and jitter.
  * `keyOf` identifies an item: a chunk never holds the same key twice (DynamoDB rejects such a request).
- * Returns the items still unwritten after the last attempt.
+ * Returns the items still unwritten after the last attempt. A request DynamoDB refuses for good throws a
+ * StorageRejectedError; any other failure is rethrown as it is.
  */
 export async function batchWriteAll<T extends Record<string, unknown>>(
   doc: DynamoDBDocumentClient,
@@ -35,12 +88,17 @@ export async function batchWriteAll<T extends Record<string, unknown>>(
         break;
       }
       if (attempt > 1) await sleep(Math.random() * baseDelayMs * 2 ** (attempt - 2));
-      const out = await doc.send(
-        new BatchWriteCommand({
-          RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) },
-          ReturnConsumedCapacity: onConsumedCapacity ? 'TOTAL' : 'NONE',
-        }),
-      );
+      let out: BatchWriteCommandOutput;
+      try {
+        out = await doc.send(
+          new BatchWriteCommand({
+            RequestItems: { [tableName]: pending.map((Item) => ({ PutRequest: { Item } })) },
+            ReturnConsumedCapacity: onConsumedCapacity ? 'TOTAL' : 'NONE',
+          }),
+        );
+      } catch (err) {
+        throw classifyWriteError(err, pending, marshallOptionsOf(doc));
+      }
       for (const c of out.ConsumedCapacity ?? []) onConsumedCapacity?.(c.CapacityUnits ?? 0);
       const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
       pending = unprocessed.map((r) => r.PutRequest?.Item as T);

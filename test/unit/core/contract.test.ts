@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   CONTRACT_LIMITS,
+  isStorableNumber,
   type ParseResult,
   parseTelemetry,
   REJECTION_REASONS,
+  RESERVED_METRIC_NAMES,
   type TelemetryInput,
 } from '../../../functions/core/contract';
 import { DAY, json, MINUTE, T0, waterMetrics, wireSample } from '../../helpers/telemetry';
@@ -198,6 +200,7 @@ describe('device contract v1: rejections', () => {
       'not_json',
       'unsupported_version',
       'bad_shape',
+      'bad_value',
       'too_many_samples',
       'ts_in_future',
       'ts_too_old',
@@ -343,5 +346,124 @@ describe('device contract v1: bad_shape explanations', () => {
     const result = rejection(parse({ v: 1, ts: T0 + 0.5, seq: 1, m: { ph: 7.3 } }));
 
     expect(result.message).toContain('integer');
+  });
+});
+
+/** Field breakers from issue 9: each of these once failed a whole batch instead of being quarantined alone. */
+describe('device contract v1: values and names storage would refuse', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'])(
+    'rejects the reserved metric name %s as bad_shape, naming its path',
+    (name) => {
+      // Built as text: an object literal cannot carry an own `__proto__` key.
+      const payload = `{"v":1,"ts":${T0},"seq":1,"m":{"ph":7.2,${JSON.stringify(name)}:1}}`;
+
+      const result = rejection(parse(payload));
+
+      expect(result.reason).toBe('bad_shape');
+      expect(result.message).toContain(`m.${name}`);
+      expect(result.message).toContain('reserved');
+    },
+  );
+
+  it('names the sample of a batch that carries a reserved metric name', () => {
+    const payload = `{"v":1,"samples":[{"ts":${T0},"seq":1,"m":{"ph":7}},{"ts":${T0},"seq":2,"m":{"__proto__":1}}]}`;
+
+    expect(rejection(parse(payload)).message).toContain('samples.1.m.__proto__');
+  });
+
+  it('reserves every Object.prototype property name', () => {
+    expect(RESERVED_METRIC_NAMES).toEqual(expect.arrayContaining(['constructor', '__proto__', 'toString']));
+    expect(RESERVED_METRIC_NAMES).toHaveLength(Object.getOwnPropertyNames(Object.prototype).length);
+  });
+
+  it.each([
+    ['above Number.MAX_SAFE_INTEGER', 1e16],
+    ['one past Number.MAX_SAFE_INTEGER', Number.MAX_SAFE_INTEGER + 2],
+    ['below -Number.MAX_SAFE_INTEGER', -1e16],
+    ['below DynamoDB 1e-130', 1e-200],
+    ['just below 1e-130', 9.99e-131],
+    ['the smallest double', 5e-324],
+    ['a negative underflow', -1e-131],
+  ])('rejects a metric value %s as bad_value, naming the metric and the range', (_, value) => {
+    const result = rejection(parse({ v: 1, ts: T0, seq: 1, m: { ph: 7, flow_m3_h: value } }));
+
+    expect(result.reason).toBe('bad_value');
+    expect(result.message).toContain('m.flow_m3_h');
+    expect(result.message).toContain('9007199254740991');
+  });
+
+  it.each([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e-130, -1e-130, 1e-7, 2.7e-17, 0])(
+    'accepts the storable value %s unchanged',
+    (value) => {
+      const message = accepted(parse({ v: 1, ts: T0, seq: 1, m: { flow_m3_h: value } }));
+
+      expect(message.samples[0]?.m.flow_m3_h).toBe(value);
+    },
+  );
+
+  it('stores -0 as 0, as DynamoDB returns it, in metrics, battery_pct and seq', () => {
+    const message = accepted(parse({ v: 1, ts: T0, seq: -0, m: { ph: -0 }, battery_pct: -0 }));
+
+    expect(Object.is(message.samples[0]?.m.ph, 0)).toBe(true);
+    expect(Object.is(message.samples[0]?.batteryPct, 0)).toBe(true);
+    expect(Object.is(message.samples[0]?.seq, 0)).toBe(true);
+  });
+
+  it('rejects a battery_pct DynamoDB cannot store as bad_value', () => {
+    expect(rejection(parse({ v: 1, ts: T0, seq: 1, m: { ph: 7 }, battery_pct: 1e-200 })).reason).toBe(
+      'bad_value',
+    );
+  });
+
+  it('isStorableNumber draws the line at both ends', () => {
+    expect([1e-130, Number.MAX_SAFE_INTEGER, 0, -0].map(isStorableNumber)).toEqual([true, true, true, true]);
+    expect([9.9e-131, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Infinity].map(isStorableNumber)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('rejects ts 9e15 as ts_in_future without formatting an invalid date', () => {
+    const result = rejection(parse({ v: 1, ts: 9e15, seq: 1, m: { ph: 7 } }));
+
+    expect(result.reason).toBe('ts_in_future');
+    expect(result.message).toContain('9000000000000000 ms');
+  });
+
+  it('rejects ts -9e15 as ts_too_old without formatting an invalid date', () => {
+    const result = rejection(parse({ v: 1, ts: -9e15, seq: 1, m: { ph: 7 } }));
+
+    expect(result.reason).toBe('ts_too_old');
+    expect(result.message).toContain('-9000000000000000 ms');
+  });
+
+  it('rejects an ISO ts at the far end of the calendar as ts_in_future', () => {
+    const result = rejection(parse({ v: 1, ts: '9999-12-31T23:59:59.999+00:00', seq: 1, m: { ph: 7 } }));
+
+    expect(result.reason).toBe('ts_in_future');
+    expect(result.message).toContain('9999-12-31');
+  });
+
+  it('rejects an ISO ts in year 0000 as ts_too_old', () => {
+    expect(rejection(parse({ v: 1, ts: '0000-01-01T00:00:00Z', seq: 1, m: { ph: 7 } })).reason).toBe(
+      'ts_too_old',
+    );
+  });
+
+  it('does not throw on a receive time outside the Date range', () => {
+    const result = rejection(parse({ v: 1, ts: 9e15, seq: 1, m: { ph: 7 } }, { receivedAt: 8.7e15 - DAY }));
+
+    expect(result.reason).toBe('ts_in_future');
+  });
+
+  it('describes a deeply nested version without serialising it', () => {
+    const deep = `${'['.repeat(5_000)}1${']'.repeat(5_000)}`;
+
+    const result = rejection(parse(`{"v":${deep}}`));
+
+    expect(result.reason).toBe('unsupported_version');
+    expect(result.message).toContain('an array');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { StorageRejectedError } from '../../../functions/core/errors';
 import { readingSortKey } from '../../../functions/core/reading-item';
 import {
   type IngestDeps,
@@ -198,5 +199,127 @@ describe('ingest telemetry use case', () => {
     expect(afterStore).toHaveBeenCalledTimes(1);
     expect(afterStore.mock.calls[0]?.[0]?.map((s) => s.messageId)).toEqual(['m1', 'm3']);
     expect(result.failedMessageIds).toEqual(['m3']);
+  });
+
+  describe('one message never costs another at write time', () => {
+    const validation = () =>
+      new StorageRejectedError('ValidationException: Item size has exceeded the maximum allowed size');
+    const throttled = () =>
+      Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+
+    it('stores the good messages in the same invocation and quarantines the one storage refuses', async () => {
+      const { deps, readings, quarantine } = setup();
+      readings.refuse = (i) => (i.deviceId === 'wq-2' ? validation() : undefined);
+
+      const result = await ingestTelemetry([good('m1'), good('m2', 'wq-2'), good('m3', 'wq-1', 2)], deps);
+
+      expect(result.failedMessageIds).toEqual([]);
+      expect([...readings.items.keys()].sort()).toEqual([
+        `wq-1|${readingSortKey(T0, 1)}`,
+        `wq-1|${readingSortKey(T0, 2)}`,
+      ]);
+      expect(quarantine.entries.map((e) => [e.reason, e.deviceId, e.topic])).toEqual([
+        ['storage_rejected', 'wq-2', 'dt/water/wq-2'],
+      ]);
+      expect(quarantine.entries[0]?.message).toContain('Item size has exceeded');
+      expect(Buffer.from(quarantine.entries[0]?.payload ?? []).toString()).toBe(
+        singlePayload(T0, 1).toString(),
+      );
+      expect(result.outcomes.map((o) => [o.messageId, o.status])).toEqual([
+        ['m1', 'stored'],
+        ['m2', 'quarantined'],
+        ['m3', 'stored'],
+      ]);
+    });
+
+    it('writes each message alone after the shared write fails: one shared call, then one per message', async () => {
+      const { deps, readings } = setup();
+      readings.refuse = (i) => (i.deviceId === 'wq-2' ? validation() : undefined);
+
+      await ingestTelemetry([good('m1'), good('m2', 'wq-2'), good('m3', 'wq-1', 2)], deps);
+
+      expect(readings.putCalls).toBe(4);
+    });
+
+    it('reports for retry only the message whose own write fails for a passing reason', async () => {
+      const { deps, readings, quarantine } = setup();
+      readings.refuse = (i) => (i.deviceId === 'wq-2' ? throttled() : undefined);
+
+      const result = await ingestTelemetry([good('m1'), good('m2', 'wq-2')], deps);
+
+      expect(result.failedMessageIds).toEqual(['m2']);
+      expect(readings.items.size).toBe(1);
+      expect(quarantine.entries).toEqual([]);
+      expect(result.outcomes[1]).toMatchObject({
+        status: 'retry',
+        deviceId: 'wq-2',
+        attempt: 1,
+        lastAttempt: false,
+      });
+      expect(result.outcomes[1]?.status === 'retry' && result.outcomes[1].error).toContain(
+        'ProvisionedThroughputExceededException',
+      );
+    });
+
+    it('records a message failing on its last delivery as dead_lettered, with the error, and still reports it', async () => {
+      const { deps, readings, quarantine } = setup();
+      readings.refuse = (i) => (i.deviceId === 'wq-2' ? throttled() : undefined);
+
+      const result = await ingestTelemetry(
+        [
+          { ...good('m1'), attempt: 5 },
+          { ...good('m2', 'wq-2'), attempt: 5 },
+        ],
+        { ...deps, maxReceiveCount: 5 },
+      );
+
+      expect(result.failedMessageIds).toEqual(['m2']);
+      expect(readings.items.size).toBe(1);
+      expect(quarantine.entries.map((e) => [e.reason, e.deviceId])).toEqual([['dead_lettered', 'wq-2']]);
+      expect(quarantine.entries[0]?.message).toContain('delivery 5 of 5');
+      expect(quarantine.entries[0]?.message).toContain('Rate of requests exceeds');
+      expect(result.outcomes[1]).toMatchObject({ status: 'retry', lastAttempt: true });
+    });
+
+    it('adds no dead_lettered entry before the last delivery', async () => {
+      const { deps, readings, quarantine } = setup();
+      readings.failWith = throttled();
+
+      const result = await ingestTelemetry([{ ...good('m1'), attempt: 4 }], { ...deps, maxReceiveCount: 5 });
+
+      expect(result.failedMessageIds).toEqual(['m1']);
+      expect(quarantine.entries).toEqual([]);
+    });
+
+    it('retries a message storage refused when its quarantine entry cannot be written, losing nothing', async () => {
+      const { deps, readings, quarantine } = setup();
+      readings.refuse = (i) => (i.deviceId === 'wq-2' ? validation() : undefined);
+      const put = quarantine.put.bind(quarantine);
+      quarantine.put = async (entries) => {
+        if (entries.some((e) => e.reason === 'storage_rejected')) throw new Error('throttled');
+        return put(entries);
+      };
+
+      const result = await ingestTelemetry([good('m1'), good('m2', 'wq-2')], deps);
+
+      expect(result.failedMessageIds).toEqual(['m2']);
+      expect(readings.items.size).toBe(1);
+    });
+
+    it('retries only the message whose device lookup failed', async () => {
+      const { deps, registry, readings } = setup();
+      const get = registry.get.bind(registry);
+      registry.get = async (id) => {
+        if (id === 'wq-2') throw new Error('socket hang up');
+        return get(id);
+      };
+
+      const result = await ingestTelemetry([good('m1'), good('m2', 'wq-2')], deps);
+
+      expect(result.failedMessageIds).toEqual(['m2']);
+      expect(readings.items.size).toBe(1);
+    });
   });
 });
