@@ -28,9 +28,7 @@ const listQuery = z
   .strict();
 
 /** The detail shows the newest `historyLimit` transitions and notifications; `historyCount` says how many exist. */
-const detailQuery = z
-  .object({ historyLimit: z.coerce.number().int().min(1).max(500).default(100) })
-  .strict();
+const detailQuery = z.object({ historyLimit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
 
 /** Alarm list, detail, acknowledgement, shelving and device maintenance, keyed by route. */
 export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) => Promise<ApiResult>> = {

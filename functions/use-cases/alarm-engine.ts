@@ -368,7 +368,8 @@ export class AlarmEngine {
     if (!alarm) throw new NotFoundError(`alarm ${alarmId} does not exist; GET /alarms lists them`);
     if (alarm.status !== 'open')
       throw new ConflictError(`alarm ${alarmId} is closed; only open alarms can be shelved`);
-    const inWindow = alarm.shelveWindowStart !== undefined && now - alarm.shelveWindowStart < SHELVE_WINDOW_MS;
+    const inWindow =
+      alarm.shelveWindowStart !== undefined && now - alarm.shelveWindowStart < SHELVE_WINDOW_MS;
     const count = inWindow ? (alarm.shelvesInWindow ?? 0) : 0;
     const max = this.deps.settings.shelveMaxPerDay;
     if (count >= max) {

@@ -188,7 +188,10 @@ async function reevaluate(
     // A marker widened by a new failure meanwhile stays for the next run.
     if (await deps.alarms.clearPendingEvaluation(pending)) {
       result.reevaluated++;
-      logger.info('pending alarm evaluation done', { deviceId: pending.deviceId, failures: pending.failures });
+      logger.info('pending alarm evaluation done', {
+        deviceId: pending.deviceId,
+        failures: pending.failures,
+      });
     }
     return;
   } catch (err) {

@@ -15,12 +15,14 @@ export interface EvaluateStageDeps {
 }
 
 /**
- * A device's heartbeat is rewritten once its newest sample is this far past the recorded one: twice per offline
- * threshold, so a reporting device's heartbeat is never older than the threshold when the sweep looks at it.
+ * A device's heartbeat is rewritten once its newest sample is a whole offline threshold past the recorded one: one
+ * write per threshold. A reporting device's heartbeat is then at most a threshold (plus ingest lag or the device's
+ * jitter) old; when the sweep catches it in that gap it reads the newest reading once and refreshes the heartbeat,
+ * which costs less than writing twice per threshold for every device.
  */
 export function heartbeatPeriodMs(device: Device): number | undefined {
   const offline = conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
-  return offline ? offline.afterMs / 2 : undefined;
+  return offline?.afterMs;
 }
 
 /**

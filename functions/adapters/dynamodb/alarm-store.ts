@@ -215,7 +215,9 @@ export class DynamoAlarmStore implements AlarmStore {
   }
 
   private async putLog(key: string, alarmId: string, entry: object): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...entry, alarmId: key, of: alarmId } }));
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...entry, alarmId: key, of: alarmId } }),
+    );
   }
 
   /** Reads log items by key, following unprocessed keys; returns them by key without their key attributes. */
@@ -227,7 +229,9 @@ export class DynamoAlarmStore implements AlarmStore {
         .map((alarmId) => ({ alarmId }));
       for (let attempt = 0; request?.length && attempt < 8; attempt++) {
         const out: BatchGetCommandOutput = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } },
+          }),
         );
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const { alarmId, of: _of, ...entry } = item;

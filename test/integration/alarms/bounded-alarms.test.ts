@@ -94,7 +94,12 @@ describe('alarm bookkeeping is bounded and never costs telemetry (dynalite)', ()
     expect(closed).toMatchObject({ state: 'closed', status: 'closed', historyCount: 1003 });
     expect(closed?.history.map((e) => e.to)).toEqual(['active_ack', 'closed']);
     expect(closed?.notifications.map((n) => n.kind)).toEqual(['raised', 'cleared']);
-    const stored = await h.service.readings.query({ deviceId: outlet.id, from: 0, to: START + HOUR, limit: 10 });
+    const stored = await h.service.readings.query({
+      deviceId: outlet.id,
+      from: 0,
+      to: START + HOUR,
+      limit: 10,
+    });
     expect(stored.items.map((i) => i.seq)).toEqual([0, 1, 5, 6]);
   });
 
@@ -103,11 +108,14 @@ describe('alarm bookkeeping is bounded and never costs telemetry (dynalite)', ()
     await publish(0, 0.1);
     await publish(1, 0.1);
     const { alarmId } = await openAlarm();
-    for (let i = 0; i < 3; i++) await h.service.engine.shelve(alarmId, h.clock.now() + MIN, 'flushing', 'eng-1');
+    for (let i = 0; i < 3; i++)
+      await h.service.engine.shelve(alarmId, h.clock.now() + MIN, 'flushing', 'eng-1');
     const refused = h.service.engine.shelve(alarmId, h.clock.now() + MIN, 'flushing', 'eng-1');
     await expect(refused).rejects.toBeInstanceOf(TooManyRequestsError);
     await expect(refused).rejects.toMatchObject({ status: 429 });
-    await expect(refused).rejects.toThrow(/shelved 3 times in the last 24 h.*SHELVE_MAX_PER_DAY.*after 2026-11-29T/);
+    await expect(refused).rejects.toThrow(
+      /shelved 3 times in the last 24 h.*SHELVE_MAX_PER_DAY.*after 2026-11-29T/,
+    );
     expect((await h.service.alarms.head(alarmId))?.historyCount).toBe(4);
     h.clock.advance(24 * HOUR);
     await expect(
@@ -130,8 +138,9 @@ describe('alarm bookkeeping is bounded and never costs telemetry (dynalite)', ()
       samples: [0, 1, 2].map((i) => ({ ts: START + i * MIN, seq: i, m: { free_chlorine_mg_l: 0.1 } })),
     };
     expect(await h.ingest(outlet.id, 'water', [batch])).toEqual([]);
-    expect((await h.service.readings.query({ deviceId: outlet.id, from: 0, to: START + HOUR, limit: 10 })).items)
-      .toHaveLength(3);
+    expect(
+      (await h.service.readings.query({ deviceId: outlet.id, from: 0, to: START + HOUR, limit: 10 })).items,
+    ).toHaveLength(3);
     expect(h.sent).toHaveLength(0);
     expect(await alarms.pendingEvaluations()).toEqual([
       expect.objectContaining({ deviceId: outlet.id, fromTs: START, toTs: START + 2 * MIN, failures: 1 }),
@@ -140,8 +149,13 @@ describe('alarm bookkeeping is bounded and never costs telemetry (dynalite)', ()
     h.clock.advance(MIN);
     const result = await runAlarmSweep(sweepDeps(h.service));
     expect(result).toMatchObject({ reevaluated: 1, stuckEvaluations: 0 });
-    expect(h.sent.map((n) => [n.kind, n.severity, n.audience])).toEqual([['raised', 'critical', 'operators']]);
-    expect(await openAlarm()).toMatchObject({ condition: 'limit:free_chlorine_mg_l:min', sampleTs: START + MIN });
+    expect(h.sent.map((n) => [n.kind, n.severity, n.audience])).toEqual([
+      ['raised', 'critical', 'operators'],
+    ]);
+    expect(await openAlarm()).toMatchObject({
+      condition: 'limit:free_chlorine_mg_l:min',
+      sampleTs: START + MIN,
+    });
     expect(await alarms.pendingEvaluations()).toEqual([]);
     await runAlarmSweep(sweepDeps(h.service));
     expect(h.sent).toHaveLength(1);
@@ -157,7 +171,8 @@ describe('alarm bookkeeping is bounded and never costs telemetry (dynalite)', ()
       return openIndex(deviceId);
     };
     const errors = vi.spyOn(logger, 'error');
-    const stuck = () => errors.mock.calls.filter(([message]) => message === HEALTH_LOG_EVENTS.evaluationStuck);
+    const stuck = () =>
+      errors.mock.calls.filter(([message]) => message === HEALTH_LOG_EVENTS.evaluationStuck);
     await publish(0, 0.1);
     await publish(1, 0.1);
     expect((await alarms.pendingEvaluations())[0]).toMatchObject({ fromTs: START, toTs: START + MIN });
@@ -169,7 +184,12 @@ describe('alarm bookkeeping is bounded and never costs telemetry (dynalite)', ()
     }
     // Two ingest failures, then sweeps: the fifth failure overall is the first stuck one.
     expect(results.map((r) => r.stuckEvaluations)).toEqual([0, 0, 1, 1, 1]);
-    expect(stuck()[0]?.[1]).toMatchObject({ deviceId: outlet.id, fromTs: START, toTs: START + MIN, failures: 5 });
+    expect(stuck()[0]?.[1]).toMatchObject({
+      deviceId: outlet.id,
+      fromTs: START,
+      toTs: START + MIN,
+      failures: 5,
+    });
     const toOperators = () => h.sent.filter((n) => n.audience === 'operators');
     expect(toOperators()).toHaveLength(0);
 

@@ -85,15 +85,19 @@ describe('alarm evaluation after storage', () => {
     expect(readings.items.size).toBe(3);
   });
 
-  it('writes a heartbeat once per half offline threshold per device, not per sample', async () => {
+  it('writes a heartbeat once per offline threshold per device, not per sample', async () => {
     const { alarms, deps, records, device } = setup();
-    const period = heartbeatPeriodMs(device) as number;
-    expect(period).toBe((3 * device.intervalS * 1000) / 2);
-    for (const r of records) await ingestTelemetry([r], deps);
-    // Three samples a minute apart, a 90-second period: the first and the third.
+    expect(heartbeatPeriodMs(device)).toBe(3 * device.intervalS * 1000);
+    const more = [3, 4, 5, 6].map((i) => ({
+      messageId: `m${i}`,
+      body: envelopeBody('dt/water/wq-1', singlePayload(T0 + i * MINUTE, i), 'wq-1', T0 + i * MINUTE + 1_000),
+    }));
+    for (const r of [...records, ...more]) await ingestTelemetry([r], deps);
+    // Seven samples a minute apart, a 3-minute threshold: the first, the fourth and the seventh.
     expect(alarms.heartbeats).toEqual([
       ['wq-1', T0],
-      ['wq-1', T0 + 2 * MINUTE],
+      ['wq-1', T0 + 3 * MINUTE],
+      ['wq-1', T0 + 6 * MINUTE],
     ]);
   });
 });
