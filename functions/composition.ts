@@ -34,6 +34,7 @@ export const serviceConfigShape = {
   REMINDER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.reminderMs / MINUTE),
   ESCALATE_AFTER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.escalateAfterMs / MINUTE),
   SHELVE_MAX_HOURS: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxMs / 3_600_000),
+  SHELVE_MAX_PER_DAY: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxPerDay),
 };
 
 export function readServiceConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -48,6 +49,7 @@ export function alarmSettings(config: ServiceConfig): AlarmSettings {
     reminderMs: config.REMINDER_MIN * MINUTE,
     escalateAfterMs: config.ESCALATE_AFTER_MIN * MINUTE,
     shelveMaxMs: config.SHELVE_MAX_HOURS * 3_600_000,
+    shelveMaxPerDay: config.SHELVE_MAX_PER_DAY,
   };
 }
 
@@ -110,7 +112,7 @@ export function ingestDeps(service: Service): IngestDeps {
     clock: service.clock,
     retentionDays: service.config.RETENTION_DAYS,
     afterStore: allStages(
-      evaluateAlarmsStage(service.engine),
+      evaluateAlarmsStage({ engine: service.engine, alarms: service.alarms, clock: service.clock }),
       recordCollectionsStage({ readings: service.readings, binEvents: service.binEvents }),
     ),
   };
@@ -118,7 +120,12 @@ export function ingestDeps(service: Service): IngestDeps {
 
 type Stage = NonNullable<IngestDeps['afterStore']>;
 
-/** Runs independent after-store stages side by side; a message failed by any of them is retried (all are idempotent). */
+/**
+ * Runs independent after-store stages side by side; a message failed by any of them is retried (all are idempotent).
+ * Alarm evaluation fails a message only when it cannot even record its own retry (see evaluate-alarms); bin
+ * collection recording keeps the queue's retry: its only failure is a write to its own small items, transient by
+ * nature, and the queue is the one place its input (the new samples between the stored ones) is still at hand.
+ */
 function allStages(...stages: Stage[]): Stage {
   return async (stored: StoredMessage[]) => {
     const failed = await Promise.all(stages.map((stage) => stage(stored)));

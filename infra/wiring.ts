@@ -35,8 +35,10 @@ export const TABLES = {
     ttlAttribute: 'ttl',
   },
   /**
-   * Alarm episodes (key `alarmId`), plus per-device index items (`dev#<deviceId>`: which alarm is open per condition)
-   * and flood-control windows (`flood#…`). Only episodes carry `status`, so the index lists episodes alone.
+   * Alarm episodes (key `alarmId`), plus per-device index items (`dev#<deviceId>`: which alarm is open per condition),
+   * flood-control windows (`flood#…`), history and notification log items (`hist#<alarmId>#<n>`, `note#…`),
+   * heartbeats (`hb#<deviceId>`) and pending evaluations (`eval#<deviceId>`). Episodes are indexed under `open` and
+   * `closed`; heartbeats, pending evaluations and undigested windows under their own `status` values.
    */
   alarms: {
     envVar: 'ALARMS_TABLE',
@@ -161,6 +163,12 @@ export const CHANNEL_ENV = {
 
 /** Live alarm events for consoles. */
 export const alarmEventTopic = (siteId: string) => `evt/alarms/${siteId}`;
+
+/**
+ * Log messages that pipeline-health metric filters count (the functions log JSON with a `message` key).
+ * `evaluationStuck`: the alarm sweep could not evaluate a device's stored samples for a long time.
+ */
+export const HEALTH_LOG_EVENTS = { evaluationStuck: 'alarm evaluation stuck' } as const;
 
 /** Non-secret settings with documented defaults; resource names have none. */
 export const SETTINGS = {

@@ -27,6 +27,9 @@ const listQuery = z
   })
   .strict();
 
+/** The detail shows the newest `historyLimit` transitions and notifications; `historyCount` says how many exist. */
+const detailQuery = z.object({ historyLimit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
+
 /** Alarm list, detail, acknowledgement, shelving and device maintenance, keyed by route. */
 export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) => Promise<ApiResult>> = {
   'GET /alarms': async (event, deps) => {
@@ -41,15 +44,14 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
       limit: q.limit,
       cursor: q.cursor,
     });
-    const items = page.items.map(
-      ({ history: _h, notifications: _n, pending: _p, sending: _s, ...summary }) => summary,
-    );
+    const items = page.items.map(({ pending: _p, sending: _s, lastEntry: _e, ...summary }) => summary);
     return json(200, { items, nextCursor: page.cursor });
   },
 
   'GET /alarms/{id}': async (event, deps) => {
     const id = pathParam(event, 'id');
-    const alarm = await deps.alarms.get(id);
+    const q = parseQuery(detailQuery, event);
+    const alarm = await deps.alarms.get(id, q.historyLimit);
     if (!alarm) throw new NotFoundError(`alarm ${id} does not exist; GET /alarms lists them`);
     return json(200, alarm);
   },

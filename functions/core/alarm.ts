@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { AlarmState, Audience, NotificationKind, Severity } from './alarm-types';
 
-/** One alarm episode: raised once, acknowledged, cleared, closed. History and notifications travel with it. */
+/**
+ * One alarm episode: raised once, acknowledged, cleared, closed. The item has a fixed upper size: its history of
+ * transitions and its notification records are kept as separate log items (see {@link AlarmDetail}), only their
+ * counts and the latest transition travel with it, so no number of shelves or reminders can outgrow DynamoDB's
+ * 400 KB item limit and block the alarm (and the telemetry evaluated against it).
+ */
 export interface Alarm {
   alarmId: string;
   deviceId: string;
@@ -38,8 +43,18 @@ export interface Alarm {
   shelvedBy?: string;
   escalatedAt?: number;
   lastNotifiedAt?: number;
-  history: AlarmTransition[];
-  notifications: NotificationRecord[];
+  /** Transitions recorded so far; entry `n` (1-based) is the log item `n` of the alarm's history. */
+  historyCount: number;
+  /** Notification records so far, numbered like the history. */
+  notificationCount: number;
+  /** When the latest transition happened, and the transition itself (so a lost log write still shows it). */
+  lastChangeAt: number;
+  lastEntry?: AlarmTransition;
+  /** Audiences whose `raised` SMS flood control folded into a digest: their `cleared` SMS is folded too. */
+  floodFolded?: Audience[];
+  /** Shelving rate limit: start of the current 24-hour window and how many shelves it holds. */
+  shelveWindowStart?: number;
+  shelvesInWindow?: number;
   /** Notifications recorded with a transition and not yet sent (an outbox inside the item). */
   pending: PendingNotification[];
   /** Notifications claimed by a sender, with the claim time; a stale claim goes back to `pending`. */
@@ -66,6 +81,17 @@ export function parsePending(p: PendingNotification): { kind: NotificationKind; 
   const [kind, audience] = p.split('@') as [NotificationKind, Audience | undefined];
   return audience === undefined ? { kind } : { kind, audience };
 }
+
+/** An alarm with (the newest part of) its history and notification records, as the API shows it. */
+export interface AlarmDetail extends Alarm {
+  /** Oldest first; at most the newest `historyLimit` of `historyCount` transitions. */
+  history: AlarmTransition[];
+  /** Oldest first; at most the newest `historyLimit` of `notificationCount` records. */
+  notifications: NotificationRecord[];
+}
+
+/** Shelving is limited per alarm to this many shelves in a rolling 24 hours (`SHELVE_MAX_PER_DAY`). */
+export const SHELVE_WINDOW_MS = 24 * 3_600_000;
 
 export interface AlarmTransition {
   at: number;

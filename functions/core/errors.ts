@@ -20,6 +20,11 @@ export class ConflictError extends DomainError {
   override readonly status = 409;
 }
 
+/** The caller asked too often (e.g. shelving one alarm over and over); the message says when to try again. */
+export class TooManyRequestsError extends DomainError {
+  override readonly status = 429;
+}
+
 export class UnauthorizedError extends DomainError {
   override readonly status = 401;
 }

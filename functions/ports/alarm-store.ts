@@ -1,4 +1,10 @@
-import type { Alarm, AlarmTransition, NotificationRecord, PendingNotification } from '../core/alarm';
+import type {
+  Alarm,
+  AlarmDetail,
+  AlarmTransition,
+  NotificationRecord,
+  PendingNotification,
+} from '../core/alarm';
 import type { AlarmState, Audience, Severity } from '../core/alarm-types';
 
 export interface AlarmFilter {
@@ -34,6 +40,30 @@ export interface FloodWindow {
   township: string;
 }
 
+/** A device's last seen sample, kept by ingest at most once per heartbeat period (offline detection). */
+export interface Heartbeat {
+  deviceId: string;
+  /** Newest sample time known, epoch ms; 0 when the sweep found the device has never reported. */
+  lastSeenTs: number;
+  /** The `lastSeenTs` for which an offline alarm was already raised: that silence needs no further look. */
+  offlineFor?: number;
+}
+
+/** A device whose alarm evaluation failed after its samples were stored: the sweep evaluates the range again. */
+export interface PendingEvaluation {
+  deviceId: string;
+  /** Sample time range to evaluate again, epoch ms, inclusive. */
+  fromTs: number;
+  toTs: number;
+  /** Failed attempts so far (ingest and sweep). */
+  failures: number;
+  firstFailedAt: number;
+  lastError: string;
+}
+
+/** Optimistic check for `update`: each attribute must hold this value (undefined: must be absent). */
+export type Expectation = Record<string, number | undefined>;
+
 export interface AlarmStore {
   /** condition key → id of the alarm holding it (open, or closed but not yet released). */
   openIndex(deviceId: string): Promise<Record<string, { alarmId: string; at: number }>>;
@@ -41,9 +71,12 @@ export interface AlarmStore {
   acquire(deviceId: string, condition: string, alarmId: string, at: number): Promise<string>;
   /** Frees the slot if `alarmId` still holds it. */
   release(deviceId: string, condition: string, alarmId: string): Promise<void>;
-  /** Creates the episode unless it exists; false when it already did (a retry). */
-  create(alarm: Alarm): Promise<boolean>;
-  get(alarmId: string): Promise<Alarm | undefined>;
+  /** Creates the episode with its first history entry unless it exists; false when it already did (a retry). */
+  create(alarm: Alarm, entry: AlarmTransition): Promise<boolean>;
+  /** The alarm item alone (state, pending notifications): what the engine and the sweep need. */
+  head(alarmId: string): Promise<Alarm | undefined>;
+  /** The alarm with its newest `historyLimit` (default 100) transitions and notification records. */
+  get(alarmId: string, historyLimit?: number): Promise<AlarmDetail | undefined>;
   /** Conditional state change; undefined when the alarm was not in `from` (someone else moved it). */
   transition(request: TransitionRequest): Promise<Alarm | undefined>;
   /** Conditional attribute change without a state change (shelve, escalation mark, reminder). */
@@ -53,6 +86,8 @@ export interface AlarmStore {
     entry: AlarmTransition | undefined,
     options: {
       condition?: 'open' | { lastNotifiedAt: number | undefined };
+      /** Further attribute values the write requires (e.g. the shelving window's count). */
+      expect?: Expectation;
       notify?: PendingNotification | readonly PendingNotification[];
     },
   ): Promise<Alarm | undefined>;
@@ -81,4 +116,23 @@ export interface AlarmStore {
   dueDigests(before: number): Promise<FloodWindow[]>;
   /** Marks a window's digest as sent; false if another run did. */
   markDigestSent(window: FloodWindow, at: number): Promise<boolean>;
+  /** Records a device's newest sample time unless a newer one is recorded; clears `offlineFor` when it moves on. */
+  recordHeartbeat(deviceId: string, lastSeenTs: number): Promise<void>;
+  /** Every heartbeat, in one paged query (a few hundred devices per page). */
+  heartbeats(): Promise<Heartbeat[]>;
+  /** Notes that the offline alarm for the silence since `lastSeenTs` has been dealt with. */
+  markOffline(deviceId: string, lastSeenTs: number): Promise<void>;
+  /** Records (or widens) a device's pending evaluation after a failure; counts the failure. */
+  addPendingEvaluation(
+    deviceId: string,
+    range: { fromTs: number; toTs: number },
+    at: number,
+    error: string,
+  ): Promise<void>;
+  /** Every pending evaluation, in one paged query. */
+  pendingEvaluations(): Promise<PendingEvaluation[]>;
+  /** Removes the marker if nothing was added since it was read (same failure count); false otherwise. */
+  clearPendingEvaluation(pending: PendingEvaluation): Promise<boolean>;
+  /** Counts a failed retry of a pending evaluation. */
+  failPendingEvaluation(deviceId: string, error: string): Promise<void>;
 }

@@ -4,8 +4,10 @@ import {
   alarmIdFor,
   LATE_AFTER_MS,
   type NotificationRecord,
+  type PendingNotification,
   parsePending,
   pendingFor,
+  SHELVE_WINDOW_MS,
   TRANSITIONS,
 } from '../core/alarm';
 import type { AlarmFacts, Audience, NotificationKind } from '../core/alarm-types';
@@ -18,7 +20,7 @@ import {
   observedValue,
   type Status,
 } from '../core/conditions';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../core/errors';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
 import { renderNotification } from '../core/sms-templates';
@@ -38,6 +40,8 @@ export interface AlarmSettings {
   /** Escalation to supervisors of an unacknowledged critical alarm. */
   escalateAfterMs: number;
   shelveMaxMs: number;
+  /** Shelves allowed per alarm in a rolling 24 hours; beyond it shelving answers 429. */
+  shelveMaxPerDay: number;
 }
 
 export const ALARM_SETTING_DEFAULTS: AlarmSettings = {
@@ -46,7 +50,12 @@ export const ALARM_SETTING_DEFAULTS: AlarmSettings = {
   reminderMs: 30 * 60_000,
   escalateAfterMs: 60 * 60_000,
   shelveMaxMs: 24 * 3_600_000,
+  shelveMaxPerDay: 20,
 };
+
+/** Pending entries of `kinds` not already pending on the alarm: a failing channel cannot grow the list. */
+const notYetPending = (alarm: Alarm, kinds: readonly PendingNotification[]) =>
+  kinds.filter((k) => !alarm.pending.includes(k));
 
 export interface AlarmEngineDeps {
   alarms: AlarmStore;
@@ -134,7 +143,7 @@ export class AlarmEngine {
     const index = await this.deps.alarms.openIndex(device.id);
     const loaded = new Map<string, Alarm | undefined>();
     const load = async (alarmId: string) => {
-      if (!loaded.has(alarmId)) loaded.set(alarmId, await this.deps.alarms.get(alarmId));
+      if (!loaded.has(alarmId)) loaded.set(alarmId, await this.deps.alarms.head(alarmId));
       return loaded.get(alarmId);
     };
     // A retried batch finishes notifications an earlier attempt recorded but did not send.
@@ -220,6 +229,11 @@ export class AlarmEngine {
       return undefined;
     }
     const late = sample.receivedAt - sample.ts > LATE_AFTER_MS;
+    const first = {
+      at: now,
+      to: 'active_unack' as const,
+      note: late ? `raised from late data: sample taken ${new Date(sample.ts).toISOString()}` : undefined,
+    };
     const alarm: Alarm = {
       alarmId,
       deviceId: device.id,
@@ -238,14 +252,9 @@ export class AlarmEngine {
       late,
       ...describe(condition, observedValue(condition, sample)),
       ...(condition.alsoNotify?.length ? { alsoNotify: [...condition.alsoNotify] } : {}),
-      history: [
-        {
-          at: now,
-          to: 'active_unack',
-          note: late ? `raised from late data: sample taken ${new Date(sample.ts).toISOString()}` : undefined,
-        },
-      ],
-      notifications: [],
+      historyCount: 1,
+      notificationCount: 0,
+      lastChangeAt: now,
       pending: pendingFor(
         { alsoNotify: condition.alsoNotify ? [...condition.alsoNotify] : undefined },
         'raised',
@@ -254,8 +263,8 @@ export class AlarmEngine {
     };
     if (device.siteNameZh !== undefined) alarm.siteNameZh = device.siteNameZh;
     if (device.kind === 'water') alarm.measurementPoint = device.measurementPoint;
-    const created = await this.deps.alarms.create(stripUndefined(alarm));
-    const stored = created ? alarm : await this.deps.alarms.get(alarmId);
+    const created = await this.deps.alarms.create(stripUndefined(alarm), stripUndefined(first));
+    const stored = created ? alarm : await this.deps.alarms.head(alarmId);
     if (!stored) return undefined;
     logger.info('alarm raised', { deviceId: device.id, alarmId, condition: condition.key, late });
     return this.dispatchPending(stored);
@@ -280,7 +289,7 @@ export class AlarmEngine {
         note: 'returned to alarm before acknowledgement',
       },
       set: value === undefined ? { sampleTs: sample.ts } : { sampleTs: sample.ts, value },
-      notify: pendingFor(alarm, 'raised'),
+      notify: notYetPending(alarm, pendingFor(alarm, 'raised')),
     });
     return updated ? this.dispatchPending(updated) : alarm;
   }
@@ -308,16 +317,16 @@ export class AlarmEngine {
         value === undefined
           ? { clearedAt: now, clearedSampleTs: sample.ts }
           : { clearedAt: now, clearedSampleTs: sample.ts, lastValue: value },
-      notify: pendingFor(alarm, 'cleared'),
+      notify: notYetPending(alarm, pendingFor(alarm, 'cleared')),
     });
-    if (!updated) return this.deps.alarms.get(alarm.alarmId);
+    if (!updated) return this.deps.alarms.head(alarm.alarmId);
     logger.info('alarm cleared', { deviceId: alarm.deviceId, alarmId: alarm.alarmId, state: to });
     return this.dispatchPending(updated);
   }
 
   /** Acknowledges an alarm: active → acknowledged, or cleared → closed. */
   async acknowledge(alarmId: string, by: string, comment?: string): Promise<Alarm> {
-    const alarm = await this.deps.alarms.get(alarmId);
+    const alarm = await this.deps.alarms.head(alarmId);
     if (!alarm) throw new NotFoundError(`alarm ${alarmId} does not exist; GET /alarms lists them`);
     const to = TRANSITIONS.ack[alarm.state];
     if (!to)
@@ -343,7 +352,10 @@ export class AlarmEngine {
     return updated;
   }
 
-  /** Shelves an open alarm until a time (at most the configured maximum): no SMS while shelved. */
+  /**
+   * Shelves an open alarm until a time (at most the configured maximum): no SMS while shelved. At most
+   * `shelveMaxPerDay` shelves per alarm in a rolling 24 hours: shelving is for a known, passing cause.
+   */
   async shelve(alarmId: string, until: number, reason: string, by: string): Promise<Alarm> {
     const now = this.deps.clock.now();
     if (until <= now) throw new ValidationError('until must be in the future');
@@ -352,15 +364,43 @@ export class AlarmEngine {
         `until may be at most ${this.deps.settings.shelveMaxMs / 3_600_000} h from now`,
       );
     }
-    const alarm = await this.deps.alarms.get(alarmId);
+    const alarm = await this.deps.alarms.head(alarmId);
     if (!alarm) throw new NotFoundError(`alarm ${alarmId} does not exist; GET /alarms lists them`);
+    if (alarm.status !== 'open')
+      throw new ConflictError(`alarm ${alarmId} is closed; only open alarms can be shelved`);
+    const inWindow =
+      alarm.shelveWindowStart !== undefined && now - alarm.shelveWindowStart < SHELVE_WINDOW_MS;
+    const count = inWindow ? (alarm.shelvesInWindow ?? 0) : 0;
+    const max = this.deps.settings.shelveMaxPerDay;
+    if (count >= max) {
+      const next = new Date((alarm.shelveWindowStart as number) + SHELVE_WINDOW_MS).toISOString();
+      throw new TooManyRequestsError(
+        `alarm ${alarmId} was shelved ${count} times in the last 24 h, the most SHELVE_MAX_PER_DAY allows (${max}); ` +
+          `acknowledge it or put the device in maintenance instead, or shelve again after ${next}`,
+      );
+    }
     const updated = await this.deps.alarms.update(
       alarmId,
-      { shelvedUntil: until, shelveReason: reason, shelvedBy: by },
+      {
+        shelvedUntil: until,
+        shelveReason: reason,
+        shelvedBy: by,
+        shelveWindowStart: inWindow ? alarm.shelveWindowStart : now,
+        shelvesInWindow: count + 1,
+      },
       { at: now, to: 'shelved', by, note: `${reason} (until ${new Date(until).toISOString()})` },
-      { condition: 'open' },
+      {
+        condition: 'open',
+        // The count read above is still the stored one: two concurrent shelves cannot both take the last slot.
+        expect: { shelveWindowStart: alarm.shelveWindowStart, shelvesInWindow: alarm.shelvesInWindow },
+      },
     );
-    if (!updated) throw new ConflictError(`alarm ${alarmId} is closed; only open alarms can be shelved`);
+    if (!updated) {
+      const now2 = await this.deps.alarms.head(alarmId);
+      if (now2?.status === 'open')
+        throw new ConflictError(`alarm ${alarmId} changed while shelving it; fetch it and try again`);
+      throw new ConflictError(`alarm ${alarmId} is closed; only open alarms can be shelved`);
+    }
     await this.publishLive(updated, 'shelved');
     return updated;
   }
@@ -386,8 +426,10 @@ export class AlarmEngine {
       current = {
         ...current,
         pending: current.pending.filter((k) => k !== entry),
-        notifications: [...current.notifications, record],
+        notificationCount: current.notificationCount + 1,
       };
+      if (record.suppressed === 'flood' && kind === 'raised')
+        current.floodFolded = [...new Set([...(current.floodFolded ?? []), record.audience])];
     }
     await this.publishLive(current, current.state);
     return current;
@@ -415,12 +457,7 @@ export class AlarmEngine {
         return { ...base, suppressed: 'flood' };
       }
     }
-    if (
-      kind === 'cleared' &&
-      alarm.notifications.some(
-        (n) => n.kind === 'raised' && n.audience === audience && n.suppressed === 'flood',
-      )
-    ) {
+    if (kind === 'cleared' && alarm.floodFolded?.includes(audience)) {
       return { ...base, suppressed: 'flood' };
     }
     const sent = await this.deps.notifier.send(renderNotification(alarmFacts(alarm, kind), audience, now));

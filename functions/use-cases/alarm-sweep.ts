@@ -1,8 +1,10 @@
+import { HEALTH_LOG_EVENTS } from '../../infra/wiring';
 import type { Alarm, PendingNotification } from '../core/alarm';
-import { conditionsFor, type OfflineCondition } from '../core/conditions';
+import { conditionsFor, type EvalSample, type OfflineCondition } from '../core/conditions';
 import { fromReadingItem } from '../core/reading-item';
+import type { Device } from '../core/registry';
 import { renderNotification } from '../core/sms-templates';
-import type { AlarmStore } from '../ports/alarm-store';
+import type { AlarmStore, PendingEvaluation } from '../ports/alarm-store';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { Notifier } from '../ports/notifier';
@@ -27,7 +29,20 @@ export interface SweepResult {
   offlineRaised: number;
   digests: number;
   redelivered: number;
+  /** Pending evaluations done again successfully, and those still failing past the stuck threshold. */
+  reevaluated: number;
+  stuckEvaluations: number;
+  /** Devices whose readings were read because their heartbeat was missing or older than their threshold. */
+  offlineChecked: number;
 }
+
+/**
+ * A pending evaluation is stuck, and engineers are told (an error log line that a metric filter turns into the
+ * `alarm-evaluation-stuck` health alarm), once it has failed this often or is this old.
+ */
+export const EVALUATION_STUCK = { failures: 5, afterMs: 15 * 60_000 } as const;
+/** Stored samples evaluated again per call of the engine (a long outage is done in order, in slices). */
+const REEVALUATE_PAGE = 500;
 
 /** A pending notification older than this was left by a failed attempt; the sweep sends it. */
 const STALE_PENDING_MS = 30_000;
@@ -59,18 +74,21 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     offlineRaised: 0,
     digests: 0,
     redelivered: 0,
+    reevaluated: 0,
+    stuckEvaluations: 0,
+    offlineChecked: 0,
   };
 
   for (const alarm of await openAlarms(deps.alarms)) {
     let current: Alarm | undefined = alarm;
-    const lastChange = alarm.history[alarm.history.length - 1]?.at ?? alarm.raisedAt;
+    const lastChange = alarm.lastChangeAt;
     for (const [kind, claimedAt] of Object.entries(current.sending ?? {})) {
       // The sender died between claiming and recording: send again (at least once beats never).
       if (now - claimedAt > STALE_CLAIM_MS)
         await deps.alarms.releaseNotification(current.alarmId, kind as PendingNotification);
     }
     if (Object.keys(current.sending ?? {}).length > 0)
-      current = (await deps.alarms.get(current.alarmId)) ?? current;
+      current = (await deps.alarms.head(current.alarmId)) ?? current;
     if (current.pending.length > 0 && now - lastChange > STALE_PENDING_MS) {
       current = await deps.engine.dispatchPending(current);
       result.redelivered++;
@@ -122,20 +140,15 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     }
   }
 
-  for (const device of await deps.registry.list()) {
-    if (device.maintenance) continue;
-    const offline = conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
-    if (!offline) continue;
-    const latest = await deps.readings.latest(device.id);
-    // A device that never reported is not installed yet: nothing to miss.
-    if (!latest || now - latest.ts <= offline.afterMs) continue;
-    const raised = await deps.engine.raise(device, offline, fromReadingItem(latest));
-    if (raised) result.offlineRaised++;
-  }
+  const devices = await deps.registry.list();
+  const byId = new Map(devices.map((d) => [d.id, d]));
+  for (const pending of await deps.alarms.pendingEvaluations())
+    await reevaluate(deps, pending, byId.get(pending.deviceId), now, result);
+  await detectOffline(deps, devices, now, result);
 
   for (const window of await deps.alarms.dueDigests(now - deps.settings.floodWindowMs)) {
     if (window.folded.length === 0) continue;
-    const first = await deps.alarms.get(window.folded[0] as string);
+    const first = await deps.alarms.head(window.folded[0] as string);
     if (!first) continue;
     const facts = { ...alarmFacts(first, 'digest'), folded: window.folded.length, severity: window.severity };
     try {
@@ -146,4 +159,99 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     }
   }
   return result;
+}
+
+/** Evaluates a device's stored samples again after a failed evaluation; tells engineers when it keeps failing. */
+async function reevaluate(
+  deps: SweepDeps,
+  pending: PendingEvaluation,
+  device: Device | undefined,
+  now: number,
+  result: SweepResult,
+): Promise<void> {
+  try {
+    if (device) {
+      let cursor: string | undefined;
+      do {
+        const page = await deps.readings.query({
+          deviceId: pending.deviceId,
+          from: pending.fromTs,
+          to: pending.toTs,
+          limit: REEVALUATE_PAGE,
+          cursor,
+        });
+        const samples: EvalSample[] = page.items.map(fromReadingItem);
+        await deps.engine.evaluateDevice(device, samples);
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    // A marker widened by a new failure meanwhile stays for the next run.
+    if (await deps.alarms.clearPendingEvaluation(pending)) {
+      result.reevaluated++;
+      logger.info('pending alarm evaluation done', {
+        deviceId: pending.deviceId,
+        failures: pending.failures,
+      });
+    }
+    return;
+  } catch (err) {
+    const error = String(err);
+    await deps.alarms.failPendingEvaluation(pending.deviceId, error).catch(() => undefined);
+    const failures = pending.failures + 1;
+    const ageMs = now - pending.firstFailedAt;
+    if (failures >= EVALUATION_STUCK.failures || ageMs >= EVALUATION_STUCK.afterMs) {
+      result.stuckEvaluations++;
+      logger.error(HEALTH_LOG_EVENTS.evaluationStuck, {
+        deviceId: pending.deviceId,
+        fromTs: pending.fromTs,
+        toTs: pending.toTs,
+        failures,
+        ageMinutes: Math.floor(ageMs / 60_000),
+        error,
+      });
+    } else {
+      logger.warn('pending alarm evaluation failed again; next sweep retries', {
+        deviceId: pending.deviceId,
+        failures,
+        error,
+      });
+    }
+  }
+}
+
+/**
+ * Offline detection without a query per device: one paged query lists every heartbeat, and only a device whose
+ * heartbeat is missing or older than its threshold has its newest reading read (heartbeats are refreshed by ingest
+ * twice per threshold, so a reporting device is never a suspect). A silence already alarmed is marked on the
+ * heartbeat and not looked at again until the device reports; a device found never to have reported gets a zero
+ * heartbeat, so it is read once, not every minute.
+ */
+async function detectOffline(
+  deps: SweepDeps,
+  devices: readonly Device[],
+  now: number,
+  result: SweepResult,
+): Promise<void> {
+  const beats = new Map((await deps.alarms.heartbeats()).map((b) => [b.deviceId, b]));
+  for (const device of devices) {
+    if (device.maintenance) continue;
+    const offline = conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
+    if (!offline) continue;
+    const beat = beats.get(device.id);
+    if (beat && (now - beat.lastSeenTs <= offline.afterMs || beat.lastSeenTs === 0)) continue;
+    if (beat && beat.offlineFor === beat.lastSeenTs) continue;
+    result.offlineChecked++;
+    const latest = await deps.readings.latest(device.id);
+    // A device that never reported is not installed yet: nothing to miss.
+    if (!latest) {
+      if (!beat) await deps.alarms.recordHeartbeat(device.id, 0);
+      continue;
+    }
+    const seen = Math.min(latest.ts, now);
+    await deps.alarms.recordHeartbeat(device.id, seen);
+    if (now - latest.ts <= offline.afterMs) continue;
+    const raised = await deps.engine.raise(device, offline, fromReadingItem(latest));
+    if (raised) result.offlineRaised++;
+    await deps.alarms.markOffline(device.id, seen);
+  }
 }

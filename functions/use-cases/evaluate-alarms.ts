@@ -1,16 +1,62 @@
-import type { EvalSample } from '../core/conditions';
+import { conditionsFor, type EvalSample, type OfflineCondition } from '../core/conditions';
+import type { Device } from '../core/registry';
+import type { AlarmStore } from '../ports/alarm-store';
+import type { Clock } from '../ports/clock';
 import { logger } from '../shared/logger';
 import type { AlarmEngine } from './alarm-engine';
 import type { StoredMessage } from './ingest-telemetry';
 
 const DEVICE_CONCURRENCY = 8;
 
+export interface EvaluateStageDeps {
+  engine: AlarmEngine;
+  alarms: Pick<AlarmStore, 'addPendingEvaluation' | 'recordHeartbeat'>;
+  clock: Clock;
+}
+
+/**
+ * A device's heartbeat is rewritten once its newest sample is a whole offline threshold past the recorded one: one
+ * write per threshold. A reporting device's heartbeat is then at most a threshold (plus ingest lag or the device's
+ * jitter) old; when the sweep catches it in that gap it reads the newest reading once and refreshes the heartbeat,
+ * which costs less than writing twice per threshold for every device.
+ */
+export function heartbeatPeriodMs(device: Device): number | undefined {
+  const offline = conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
+  return offline?.afterMs;
+}
+
 /**
  * The ingest stage after storage: each device's new samples are evaluated in timestamp order (a backfilled batch
- * in order, late samples flagged). A device whose evaluation fails has its messages retried; storage and alarm
- * transitions are idempotent, so the retry repeats nothing.
+ * in order, late samples flagged), and its heartbeat is refreshed at most once per heartbeat period.
+ *
+ * The samples are stored before this runs, so a failed evaluation never costs telemetry: the device gets a
+ * pending-evaluation marker with the sample range, the message is acknowledged, and the alarm sweep evaluates the
+ * stored samples again (transitions are idempotent). Only when the marker itself cannot be written are the
+ * device's messages reported failed, so the queue's retry is the last resort rather than the first.
  */
-export function evaluateAlarmsStage(engine: AlarmEngine) {
+export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
+  /** Last heartbeat written per device by this process: a warm function writes each at most once per period. */
+  const written = new Map<string, number>();
+
+  const heartbeat = async (device: Device, samples: readonly EvalSample[]) => {
+    const period = heartbeatPeriodMs(device);
+    if (period === undefined) return;
+    // A device clock ahead of ours must not keep it "seen" into the future.
+    const newest = Math.min(
+      Math.max(...samples.map((s) => s.ts)),
+      Math.max(...samples.map((s) => s.receivedAt)),
+    );
+    const last = written.get(device.id);
+    if (last !== undefined && newest < last + period) return;
+    try {
+      await deps.alarms.recordHeartbeat(device.id, newest);
+      written.set(device.id, newest);
+    } catch (err) {
+      // The sweep checks a device with a stale heartbeat against its readings, so this costs a query, not an alarm.
+      logger.warn('heartbeat not recorded', { deviceId: device.id, error: err as Error });
+    }
+  };
+
   return async (stored: StoredMessage[]): Promise<Set<string>> => {
     const byDevice = new Map<string, { messages: StoredMessage[]; samples: EvalSample[] }>();
     for (const s of stored) {
@@ -25,14 +71,28 @@ export function evaluateAlarmsStage(engine: AlarmEngine) {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const { messages, samples } = next;
         const device = (messages[0] as StoredMessage).device;
+        await heartbeat(device, samples);
         try {
-          await engine.evaluateDevice(device, samples);
+          await deps.engine.evaluateDevice(device, samples);
         } catch (err) {
-          logger.error('alarm evaluation failed; messages will be retried', {
+          const range = {
+            fromTs: Math.min(...samples.map((s) => s.ts)),
+            toTs: Math.max(...samples.map((s) => s.ts)),
+          };
+          logger.error('alarm evaluation failed; the alarm sweep evaluates the stored samples again', {
             deviceId: device.id,
+            ...range,
             error: err as Error,
           });
-          for (const m of messages) failed.add(m.messageId);
+          try {
+            await deps.alarms.addPendingEvaluation(device.id, range, deps.clock.now(), String(err));
+          } catch (markErr) {
+            logger.error('pending evaluation not recorded; messages will be retried', {
+              deviceId: device.id,
+              error: markErr as Error,
+            });
+            for (const m of messages) failed.add(m.messageId);
+          }
         }
       }
     };

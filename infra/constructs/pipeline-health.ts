@@ -9,11 +9,12 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type FunctionName, INGEST_QUEUE } from '../wiring';
+import { type FunctionName, HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../wiring';
 import type { TelemetryFunction } from './telemetry-function';
 
 /** Every health alarm's name starts with this; the topic's key and policy admit only alarms named so. */
@@ -25,6 +26,9 @@ export const HEALTH_ALARM_PREFIX = 'PamirTelemetry-health-';
  * business, a queue this old means samples, and the alarms they would raise, are not being stored.
  */
 export const INGEST_LAG_ALARM_S = INGEST_QUEUE.visibilityTimeoutS * INGEST_QUEUE.maxReceiveCount + 60;
+
+/** Namespace of the service's own metrics (from log metric filters). */
+export const HEALTH_METRIC_NAMESPACE = 'PamirTelemetry';
 
 /** Share of the SMS spend limit at which engineers are told, before SNS silently stops sending alarm SMS. */
 export const SMS_SPEND_ALARM_SHARE = 0.8;
@@ -53,7 +57,7 @@ interface HealthAlarm {
 
 /**
  * CloudWatch alarms on the pipeline itself, to engineers: a sample that cannot be stored, ingest falling behind,
- * a function failing, the alarm sweep (reminders, escalation, offline detection) not running, and SMS spend nearing
+ * a function failing, stored samples whose alarm evaluation keeps failing, the alarm sweep (reminders, escalation, offline detection) not running, and SMS spend nearing
  * the limit past which SNS sends no alarm SMS at all. Nothing the service loses or delays goes unnoticed.
  *
  * The topic is encrypted with its own key: CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the
@@ -122,6 +126,14 @@ export class PipelineHealth extends Construct {
       missing: TreatMissingData.NOT_BREACHING,
       description: what,
     });
+    // The sweep logs this line for every device whose alarm evaluation keeps failing; counting it needs no SDK.
+    const stuckEvaluations = new MetricFilter(this, 'EvaluationStuckFilter', {
+      logGroup: props.functions.alarmSweep.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', HEALTH_LOG_EVENTS.evaluationStuck),
+      metricNamespace: HEALTH_METRIC_NAMESPACE,
+      metricName: 'AlarmEvaluationStuck',
+      metricValue: '1',
+    });
     const specs: HealthAlarm[] = [
       queueAlarm(
         'dead-letters',
@@ -174,6 +186,19 @@ export class PipelineHealth extends Construct {
         description:
           'The alarm sweep has not run for 10 minutes: no reminders, escalations, offline-device alarms or flood ' +
           'digests are sent. Check its EventBridge schedule.',
+      },
+      {
+        name: 'alarm-evaluation-stuck',
+        metric: stuckEvaluations.metric({ period: minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // The filter reports only when the line is logged: no data is no stuck evaluation.
+        missing: TreatMissingData.NOT_BREACHING,
+        description:
+          "A device's readings are stored but its alarm evaluation has kept failing (5 attempts or 15 minutes): " +
+          'its water alarms may be missed. Search the alarm-sweep log for "alarm evaluation stuck" (deviceId, ' +
+          'sample range, error); the sweep keeps retrying and the alarm clears once it succeeds.',
       },
       {
         name: 'sms-spend',

@@ -14,6 +14,7 @@ Environment:
   API_TOKEN      bearer token for the API                 (default: generated into $DATA_DIR/api-token)
   RETENTION_DAYS raw sample retention                     (default 400)
   LOG_LEVEL      function log level                       (default WARN locally)
+  SHELVE_MAX_PER_DAY  shelves allowed per alarm in 24 h     (default 20; more answer 429)
 `;
 
 function port(name: string, fallback: number): number {

@@ -1,9 +1,13 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HEALTH_ALARM_PREFIX, INGEST_LAG_ALARM_S } from '../../infra/constructs/pipeline-health';
+import {
+  HEALTH_ALARM_PREFIX,
+  HEALTH_METRIC_NAMESPACE,
+  INGEST_LAG_ALARM_S,
+} from '../../infra/constructs/pipeline-health';
 import type { StatelessStack } from '../../infra/stacks/stateless-stack';
 import { addTelemetryStacks } from '../../infra/stacks/telemetry-app';
-import { FUNCTIONS, INGEST_QUEUE } from '../../infra/wiring';
+import { FUNCTIONS, HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../../infra/wiring';
 import { awsSolutionsFindings, flatten, testApp } from './support';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -36,6 +40,7 @@ describe('pipeline-health alarms (CloudWatch → SNS → engineers)', () => {
   it('watches the dead-letter and rule-error queues, ingest lag, every function, the sweep and SMS spend', () => {
     expect(Object.keys(alarms).sort()).toEqual(
       [
+        'alarm-evaluation-stuck',
         'alarm-sweep-silent',
         'dead-letters',
         'ingest-lag',
@@ -88,6 +93,24 @@ describe('pipeline-health alarms (CloudWatch → SNS → engineers)', () => {
       EvaluationPeriods: 3,
       DatapointsToAlarm: 2,
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: ref(stack, stack.functions.ingest.function) } }],
+    });
+  });
+
+  it("counts the sweep's stuck-evaluation log lines and raises on the first one", () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: ref(stack, stack.functions.alarmSweep.logGroup) },
+      FilterPattern: `{ $.message = "${HEALTH_LOG_EVENTS.evaluationStuck}" }`,
+      MetricTransformations: [
+        { MetricNamespace: HEALTH_METRIC_NAMESPACE, MetricName: 'AlarmEvaluationStuck', MetricValue: '1' },
+      ],
+    });
+    expect(alarms['alarm-evaluation-stuck']).toMatchObject({
+      Namespace: HEALTH_METRIC_NAMESPACE,
+      MetricName: 'AlarmEvaluationStuck',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 

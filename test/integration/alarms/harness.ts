@@ -19,6 +19,8 @@ export class ManualClock implements Clock {
 
 export interface Harness {
   dynamo: LocalDynamo;
+  /** The document client every adapter uses (count calls with a middleware). */
+  doc: DynamoDBDocumentClient;
   service: Service;
   clock: ManualClock;
   sent: Notification[];
@@ -66,6 +68,7 @@ export async function startHarness(
   const deps = ingestDeps(service);
   return {
     dynamo,
+    doc,
     service,
     clock,
     sent,
