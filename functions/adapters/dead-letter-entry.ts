@@ -29,7 +29,9 @@ export function deadLetterFromBody(body: string, meta: DeadLetterMeta): DeadLett
   }
   const topic = typeof envelope?.topic === 'string' ? envelope.topic : '';
   const raw =
-    typeof envelope?.payload === 'string' ? Buffer.from(envelope.payload, 'base64') : Buffer.from(body, 'utf8');
+    typeof envelope?.payload === 'string'
+      ? Buffer.from(envelope.payload, 'base64')
+      : Buffer.from(body, 'utf8');
   const deviceId = /^dt\/[a-z]+\/([^/]+)$/.exec(topic)?.[1];
   const entry: DeadLetter = {
     id: meta.id,

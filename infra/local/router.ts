@@ -233,7 +233,8 @@ export class LocalIngestRouter {
 
   private noteDiskFull(err: SpoolFullError): void {
     this.counts.refusedDiskFull++;
-    if (this.diskFullBurst++ === 0) this.log(`${err.message} (logged once until the spool is writable again)`);
+    if (this.diskFullBurst++ === 0)
+      this.log(`${err.message} (logged once until the spool is writable again)`);
   }
 
   private noteBacklog(): void {

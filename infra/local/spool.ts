@@ -192,7 +192,10 @@ export class SegmentSpool {
       this.reclaimIfDone(closed);
     }
     if (!segment) {
-      segment = { file: new LineFile(join(this.options.dir, segmentName(this.active)), this.writer), pending: 0 };
+      segment = {
+        file: new LineFile(join(this.options.dir, segmentName(this.active)), this.writer),
+        pending: 0,
+      };
       this.segments.set(this.active, segment);
     }
     const n = this.active;

@@ -76,7 +76,11 @@ const accept = (r: LocalIngestRouter, payload: string) =>
 const message = (id: string, payload: string) =>
   JSON.stringify({
     id,
-    body: JSON.stringify({ payload: Buffer.from(payload).toString('base64'), topic: 'dt/water/wq-1', receivedAt: T0 }),
+    body: JSON.stringify({
+      payload: Buffer.from(payload).toString('base64'),
+      topic: 'dt/water/wq-1',
+      receivedAt: T0,
+    }),
     sentAt: T0,
     receiveCount: 0,
   });
@@ -144,7 +148,11 @@ describe('router spool', () => {
 
   it('across restarts of a multi-segment spool, delivers each pending message exactly once', async () => {
     const first = recorder((p) => p.startsWith('late'));
-    const before = router(first.invoke, { segmentBytes: 300, maxReceiveCount: 100, retryDelayMs: () => 600_000 });
+    const before = router(first.invoke, {
+      segmentBytes: 300,
+      maxReceiveCount: 100,
+      retryDelayMs: () => 600_000,
+    });
     await before.recover();
     for (let i = 0; i < 6; i++) await accept(before, `ok${i}`);
     await before.idle();
@@ -227,7 +235,13 @@ describe('router backpressure', () => {
 
     expect(resolvedWhileHeld.sort()).toEqual(['a', 'b', 'c']);
     expect(heldStats).toMatchObject({ backlog: 3, waitingAccepts: 2, maxBacklog: 3 });
-    expect(r.stats).toMatchObject({ received: 5, delivered: 5, backlog: 0, waitingAccepts: 0, peakBacklog: 3 });
+    expect(r.stats).toMatchObject({
+      received: 5,
+      delivered: 5,
+      backlog: 0,
+      waitingAccepts: 0,
+      peakBacklog: 3,
+    });
     expect(gate.seen.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
