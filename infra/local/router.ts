@@ -16,6 +16,11 @@ export const DEFAULT_MAX_BACKLOG = 5_000;
 /** Seconds over which the drain rate is averaged. */
 const DRAIN_WINDOW_S = 10;
 
+/** Where a router whose folder is `dir` keeps its spool segments and its dead letters. */
+export function routerFiles(dir: string): { spoolDir: string; dlqFile: string } {
+  return { spoolDir: join(dir, 'spool'), dlqFile: join(dir, 'dlq.jsonl') };
+}
+
 export interface RouterStats {
   received: number;
   delivered: number;
@@ -117,12 +122,12 @@ export class LocalIngestRouter {
       options.retryDelayMs ?? ((n) => Math.min(INGEST_QUEUE.visibilityTimeoutS * 1000, 1000 * 2 ** (n - 1)));
     this.log = options.log ?? (() => undefined);
     this.spool = new SegmentSpool({
-      dir: join(options.dir, 'spool'),
+      dir: routerFiles(options.dir).spoolDir,
       segmentBytes: options.segmentBytes,
       writer: options.writer,
       log: this.log,
     });
-    this.dlq = new DeadLetterFile(join(options.dir, 'dlq.jsonl'), this.log, options.writer);
+    this.dlq = new DeadLetterFile(routerFiles(options.dir).dlqFile, this.log, options.writer);
     this.dlqPath = this.dlq.path;
     this.deadLetters = new LocalDeadLetterQueue(this.dlq, (messages) => this.requeue(messages));
   }

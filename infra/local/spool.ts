@@ -152,6 +152,18 @@ export class SegmentSpool {
   }
 
   /**
+   * Prepares to append only, without reading the segments (for a command run while the runtime is stopped): new
+   * messages go to a fresh segment that the next start reads like any other.
+   */
+  async openForAppend(): Promise<void> {
+    await mkdir(this.options.dir, { recursive: true });
+    const numbers = (await readdir(this.options.dir))
+      .map((name) => Number(SEGMENT.exec(name)?.[1] ?? 0))
+      .filter((n) => n > 0);
+    this.active = Math.max(0, ...numbers) + 1;
+  }
+
+  /**
    * Re-spools the pending messages of the single-file spool (`spool.jsonl` + `done.jsonl`) an older version left in
    * `legacyDir`, then deletes those files. Returns the messages, now held by this spool.
    */

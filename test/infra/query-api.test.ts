@@ -6,8 +6,8 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OperatorDirectory } from '../../infra/constructs/operator-directory';
 import { QueryApi } from '../../infra/constructs/query-api';
-import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
 import { DEAD_LETTER_ACTIONS } from '../../infra/constructs/telemetry-function';
+import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
 import { API_ROUTES, DEAD_LETTER_ENV, TABLES, type TableName } from '../../infra/wiring';
 import { asList, flatten, testStack } from './support';
 
