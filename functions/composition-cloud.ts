@@ -1,11 +1,14 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { CHANNEL_ENV } from '../infra/wiring';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { CHANNEL_ENV, DEAD_LETTER_ENV } from '../infra/wiring';
 import { documentClient } from './adapters/dynamodb/client';
 import { IotLiveEvents } from './adapters/iot-live-events';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { SnsSubscriptionChannel } from './adapters/sns-subscription-channel';
+import { SqsDeadLetters } from './adapters/sqs-dead-letters';
 import { createService, readServiceConfig, type Service } from './composition';
+import type { DeadLetterQueue } from './ports/dead-letters';
 import { readConfig, required } from './shared/config';
 
 /** The service as deployed: configuration from the environment, SNS for SMS, IoT Data Plane for live events. */
@@ -23,5 +26,22 @@ export function cloudService(env: NodeJS.ProcessEnv = process.env): Service {
     live: new IotLiveEvents(
       new IoTDataPlaneClient({ endpoint: `https://${channels[CHANNEL_ENV.iotDataEndpoint]}` }),
     ),
+  });
+}
+
+/** The ingest dead-letter queue as deployed (the API function's environment, or the `dlq` command's flags). */
+export function cloudDeadLetters(env: NodeJS.ProcessEnv = process.env): DeadLetterQueue {
+  const c = readConfig(
+    Object.fromEntries(Object.values(DEAD_LETTER_ENV).map((name) => [name, required])) as Record<
+      (typeof DEAD_LETTER_ENV)[keyof typeof DEAD_LETTER_ENV],
+      typeof required
+    >,
+    env,
+  );
+  return new SqsDeadLetters(new SQSClient({}), {
+    deadLetterQueueUrl: c[DEAD_LETTER_ENV.deadLetterQueueUrl],
+    deadLetterQueueArn: c[DEAD_LETTER_ENV.deadLetterQueueArn],
+    sourceQueueUrl: c[DEAD_LETTER_ENV.ingestQueueUrl],
+    sourceQueueArn: c[DEAD_LETTER_ENV.ingestQueueArn],
   });
 }

@@ -9,9 +9,12 @@ import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import type { AlarmApiDeps } from './api/alarm-routes';
 import type { BinApiDeps } from './api/bin-routes';
+import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
+import { ConfigError } from './core/errors';
 import { type Clock, systemClock } from './ports/clock';
+import type { DeadLetterQueue } from './ports/dead-letters';
 import type { LiveEvents } from './ports/live-events';
 import type { Notifier } from './ports/notifier';
 import type { SubscriptionChannel } from './ports/subscription-store';
@@ -133,10 +136,21 @@ function allStages(...stages: Stage[]): Stage {
   };
 }
 
-export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps & BinApiDeps;
+export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps & BinApiDeps & DeadLetterApiDeps;
 
-export function apiDeps(service: Service): ApiDeps {
+/** Stands in where no dead-letter queue is wired (e.g. tests of other routes): every call says so. */
+const noDeadLetterQueue: DeadLetterQueue = {
+  list: async () => {
+    throw new ConfigError('no dead-letter queue is configured for this API');
+  },
+  redrive: async () => {
+    throw new ConfigError('no dead-letter queue is configured for this API');
+  },
+};
+
+export function apiDeps(service: Service, deadLetters: DeadLetterQueue = noDeadLetterQueue): ApiDeps {
   return {
+    deadLetters,
     registry: service.registry,
     readings: service.readings,
     quarantine: service.quarantine,

@@ -140,6 +140,8 @@ export const API_ROUTES = [
   // A static segment before the `{id}` route: API Gateway prefers it, and the local server matches in this order.
   { method: 'GET', path: '/bins/collections' },
   { method: 'GET', path: '/bins/{id}' },
+  { method: 'GET', path: '/dead-letters' },
+  { method: 'POST', path: '/dead-letters/redrive' },
 ] as const satisfies readonly RouteSpec[];
 
 export interface ScheduleSpec {
@@ -159,6 +161,14 @@ export const CHANNEL_ENV = {
   alarmTopicArn: 'ALARM_TOPIC_ARN',
   /** The account's IoT data endpoint (iot:Data-ATS), for live events on `evt/alarms/<siteId>`. */
   iotDataEndpoint: 'IOT_DATA_ENDPOINT',
+} as const;
+
+/** Environment variables through which the API function reaches the dead-letter queue and its source (cloud only). */
+export const DEAD_LETTER_ENV = {
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  deadLetterQueueArn: 'DEAD_LETTER_QUEUE_ARN',
+  ingestQueueUrl: 'INGEST_QUEUE_URL',
+  ingestQueueArn: 'INGEST_QUEUE_ARN',
 } as const;
 
 /** Live alarm events for consoles. */

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { alarmRoutes } from '../api/alarm-routes';
 import { binRoutes } from '../api/bin-routes';
+import { deadLetterRoutes } from '../api/dead-letter-routes';
 import { type ApiEvent, type ApiResult, errorResponses } from '../api/http';
 import { routes as readingRoutes } from '../api/routes';
 import { subscriptionRoutes } from '../api/subscription-routes';
@@ -17,6 +18,7 @@ export const ROUTE_TABLE: RouteTable = {
   ...alarmRoutes,
   ...subscriptionRoutes,
   ...binRoutes,
+  ...deadLetterRoutes,
 };
 
 /** HTTP API → route handler by route key. API Gateway (or the local server) has authenticated the caller. */

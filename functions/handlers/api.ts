@@ -1,5 +1,5 @@
 import { apiDeps } from '../composition';
-import { cloudService } from '../composition-cloud';
+import { cloudDeadLetters, cloudService } from '../composition-cloud';
 import { buildApiHandler } from './api-handler';
 
-export const handler = buildApiHandler(apiDeps(cloudService()));
+export const handler = buildApiHandler(apiDeps(cloudService(), cloudDeadLetters()));

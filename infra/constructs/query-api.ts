@@ -11,6 +11,7 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { API_ROUTES, type TableName } from '../wiring';
 import { TelemetryFunction } from './telemetry-function';
@@ -21,6 +22,8 @@ export interface QueryApiProps {
    * maintenance flag, acknowledges and shelves alarms, and manages SMS subscriptions.
    */
   readonly tables: Readonly<Record<TableName, ITable>>;
+  /** The ingest pipeline's queues: `GET /dead-letters` lists the dead-letter queue, a redrive moves to the ingest queue. */
+  readonly deadLetters: { readonly deadLetterQueue: IQueue; readonly ingestQueue: IQueue };
   /** Authorizer applied to every route (the API has no public route). */
   readonly authorizer: IHttpRouteAuthorizer;
   /** Steady-state rate and burst limit of the default stage, across all callers. */
@@ -65,14 +68,15 @@ export class QueryApi extends Construct {
 
     this.handler = new TelemetryFunction(this, 'ApiFunction', {
       name: 'api',
-      description: 'Serves the HTTP API: devices, readings, quarantine, alarms, subscriptions.',
+      description: 'Serves the HTTP API: devices, readings, quarantine, alarms, subscriptions, dead letters.',
     })
       .useTable('readings', props.tables.readings, 'read')
       .useTable('devices', props.tables.devices, 'readWrite')
       .useTable('quarantine', props.tables.quarantine, 'read')
       .useTable('alarms', props.tables.alarms, 'readWrite')
       .useTable('subscriptions', props.tables.subscriptions, 'readWrite')
-      .useTable('binEvents', props.tables.binEvents, 'read');
+      .useTable('binEvents', props.tables.binEvents, 'read')
+      .useDeadLetterQueue(props.deadLetters.deadLetterQueue, props.deadLetters.ingestQueue);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Pamir Telemetry query API',

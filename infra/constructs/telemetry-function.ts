@@ -5,10 +5,12 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   alarmEventTopic,
   CHANNEL_ENV,
+  DEAD_LETTER_ENV,
   FUNCTIONS,
   type FunctionName,
   TABLES,
@@ -20,6 +22,19 @@ import { DEPS_LOCK_FILE, PROJECT_ROOT, projectPath } from './project-paths';
 
 /** Service name every function logs under (Powertools Logger reads `POWERTOOLS_SERVICE_NAME`). */
 export const SERVICE_NAME = 'pamir-telemetry';
+
+/**
+ * What listing and redriving the dead-letter queue needs on it: receive and release (list without deleting), delete
+ * (after sending a chosen message back), the message count, and a message-move task, which itself needs receive,
+ * delete and attributes on the source of the move (the DLQ).
+ */
+export const DEAD_LETTER_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:StartMessageMoveTask',
+] as const;
 
 /** The Lambda runtime of every function. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
@@ -166,6 +181,25 @@ export class TelemetryFunction extends Construct {
         new PolicyStatement({ actions: ['sns:Subscribe', 'sns:Unsubscribe'], resources: [topic.topicArn] }),
       );
     }
+    return this;
+  }
+
+  /**
+   * Gives the function the ingest dead-letter queue to list and redrive: sets `DEAD_LETTER_ENV` (both queues' URL
+   * and ARN) and grants `DEAD_LETTER_ACTIONS` on the dead-letter queue and only `sqs:SendMessage` (the destination of
+   * a redrive) on the ingest queue. Returns `this` so calls chain.
+   */
+  public useDeadLetterQueue(deadLetterQueue: IQueue, ingestQueue: IQueue): this {
+    this.function.addEnvironment(DEAD_LETTER_ENV.deadLetterQueueUrl, deadLetterQueue.queueUrl);
+    this.function.addEnvironment(DEAD_LETTER_ENV.deadLetterQueueArn, deadLetterQueue.queueArn);
+    this.function.addEnvironment(DEAD_LETTER_ENV.ingestQueueUrl, ingestQueue.queueUrl);
+    this.function.addEnvironment(DEAD_LETTER_ENV.ingestQueueArn, ingestQueue.queueArn);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...DEAD_LETTER_ACTIONS], resources: [deadLetterQueue.queueArn] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [ingestQueue.queueArn] }),
+    );
     return this;
   }
 

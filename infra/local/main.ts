@@ -15,6 +15,12 @@ Environment:
   RETENTION_DAYS raw sample retention                     (default 400)
   LOG_LEVEL      function log level                       (default WARN locally)
   SHELVE_MAX_PER_DAY  shelves allowed per alarm in 24 h     (default 20; more answer 429)
+  LOCAL_MAX_BACKLOG  messages the router holds (queued, in flight, awaiting retry) before the broker
+                 stops acknowledging publishes until it drains   (default 5000)
+
+Every 10 s while there is traffic a progress line shows messages received, ingested, retried and
+dead-lettered, the backlog against its bound and the drain rate (msg/s). Local functions have the
+timeouts of infra/wiring.ts (ingest 20 s, alarm sweep 60 s). Dead letters: npm run dlq -- --help.
 `;
 
 function port(name: string, fallback: number): number {
@@ -27,6 +33,15 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new Error(`${name}=${raw} is not a positive whole number`);
+  return value;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
@@ -36,6 +51,8 @@ async function main(): Promise<number> {
   // The functions' logger reads its level at import; keep the console readable unless asked otherwise.
   process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'WARN';
   const { startLocalRuntime } = await import('./runtime');
+  const { DEFAULT_MAX_BACKLOG } = await import('./router');
+  const maxBacklog = positive('LOCAL_MAX_BACKLOG', DEFAULT_MAX_BACKLOG);
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   const runtime = await startLocalRuntime({
@@ -45,6 +62,7 @@ async function main(): Promise<number> {
     dynamoPort: port('DYNAMODB_PORT', 8000),
     fleetFile: process.env.FLEET_FILE || undefined,
     apiToken: process.env.API_TOKEN || undefined,
+    router: { maxBacklog },
     log,
   });
   const water = runtime.devices.filter((d) => d.kind === 'water').length;
@@ -55,20 +73,28 @@ async function main(): Promise<number> {
   DynamoDB API  ${runtime.dynamoEndpoint}   dynalite, data in ${runtime.dataDir}/dynamodb
   Fleet         ${runtime.fleetFile}   ${water} water and ${runtime.devices.length - water} bin devices registered
   SMS outbox    ${runtime.outboxFile}
-  Dead letters  ${runtime.dlqFile}${runtime.recovered ? `\n  Recovered     ${runtime.recovered} messages accepted before the last stop, re-queued` : ''}
+  Dead letters  ${runtime.dlqFile}   npm run dlq -- list | GET /dead-letters
+  Backlog bound ${maxBacklog} messages (LOCAL_MAX_BACKLOG); above it the broker holds acknowledgements${runtime.recovered ? `\n  Recovered     ${runtime.recovered} messages accepted before the last stop, re-queued` : ''}
 Try:  curl -H "Authorization: Bearer ${runtime.apiToken}" http://127.0.0.1:${runtime.httpPort}/devices
       npm run sim -- --help
 Ctrl-C stops.`);
 
-  let last = { ...runtime.router.stats };
+  let last = runtime.router.stats;
   const status = setInterval(() => {
     const s = runtime.router.stats;
-    if (s.received === last.received && s.deadLettered === last.deadLettered) return;
+    const moved =
+      s.received !== last.received || s.delivered !== last.delivered || s.deadLettered !== last.deadLettered;
+    if (!moved && s.backlog === 0) return;
     log(
-      `ingest: ${s.received - last.received} messages received, ${s.delivered - last.delivered} ingested, ` +
-        `${s.retried - last.retried} retried, ${s.deadLettered - last.deadLettered} dead-lettered`,
+      `ingest: ${s.received - last.received} received, ${s.delivered - last.delivered} ingested, ` +
+        `${s.retried - last.retried} retried, ${s.deadLettered - last.deadLettered} dead-lettered; ` +
+        `backlog ${s.backlog}/${s.maxBacklog}, draining ${s.drainRatePerS.toFixed(1)} msg/s` +
+        (s.waitingAccepts > 0 ? `, ${s.waitingAccepts} publishes held unacknowledged` : '') +
+        (s.refusedDiskFull > last.refusedDiskFull
+          ? `, ${s.refusedDiskFull - last.refusedDiskFull} refused (disk full)`
+          : ''),
     );
-    last = { ...s };
+    last = s;
   }, 10_000);
 
   await new Promise<void>((resolve) => {

@@ -1,16 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { INGEST_QUEUE, type IngestEnvelope, TELEMETRY_RULES } from '../wiring';
-import { LineFile } from './line-file';
+import { FUNCTIONS, INGEST_QUEUE, type IngestEnvelope, TELEMETRY_RULES } from '../wiring';
+import { DeadLetterFile, LocalDeadLetterQueue } from './dead-letter-file';
+import { FunctionTimeoutError, withTimeout } from './function-timeout';
+import type { FileWriter } from './line-file';
 import { topicMatches } from './mqtt-match';
+import { SegmentSpool, type SpooledMessage, SpoolFullError } from './spool';
 
-interface QueuedMessage {
-  id: string;
-  body: string;
-  sentAt: number;
-  receiveCount: number;
+type QueuedMessage = SpooledMessage & { lastError?: string };
+
+/** Messages held (queued, in flight, waiting for a retry) above which `accept` waits. */
+export const DEFAULT_MAX_BACKLOG = 5_000;
+
+/** Seconds over which the drain rate is averaged. */
+const DRAIN_WINDOW_S = 10;
+
+/** Where a router whose folder is `dir` keeps its spool segments and its dead letters. */
+export function routerFiles(dir: string): { spoolDir: string; dlqFile: string } {
+  return { spoolDir: join(dir, 'spool'), dlqFile: join(dir, 'dlq.jsonl') };
 }
 
 export interface RouterStats {
@@ -19,6 +27,20 @@ export interface RouterStats {
   retried: number;
   deadLettered: number;
   batches: number;
+  /** Batches failed because the ingest invocation ran past FUNCTIONS.ingest.timeoutS. */
+  timedOut: number;
+  /** Messages refused because the spool could not be written (disk full); the broker did not acknowledge them. */
+  refusedDiskFull: number;
+  /** Messages held now: queued, in flight and waiting for a retry. */
+  backlog: number;
+  peakBacklog: number;
+  maxBacklog: number;
+  /** Publishes held unacknowledged now because the backlog is at its bound. */
+  waitingAccepts: number;
+  /** Messages finished (ingested or dead-lettered) per second over the last 10 s. */
+  drainRatePerS: number;
+  /** Spool segment files on disk. */
+  spoolSegments: number;
 }
 
 export interface RouterOptions {
@@ -33,6 +55,14 @@ export interface RouterOptions {
   retryDelayMs?: (receiveCount: number) => number;
   /** Batches in flight at once, as the event source runs several function instances. */
   concurrency?: number;
+  /** Backlog above which `accept` waits, so the broker holds its acknowledgement. Default DEFAULT_MAX_BACKLOG. */
+  maxBacklog?: number;
+  /** An invocation running longer fails its whole batch. Default FUNCTIONS.ingest.timeoutS. */
+  timeoutMs?: number;
+  /** Size at which the spool starts a new segment file. */
+  segmentBytes?: number;
+  /** Writes to the spool and dead-letter files (tests inject a failing one). */
+  writer?: FileWriter;
   log?: (line: string) => void;
 }
 
@@ -40,37 +70,84 @@ export interface RouterOptions {
  * Stands in for IoT rule → SQS → event-source mapping: takes the messages whose topic matches the rules' filters,
  * wraps each in the rule's envelope, and hands the ingest function batches of the same size and window as the cloud.
  * Messages are spooled to disk before the broker acknowledges them, so a restart loses nothing; a message that fails
- * `maxReceiveCount` times goes to `dlq.jsonl`.
+ * `maxReceiveCount` times goes to `dlq.jsonl`. While the backlog is at `maxBacklog`, `accept` waits, which holds the
+ * broker's acknowledgement and so slows the publishers down instead of filling memory.
  */
 export class LocalIngestRouter {
-  readonly stats: RouterStats = { received: 0, delivered: 0, retried: 0, deadLettered: 0, batches: 0 };
   readonly dlqPath: string;
-  private readonly spool: LineFile;
-  private readonly done: LineFile;
-  private readonly dlq: LineFile;
+  /** The dead-letter queue port over this router's dead-letter file; redrive re-enqueues through this router. */
+  readonly deadLetters: LocalDeadLetterQueue;
+  private readonly counts = {
+    received: 0,
+    delivered: 0,
+    retried: 0,
+    deadLettered: 0,
+    batches: 0,
+    timedOut: 0,
+    refusedDiskFull: 0,
+  };
+  private readonly spool: SegmentSpool;
+  private readonly dlq: DeadLetterFile;
   private readonly queue: QueuedMessage[] = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private windowTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  private inFlightMessages = 0;
+  /** Accepts past the backlog check whose spool write is still under way: counted so they cannot overshoot. */
+  private accepting = 0;
+  private peakBacklog = 0;
+  private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
+  private readonly drained: { at: number; n: number }[] = [];
+  /** Messages refused since the spool last failed; the failure is logged once per burst, not per message. */
+  private diskFullBurst = 0;
   private stopped = false;
   private readonly batchSize: number;
   private readonly windowMs: number;
   private readonly maxReceiveCount: number;
   private readonly concurrency: number;
+  private readonly maxBacklog: number;
+  private readonly timeoutMs: number;
   private readonly retryDelayMs: (n: number) => number;
+  private readonly log: (line: string) => void;
 
   constructor(private readonly options: RouterOptions) {
     this.batchSize = options.batchSize ?? INGEST_QUEUE.batchSize;
     this.windowMs = options.maxBatchingWindowMs ?? INGEST_QUEUE.maxBatchingWindowS * 1000;
     this.maxReceiveCount = options.maxReceiveCount ?? INGEST_QUEUE.maxReceiveCount;
     this.concurrency = options.concurrency ?? 2;
+    this.maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
+    this.timeoutMs = options.timeoutMs ?? FUNCTIONS.ingest.timeoutS * 1000;
     this.retryDelayMs =
       options.retryDelayMs ?? ((n) => Math.min(INGEST_QUEUE.visibilityTimeoutS * 1000, 1000 * 2 ** (n - 1)));
-    this.spool = new LineFile(join(options.dir, 'spool.jsonl'));
-    this.done = new LineFile(join(options.dir, 'done.jsonl'));
-    this.dlq = new LineFile(join(options.dir, 'dlq.jsonl'));
+    this.log = options.log ?? (() => undefined);
+    this.spool = new SegmentSpool({
+      dir: routerFiles(options.dir).spoolDir,
+      segmentBytes: options.segmentBytes,
+      writer: options.writer,
+      log: this.log,
+    });
+    this.dlq = new DeadLetterFile(routerFiles(options.dir).dlqFile, this.log, options.writer);
     this.dlqPath = this.dlq.path;
+    this.deadLetters = new LocalDeadLetterQueue(this.dlq, (messages) => this.requeue(messages));
+  }
+
+  /** Counters, the backlog and the drain rate, as of now. */
+  get stats(): RouterStats {
+    return {
+      ...this.counts,
+      backlog: this.backlog,
+      peakBacklog: this.peakBacklog,
+      maxBacklog: this.maxBacklog,
+      waitingAccepts: this.roomWaiters.length,
+      drainRatePerS: this.drainRate(),
+      spoolSegments: this.spool.segmentFiles.length,
+    };
+  }
+
+  /** Spool segment files now on disk, oldest first. */
+  get spoolFiles(): string[] {
+    return this.spool.segmentFiles;
   }
 
   /** Whether a topic is one the telemetry rules select. */
@@ -78,36 +155,32 @@ export class LocalIngestRouter {
     return TELEMETRY_RULES.some((r) => topicMatches(r.topicFilter, topic));
   }
 
-  /** Re-queues what an earlier run accepted but did not finish, and compacts the spool. Returns how many. */
+  /**
+   * Re-queues what an earlier run accepted but did not finish (read as a stream, segment by segment; a torn record is
+   * skipped and logged), and takes over the single-file spool of older versions. Returns how many.
+   */
   async recover(): Promise<number> {
-    await mkdir(this.options.dir, { recursive: true });
-    const read = async (name: string) => {
-      try {
-        return (await readFile(join(this.options.dir, name), 'utf8')).split('\n').filter(Boolean);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw err;
-      }
-    };
-    const finished = new Set((await read('done.jsonl')).map((l) => JSON.parse(l) as string));
-    const pending = (await read('spool.jsonl'))
-      .map((l) => JSON.parse(l) as QueuedMessage)
-      .filter((m) => !finished.has(m.id));
-    const tmp = join(this.options.dir, 'spool.jsonl.tmp');
-    await writeFile(tmp, pending.map((m) => `${JSON.stringify(m)}\n`).join(''), 'utf8');
-    await rename(tmp, join(this.options.dir, 'spool.jsonl'));
-    await writeFile(join(this.options.dir, 'done.jsonl'), '', 'utf8');
-    for (const m of pending) this.enqueue(m);
-    return pending.length;
+    const pending = await this.spool.open();
+    const adopted = await this.spool.adoptLegacy(this.options.dir);
+    for (const m of [...pending, ...adopted]) this.enqueue(m);
+    this.noteBacklog();
+    return pending.length + adopted.length;
   }
 
-  /** Accepts one MQTT message; resolves once it is spooled (then the broker may acknowledge it). */
+  /**
+   * Accepts one MQTT message; resolves once it is spooled (then the broker may acknowledge it). Waits first while the
+   * backlog is at its bound. Rejects with SpoolFullError when the disk is full, so the broker does not acknowledge.
+   */
   async accept(
     topic: string,
     payload: Buffer,
     clientId: string | undefined,
     receivedAt: number,
   ): Promise<void> {
+    while (!this.stopped && this.backlog + this.accepting >= this.maxBacklog) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    if (this.stopped) throw new Error('the local router is stopping; message not accepted');
     const envelope: IngestEnvelope = { payload: payload.toString('base64'), topic, receivedAt };
     if (clientId !== undefined) envelope.clientId = clientId;
     const message: QueuedMessage = {
@@ -116,9 +189,22 @@ export class LocalIngestRouter {
       sentAt: receivedAt,
       receiveCount: 0,
     };
-    await this.spool.append(message);
-    this.stats.received++;
+    this.accepting++;
+    try {
+      await this.spool.add(message);
+    } catch (err) {
+      if (err instanceof SpoolFullError) this.noteDiskFull(err);
+      throw err;
+    } finally {
+      this.accepting--;
+    }
+    if (this.diskFullBurst > 0) {
+      this.log(`spool writable again; ${this.diskFullBurst} messages were refused while the disk was full`);
+      this.diskFullBurst = 0;
+    }
+    this.counts.received++;
     this.enqueue(message);
+    this.noteBacklog();
   }
 
   /** Resolves when nothing is queued, waiting for retry, or in flight. */
@@ -133,7 +219,43 @@ export class LocalIngestRouter {
     clearTimeout(this.windowTimer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
+    this.wakeAccepts(Number.POSITIVE_INFINITY);
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+    await this.spool.settled();
+  }
+
+  /** Messages held: queued, in flight, and waiting for a retry (one timer each). */
+  private get backlog(): number {
+    return this.queue.length + this.inFlightMessages + this.retryTimers.size;
+  }
+
+  /** Spools redriven dead letters again and queues them as new deliveries (receive count 0). */
+  private async requeue(messages: SpooledMessage[]): Promise<void> {
+    for (const m of messages) await this.spool.add(m);
+    for (const m of messages) this.enqueue(m);
+    this.noteBacklog();
+  }
+
+  private noteDiskFull(err: SpoolFullError): void {
+    this.counts.refusedDiskFull++;
+    if (this.diskFullBurst++ === 0)
+      this.log(`${err.message} (logged once until the spool is writable again)`);
+  }
+
+  private noteBacklog(): void {
+    this.peakBacklog = Math.max(this.peakBacklog, this.backlog);
+  }
+
+  private drainRate(): number {
+    const since = Date.now() - DRAIN_WINDOW_S * 1000;
+    while (this.drained.length > 0 && (this.drained[0]?.at ?? 0) < since) this.drained.shift();
+    return this.drained.reduce((sum, d) => sum + d.n, 0) / DRAIN_WINDOW_S;
+  }
+
+  /** Lets waiting accepts re-check the bound, as many as there is room for. */
+  private wakeAccepts(room: number): void {
+    const woken = this.roomWaiters.splice(0, Math.max(0, room));
+    for (const w of woken) w();
   }
 
   private isIdle(): boolean {
@@ -153,38 +275,56 @@ export class LocalIngestRouter {
     while (!this.stopped && this.inFlight < this.concurrency && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchSize);
       this.inFlight++;
-      this.deliver(batch).finally(() => {
-        this.inFlight--;
-        if (this.queue.length >= this.batchSize) this.pump();
-        else if (this.queue.length > 0) this.windowTimer ??= setTimeout(() => this.pump(), this.windowMs);
-        this.notifyIdle();
-      });
+      this.inFlightMessages += batch.length;
+      this.deliver(batch)
+        .catch((err: Error) => this.log(`router: delivering a batch failed: ${err.message}`))
+        .finally(() => {
+          this.inFlight--;
+          this.inFlightMessages -= batch.length;
+          if (this.queue.length >= this.batchSize) this.pump();
+          else if (this.queue.length > 0) this.windowTimer ??= setTimeout(() => this.pump(), this.windowMs);
+          this.wakeAccepts(this.maxBacklog - this.backlog - this.accepting);
+          this.notifyIdle();
+        });
     }
   }
 
   private async deliver(batch: QueuedMessage[]): Promise<void> {
-    this.stats.batches++;
+    this.counts.batches++;
     const now = Date.now();
     for (const m of batch) m.receiveCount++;
     let failed: Set<string>;
+    let error: string | undefined;
     try {
-      const response = await this.options.invoke({ Records: batch.map((m) => toSqsRecord(m, now)) });
+      // Lambda ends an invocation at its timeout and the event source retries the whole batch; a local invocation
+      // that runs late is only abandoned (see withTimeout: its late writes are idempotent).
+      const response = await withTimeout(
+        this.options.invoke({ Records: batch.map((m) => toSqsRecord(m, now)) }),
+        this.timeoutMs,
+        'ingest',
+      );
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (err) {
-      this.options.log?.(`ingest batch of ${batch.length} failed: ${(err as Error).message}`);
+      if (err instanceof FunctionTimeoutError) this.counts.timedOut++;
+      error = (err as Error).message;
+      this.log(`ingest batch of ${batch.length} failed: ${error}`);
       failed = new Set(batch.map((m) => m.id));
     }
+    let finished = 0;
     for (const m of batch) {
       if (!failed.has(m.id)) {
-        this.stats.delivered++;
-        await this.done.append(m.id);
-      } else if (m.receiveCount >= this.maxReceiveCount) {
-        this.stats.deadLettered++;
-        await this.dlq.append({ ...m, deadLetteredAt: new Date().toISOString() });
-        await this.done.append(m.id);
-        this.options.log?.(`message ${m.id} failed ${m.receiveCount} times; moved to ${this.dlqPath}`);
+        this.counts.delivered++;
+        finished++;
+        await this.spool.markDone(m.id);
+        continue;
+      }
+      m.lastError =
+        error ?? `ingest reported the message as failed on delivery ${m.receiveCount} (see the ingest log)`;
+      if (m.receiveCount >= this.maxReceiveCount) {
+        await this.deadLetter(m);
+        finished++;
       } else {
-        this.stats.retried++;
+        this.counts.retried++;
         const timer = setTimeout(() => {
           this.retryTimers.delete(timer);
           this.enqueue(m);
@@ -193,6 +333,27 @@ export class LocalIngestRouter {
         this.retryTimers.add(timer);
       }
     }
+    this.drained.push({ at: Date.now(), n: finished });
+  }
+
+  private async deadLetter(m: QueuedMessage): Promise<void> {
+    try {
+      await this.dlq.append({
+        id: m.id,
+        body: m.body,
+        sentAt: m.sentAt,
+        receiveCount: m.receiveCount,
+        deadLetteredAt: new Date().toISOString(),
+        ...(m.lastError === undefined ? {} : { reason: m.lastError }),
+      });
+    } catch (err) {
+      // Not written to the dead-letter file: keep it in the spool (no done marker), so the next start retries it.
+      this.log(`message ${m.id} could not be dead-lettered (${(err as Error).message}); kept in the spool`);
+      return;
+    }
+    this.counts.deadLettered++;
+    await this.spool.markDone(m.id);
+    this.log(`message ${m.id} failed ${m.receiveCount} times; moved to ${this.dlqPath}: ${m.lastError}`);
   }
 
   private notifyIdle(): void {

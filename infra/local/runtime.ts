@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
@@ -19,13 +19,15 @@ import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
-import { API_ROUTES, SCHEDULES } from '../wiring';
+import { API_ROUTES, FUNCTIONS, SCHEDULES } from '../wiring';
 import { type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
+import { withTimeout } from './function-timeout';
 import { startLocalHttp } from './http-server';
 import { localContext } from './lambda-context';
-import { LocalIngestRouter } from './router';
+import { LocalIngestRouter, type RouterOptions } from './router';
+import { writeRuntimeInfo } from './runtime-info';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -38,6 +40,10 @@ export interface LocalRuntimeOptions {
   apiToken?: string;
   /** Extra environment for the functions (e.g. RETENTION_DAYS). */
   env?: NodeJS.ProcessEnv;
+  /** Router settings (backlog bound; tests shorten retry delays). */
+  router?: Partial<
+    Pick<RouterOptions, 'maxBacklog' | 'retryDelayMs' | 'maxBatchingWindowMs' | 'segmentBytes'>
+  >;
   log?: (line: string) => void;
 }
 
@@ -152,6 +158,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dir: join(dataDir, 'router'),
       invoke: async (event) => (await ingest(event, localContext('ingest'))) ?? undefined,
       log,
+      ...options.router,
     });
     const recovered = await router.recover();
     stops.push(() => router.stop());
@@ -174,7 +181,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stops.push((broker as LocalBroker).stop);
 
-    const api = buildApiHandler(apiDeps(service));
+    const api = buildApiHandler(apiDeps(service, router.deadLetters));
     const http = await startLocalHttp({
       port: options.httpPort ?? 3000,
       routes: API_ROUTES,
@@ -190,21 +197,35 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const schedules: Record<string, () => Promise<unknown>> = {
       'alarm-sweep': () => sweep(scheduledEvent('alarm-sweep'), localContext('alarm-sweep')),
     };
-    let running = Promise.resolve();
     for (const spec of SCHEDULES) {
       const run = schedules[spec.id];
       if (!run) throw new Error(`no local runner for schedule ${spec.id}`);
+      const timeoutMs = FUNCTIONS[spec.function].timeoutS * 1000;
+      // The invocation still under way, if any: a tick while it runs is skipped, so runs never overlap (a run past
+      // its timeout is reported as failed, as Lambda would, but it cannot be killed, so it still holds the slot).
+      let running: Promise<unknown> | undefined;
       const timer = setInterval(() => {
-        running = running.then(run).then(
-          () => undefined,
-          (err: Error) => log(`schedule ${spec.id} failed: ${err.message}`),
+        if (running) {
+          log(`schedule ${spec.id}: skipped, the previous run is still going`);
+          return;
+        }
+        const invocation = run();
+        running = invocation.finally(() => {
+          running = undefined;
+        });
+        withTimeout(invocation, timeoutMs, spec.function).catch((err: Error) =>
+          log(`schedule ${spec.id} failed: ${err.message}`),
         );
+        running.catch(() => undefined);
       }, spec.everyMinutes * 60_000);
       stops.push(async () => {
         clearInterval(timer);
-        await running;
+        await running?.catch(() => undefined);
       });
     }
+
+    const info = await writeRuntimeInfo(dataDir, { pid: process.pid, httpPort: http.port });
+    stops.push(() => rm(info, { force: true }));
 
     return {
       mqttPort: (broker as LocalBroker).port,

@@ -82,6 +82,7 @@ export class StatelessStack extends Stack {
     this.devicePolicy = new DevicePolicy(this, 'DevicePolicy');
     this.api = new QueryApi(this, 'Api', {
       tables: props.tables,
+      deadLetters: { deadLetterQueue: this.ingest.deadLetterQueue, ingestQueue: this.ingest.queue },
       authorizer: new HttpUserPoolAuthorizer('OperatorAuthorizer', props.userPool, {
         userPoolClients: [props.userPoolClient],
       }),

@@ -2,11 +2,13 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OperatorDirectory } from '../../infra/constructs/operator-directory';
 import { QueryApi } from '../../infra/constructs/query-api';
+import { DEAD_LETTER_ACTIONS } from '../../infra/constructs/telemetry-function';
 import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
-import { API_ROUTES, TABLES, type TableName } from '../../infra/wiring';
+import { API_ROUTES, DEAD_LETTER_ENV, TABLES, type TableName } from '../../infra/wiring';
 import { asList, flatten, testStack } from './support';
 
 describe('QueryApi', () => {
@@ -15,14 +17,19 @@ describe('QueryApi', () => {
   let directory: OperatorDirectory;
   let template: Template;
   let tables: Record<TableName, ITable>;
+  let deadLetterQueue: Queue;
+  let ingestQueue: Queue;
   const ref = (value: unknown) => stack.resolve(value);
 
   beforeAll(() => {
     stack = testStack();
     directory = new OperatorDirectory(stack, 'Operators');
     tables = new TelemetryTables(stack, 'Tables').tables;
+    deadLetterQueue = new Queue(stack, 'Dlq');
+    ingestQueue = new Queue(stack, 'IngestQueue');
     api = new QueryApi(stack, 'Api', {
       tables,
+      deadLetters: { deadLetterQueue, ingestQueue },
       authorizer: new HttpUserPoolAuthorizer('OperatorAuthorizer', directory.userPool, {
         userPoolClients: [directory.consoleClient],
       }),
@@ -98,5 +105,31 @@ describe('QueryApi', () => {
     expect(resourcesWith('dynamodb:UpdateItem').sort()).toEqual(
       [tableArn('alarms'), tableArn('devices'), tableArn('subscriptions')].sort(),
     );
+  });
+
+  it('may list and redrive the dead-letter queue, and only send to the ingest queue', () => {
+    const fn = api.handler.function;
+    const variables =
+      template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as never)].Properties.Environment
+        .Variables;
+    expect(variables).toMatchObject({
+      [DEAD_LETTER_ENV.deadLetterQueueUrl]: ref(deadLetterQueue.queueUrl),
+      [DEAD_LETTER_ENV.deadLetterQueueArn]: ref(deadLetterQueue.queueArn),
+      [DEAD_LETTER_ENV.ingestQueueUrl]: ref(ingestQueue.queueUrl),
+      [DEAD_LETTER_ENV.ingestQueueArn]: ref(ingestQueue.queueArn),
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const sqsStatements = statements
+      .filter((s) => asList(s.Action).some((a) => a.startsWith('sqs:')))
+      .map((s) => ({ actions: [...asList(s.Action)].sort(), resources: asList(s.Resource).map(flatten) }));
+    expect(sqsStatements).toEqual(
+      expect.arrayContaining([
+        { actions: [...DEAD_LETTER_ACTIONS].sort(), resources: [flatten(ref(deadLetterQueue.queueArn))] },
+        { actions: ['sqs:SendMessage'], resources: [flatten(ref(ingestQueue.queueArn))] },
+      ]),
+    );
+    expect(sqsStatements).toHaveLength(2);
   });
 });
