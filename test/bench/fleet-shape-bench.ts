@@ -35,9 +35,10 @@ export interface ShapeResult {
   acked: number;
   /** Offered rate while publishing, messages/s. */
   publishedPerS: number;
-  /** Readings found through the API afterwards, and acknowledged messages missing from them. */
+  /** Readings found through the API afterwards. */
   stored: number;
-  lost: number;
+  /** Acknowledged messages missing from them once drained; null when the cap ended the run first (still queued). */
+  lost: number | null;
   /** Stored samples per second, from the first publish until the router had nothing left. */
   storedPerS: number;
   /** Most messages accepted and not yet ingested at once (the router's backlog). */
@@ -166,7 +167,7 @@ export async function runFleetShape(
         acked: stats.acked,
         publishedPerS: round(stats.sent / publishS),
         stored,
-        lost: Math.max(0, stats.acked - stored),
+        lost: drainedAt === undefined ? null : Math.max(0, stats.acked - stored),
         storedPerS: round(delivered / ((endedAt - result.startedAt) / 1000)),
         peakBacklog,
         drainS: drainedAt === undefined ? null : round((drainedAt - result.publishEndedAt) / 1000),
