@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: throughput of the local pipeline and of the ingest handler, DynamoDB write units per stored
  * sample, alert latency (sample published → SMS in the outbox), and the cost per device-month at one sample a minute computed from what the runs counted (prices in
- * prices.ts). Prints a table, then one line `BENCH_JSON {...}` for tools.
+ * prices.ts); then the fleet shapes (18 devices draining buffers, 1,000 devices at 1 s) against the runtime in a
+ * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
+ * shapes alone.
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
@@ -15,6 +17,7 @@ import {
   SAMPLES_PER_DEVICE_MONTH,
   steadyStateStorageUsd,
 } from './cost-model';
+import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shape-bench';
 import { handlerBench } from './handler-bench';
 import { pipelineBench } from './pipeline-bench';
 import { PRICES } from './prices';
@@ -60,8 +63,104 @@ async function deviceSimBench(): Promise<unknown[]> {
   return results;
 }
 
+const SHAPE_DEVICES = Number(process.env.BENCH_SHAPE_DEVICES ?? 1000);
+const SHAPE_SECONDS = Number(process.env.BENCH_SHAPE_SECONDS ?? 60);
+const SHAPE_BURST_MESSAGES = Number(process.env.BENCH_SHAPE_BURST_MESSAGES ?? 500);
+const SHAPE_DRAIN_CAP_S = Number(process.env.BENCH_SHAPE_DRAIN_CAP_S ?? 180);
+const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 10);
+const TARGETS = { rssMb: 1024, drainS: 120, throughputRatio: 0.8 };
+
+/**
+ * The fleet shapes, one run each, against `npm start`'s runtime in a child process (its RSS is the service's alone),
+ * beside dynalite's own BatchWriteItem ceiling measured first in the same run.
+ */
+async function fleetShapeBench() {
+  console.log(
+    `\n(g) fleet shapes, runtime in a child process (fresh data dir, free ports), one run each; dynalite BatchWriteItem ceiling first:`,
+  );
+  const ceiling = await batchWriteCeiling({ seconds: CEILING_SECONDS, concurrency: 4 });
+  console.log(`    dynalite BatchWriteItem ceiling: ${fmt(ceiling)} items/s (25 per request, 4 in flight)`);
+  const shapes: ShapeResult[] = [];
+  for (const shape of [
+    { name: '18 devices, buffers', kind: 'burst' as const, messagesPerDevice: SHAPE_BURST_MESSAGES },
+    {
+      name: `${fmt(SHAPE_DEVICES)} devices, 1 s`,
+      kind: 'live' as const,
+      devices: SHAPE_DEVICES,
+      intervalS: 1,
+      durationS: SHAPE_SECONDS,
+    },
+  ]) {
+    process.stdout.write(`    ${shape.name} ... `);
+    const r = await runFleetShape(shape, { drainCapS: SHAPE_DRAIN_CAP_S });
+    console.log(JSON.stringify(r));
+    shapes.push(r);
+  }
+  const [burst, fleet] = shapes as [ShapeResult, ShapeResult];
+  const drain = (r: ShapeResult) => (r.drainS === null ? `> ${SHAPE_DRAIN_CAP_S}` : fmt(r.drainS, 1));
+  console.log(
+    `\n${table([
+      [
+        'shape',
+        'published/s',
+        'stored/s',
+        'x ceiling',
+        'peak backlog',
+        'drain s',
+        'peak RSS MB',
+        'acked',
+        'stored',
+        'lost',
+      ],
+      ...shapes.map((r) => [
+        r.shape,
+        fmt(r.publishedPerS),
+        fmt(r.storedPerS),
+        fmt(r.storedPerS / ceiling, 3),
+        fmt(r.peakBacklog),
+        drain(r),
+        fmt(r.peakRssMb),
+        fmt(r.acked),
+        fmt(r.stored),
+        r.lost === null ? `(${fmt(r.acked - r.stored)} queued)` : fmt(r.lost),
+      ]),
+    ])}`,
+  );
+  const ratio = fleet.storedPerS / burst.storedPerS;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(
+    `    targets for ${fleet.shape}: RSS < ${TARGETS.rssMb} MB ${verdict(fleet.peakRssMb < TARGETS.rssMb)} (${fmt(fleet.peakRssMb)}); ` +
+      `drained within ${TARGETS.drainS} s ${verdict(fleet.drainS !== null && fleet.drainS <= TARGETS.drainS)} (${drain(fleet)}); ` +
+      `throughput ≥ ${TARGETS.throughputRatio} of the 18-device shape ${verdict(ratio >= TARGETS.throughputRatio)} (${fmt(ratio, 2)})`,
+  );
+  if (fleet.storedPerS >= 0.95 * fleet.publishedPerS) {
+    console.log(
+      `    (ingest kept pace with the ${fmt(fleet.publishedPerS)} msg/s the ${fleet.shape} shape offers: its stored/s is the offer, not a ceiling)`,
+    );
+  }
+  if (shapes.some((r) => (r.lost ?? 0) > 0)) {
+    console.error(
+      'fleet shapes lost acknowledged samples:',
+      JSON.stringify(shapes.filter((r) => (r.lost ?? 0) > 0)),
+    );
+    process.exitCode = 1;
+  }
+  return {
+    batchWriteCeilingItemsPerS: ceiling,
+    shapes: shapes.map((r) => ({ ...r, ratioToCeiling: Number((r.storedPerS / ceiling).toFixed(3)) })),
+    throughputRatioToBurst: Number(ratio.toFixed(3)),
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  if (process.env.BENCH_ONLY === 'shapes') {
+    const shapes = await fleetShapeBench();
+    console.log(
+      `\nBENCH_JSON ${JSON.stringify({ fleetShapes: shapes, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
   console.log(
     `Pamir Telemetry bench: ${RUNS} runs each; medians shown. Node ${process.version}, dynalite, in-process aedes.\n`,
   );
@@ -187,6 +286,7 @@ once ${usage.retentionDays} days are retained. Alarm SMS are not included (${han
   );
 
   const simResult = await deviceSimBench();
+  const fleetShapes = await fleetShapeBench();
 
   const summary = {
     runs: RUNS,
@@ -210,6 +310,7 @@ once ${usage.retentionDays} days are retained. Alarm SMS are not included (${han
       backgroundPerSecond: LATENCY_BACKGROUND_PER_S,
     },
     deviceSim: simResult ?? null,
+    fleetShapes,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`);
