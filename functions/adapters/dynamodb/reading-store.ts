@@ -78,7 +78,7 @@ export class DynamoReadingStore implements ReadingStore {
     const sk = key.sk as string;
     if (sk < readingSortKey(q.from, 0) || sk > readingSortKey(q.to, Number.MAX_SAFE_INTEGER)) {
       throw new ValidationError(
-        "cursor lies outside this query's from/to: repeat the from and to of the previous page with its nextCursor",
+        "cursor lies outside this query's from/to: send the from and to of the previous page's response with its nextCursor",
       );
     }
     return key;
