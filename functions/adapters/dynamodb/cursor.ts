@@ -34,7 +34,7 @@ export function decodeCursor(cursor: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** The attributes of a table key and their DynamoDB types: strings (`S`) or numbers (`N`). */
+/** The attributes of a table key and their DynamoDB types: strings (`S`) or whole numbers (`N`, epoch ms here). */
 export type KeyShape = Readonly<Record<string, 'S' | 'N'>>;
 
 /** DynamoDB allows sort keys up to 1,024 bytes and partition keys up to 2,048; ours are far shorter. */
@@ -55,7 +55,7 @@ export function decodeKeyCursor(cursor: string, shape: KeyShape): Record<string,
     const ok =
       shape[name] === 'S'
         ? typeof v === 'string' && v.length > 0 && v.length <= MAX_KEY_STRING
-        : typeof v === 'number' && Number.isFinite(v);
+        : Number.isSafeInteger(v);
     if (!Object.hasOwn(value, name) || !ok) throw new ValidationError(NOT_OURS);
   }
   return value as Record<string, string | number>;
