@@ -102,7 +102,13 @@ export async function startLocalHttp(
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
         if (size > maxBody)
-          return send(res, 413, { message: `request body is larger than ${maxBody} bytes` });
+          // The rest of the body is never read: close the connection so a client cannot reuse it mid-upload.
+          return send(
+            res,
+            413,
+            { message: `request body is larger than ${maxBody} bytes` },
+            { connection: 'close' },
+          );
         chunks.push(chunk as Buffer);
       }
       // A Map, not an object: a key such as `__proto__` or `constructor` must be a parameter like any other.
