@@ -5,7 +5,19 @@ import type { AlarmStore } from '../ports/alarm-store';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { AlarmEngine } from '../use-cases/alarm-engine';
-import { type ApiEvent, type ApiResult, json, parseBody, parseQuery, pathParam, timeParam } from './http';
+import {
+  type ApiEvent,
+  type ApiResult,
+  cursorParam,
+  epochMs,
+  ID_FORMATS,
+  idParam,
+  json,
+  parseBody,
+  parseQuery,
+  pathParam,
+  timeParam,
+} from './http';
 
 export interface AlarmApiDeps {
   alarms: AlarmStore;
@@ -19,11 +31,11 @@ const who = z.string().trim().min(1, 'say who is acting (name or operator id)').
 const listQuery = z
   .object({
     state: z.enum([...ALARM_STATES, 'open']).default('open'),
-    siteId: z.string().min(1).optional(),
-    deviceId: z.string().min(1).optional(),
+    siteId: idParam(ID_FORMATS.site).optional(),
+    deviceId: idParam(ID_FORMATS.device).optional(),
     severity: z.enum(SEVERITIES).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().min(1).optional(),
+    cursor: cursorParam.optional(),
   })
   .strict();
 
@@ -49,7 +61,7 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
   },
 
   'GET /alarms/{id}': async (event, deps) => {
-    const id = pathParam(event, 'id');
+    const id = pathParam(event, 'id', ID_FORMATS.alarm);
     const q = parseQuery(detailQuery, event);
     const alarm = await deps.alarms.get(id, q.historyLimit);
     if (!alarm) throw new NotFoundError(`alarm ${id} does not exist; GET /alarms lists them`);
@@ -58,25 +70,31 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
 
   'POST /alarms/{id}/ack': async (event, deps) => {
     const body = parseBody(z.object({ by: who, comment: z.string().max(500).optional() }).strict(), event);
-    return json(200, await deps.engine.acknowledge(pathParam(event, 'id'), body.by, body.comment));
+    return json(
+      200,
+      await deps.engine.acknowledge(pathParam(event, 'id', ID_FORMATS.alarm), body.by, body.comment),
+    );
   },
 
   'POST /alarms/{id}/shelve': async (event, deps) => {
     const body = parseBody(
       z
         .object({
-          until: z.union([z.number().int().positive(), timeParam]),
+          until: z.union([epochMs, timeParam]),
           reason: z.string().trim().min(3, 'give a reason for shelving').max(500),
           by: who,
         })
         .strict(),
       event,
     );
-    return json(200, await deps.engine.shelve(pathParam(event, 'id'), body.until, body.reason, body.by));
+    return json(
+      200,
+      await deps.engine.shelve(pathParam(event, 'id', ID_FORMATS.alarm), body.until, body.reason, body.by),
+    );
   },
 
   'POST /devices/{id}/maintenance': async (event, deps) => {
-    const id = pathParam(event, 'id');
+    const id = pathParam(event, 'id', ID_FORMATS.device);
     const body = parseBody(
       z.object({ on: z.boolean(), reason: z.string().max(500).optional(), by: who.optional() }).strict(),
       event,

@@ -8,7 +8,16 @@ import type { DeviceRegistry } from '../ports/device-registry';
 import type { ReadingStore } from '../ports/reading-store';
 import { type BinStatus, binDetail, collectionList } from '../use-cases/bin-forecasts';
 import { collectionReport } from '../use-cases/collection-report';
-import { type ApiEvent, type ApiResult, json, parseQuery, pathParam, timeParam } from './http';
+import {
+  type ApiEvent,
+  type ApiResult,
+  ID_FORMATS,
+  json,
+  parseQuery,
+  pathParam,
+  textParam,
+  timeParam,
+} from './http';
 
 export interface BinApiDeps {
   registry: DeviceRegistry;
@@ -23,7 +32,7 @@ const iso = (ts: number | undefined) => (ts === undefined ? null : new Date(ts).
 const round1 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 10) / 10);
 const round2 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 100) / 100);
 
-const township = z.string().trim().min(1).max(100).optional();
+const township = textParam.optional();
 
 function presentStatus(s: BinStatus, now: number) {
   const { device: d, forecast: f } = s;
@@ -89,13 +98,16 @@ function monthStart(ts: number): number {
 export const binRoutes: Record<string, (event: ApiEvent, deps: BinApiDeps) => Promise<ApiResult>> = {
   'GET /bins': async (event, deps) => {
     const q = parseQuery(
-      z.object({ township, needsCollectionWithin: z.string().optional() }).strict(),
+      z.object({ township, needsCollectionWithin: z.string().max(64).optional() }).strict(),
       event,
     );
     let windowMs: number | undefined;
     if (q.needsCollectionWithin !== undefined) {
       const parsed = parseIsoDuration(q.needsCollectionWithin);
       if (!parsed.ok) throw new ValidationError(`query parameter needsCollectionWithin: ${parsed.message}`);
+      // A longer window adds nothing a county plans for, and keeps forecast times inside what a Date can hold.
+      if (parsed.ms > 366 * DAY_MS)
+        throw new ValidationError('query parameter needsCollectionWithin may be at most 366 days (P366D)');
       windowMs = parsed.ms;
     }
     const now = deps.clock.now();
@@ -133,7 +145,7 @@ export const binRoutes: Record<string, (event: ApiEvent, deps: BinApiDeps) => Pr
   },
 
   'GET /bins/{id}': async (event, deps) => {
-    const device = await requireBin(deps, pathParam(event, 'id'));
+    const device = await requireBin(deps, pathParam(event, 'id', ID_FORMATS.device));
     const q = parseQuery(
       z.object({ days: z.coerce.number().int().min(1).max(31).default(7) }).strict(),
       event,

@@ -6,7 +6,18 @@ import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { QuarantineEntry, QuarantineStore } from '../ports/quarantine-store';
 import type { ReadingStore } from '../ports/reading-store';
-import { type ApiEvent, type ApiResult, json, parseQuery, pathParam, timeParam } from './http';
+import {
+  type ApiEvent,
+  type ApiResult,
+  cursorParam,
+  ID_FORMATS,
+  idParam,
+  json,
+  parseQuery,
+  pathParam,
+  textParam,
+  timeParam,
+} from './http';
 
 export interface ApiDeps {
   registry: DeviceRegistry;
@@ -29,7 +40,7 @@ const readingsQuery = z
       .optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     order: z.enum(['asc', 'desc']).default('asc'),
-    cursor: z.string().min(1).optional(),
+    cursor: cursorParam.optional(),
   })
   .strict();
 
@@ -47,6 +58,7 @@ function presentReading(item: Parameters<typeof fromReadingItem>[0]) {
 
 function presentQuarantine(e: QuarantineEntry) {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(e.payload);
+  const payloadBytes = e.payloadBytes ?? e.payload.byteLength;
   return {
     id: e.id,
     at: new Date(e.receivedAt).toISOString(),
@@ -58,6 +70,10 @@ function presentQuarantine(e: QuarantineEntry) {
     message: e.message,
     payloadBase64: Buffer.from(e.payload).toString('base64'),
     payloadText: text.length <= 2048 ? text : `${text.slice(0, 2048)}…`,
+    /** Length of the whole message; `payloadBase64` holds its first bytes when `truncated`. */
+    payloadBytes,
+    payloadSha256: e.payloadSha256,
+    truncated: payloadBytes > e.payload.byteLength,
   };
 }
 
@@ -68,8 +84,8 @@ export const routes: Record<string, RouteHandler> = {
       z
         .object({
           kind: z.enum(['water', 'bin']).optional(),
-          siteId: z.string().optional(),
-          township: z.string().optional(),
+          siteId: idParam(ID_FORMATS.site).optional(),
+          township: textParam.optional(),
         })
         .strict(),
       event,
@@ -77,10 +93,11 @@ export const routes: Record<string, RouteHandler> = {
     return json(200, { items: await deps.registry.list(q) });
   },
 
-  'GET /devices/{id}': async (event, deps) => json(200, await requireDevice(deps, pathParam(event, 'id'))),
+  'GET /devices/{id}': async (event, deps) =>
+    json(200, await requireDevice(deps, pathParam(event, 'id', ID_FORMATS.device))),
 
   'GET /devices/{id}/readings': async (event, deps) => {
-    const device = await requireDevice(deps, pathParam(event, 'id'));
+    const device = await requireDevice(deps, pathParam(event, 'id', ID_FORMATS.device));
     const q = parseQuery(readingsQuery, event);
     const to = q.to ?? deps.clock.now();
     const from = q.from ?? to - DAY_MS;
@@ -104,7 +121,7 @@ export const routes: Record<string, RouteHandler> = {
   },
 
   'GET /devices/{id}/latest': async (event, deps) => {
-    const device = await requireDevice(deps, pathParam(event, 'id'));
+    const device = await requireDevice(deps, pathParam(event, 'id', ID_FORMATS.device));
     const item = await deps.readings.latest(device.id);
     if (!item) throw new NotFoundError(`device "${device.id}" has no readings yet`);
     return json(200, { deviceId: device.id, ...presentReading(item) });
@@ -115,13 +132,22 @@ export const routes: Record<string, RouteHandler> = {
       z
         .object({
           limit: z.coerce.number().int().min(1).max(500).default(50),
-          deviceId: z.string().optional(),
+          deviceId: idParam(ID_FORMATS.device).optional(),
+          reason: z
+            .string()
+            .regex(/^[a-z][a-z_]{0,39}$/, 'must be a reason such as not_json, bad_shape or oversize')
+            .optional(),
           days: z.coerce.number().int().min(1).max(90).default(7),
+          cursor: cursorParam.optional(),
         })
         .strict(),
       event,
     );
-    const entries = await deps.quarantine.listRecent({ ...q, now: deps.clock.now() });
-    return json(200, { items: entries.map(presentQuarantine) });
+    const page = await deps.quarantine.list({
+      ...q,
+      reason: q.reason as QuarantineEntry['reason'] | undefined,
+      now: deps.clock.now(),
+    });
+    return json(200, { items: page.items.map(presentQuarantine), nextCursor: page.cursor });
   },
 };

@@ -11,7 +11,17 @@ import {
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { SubscriptionChannel, SubscriptionStore } from '../ports/subscription-store';
-import { type ApiEvent, type ApiResult, json, parseBody, parseQuery, pathParam } from './http';
+import {
+  type ApiEvent,
+  type ApiResult,
+  ID_FORMATS,
+  idParam,
+  json,
+  parseBody,
+  parseQuery,
+  pathParam,
+  textParam,
+} from './http';
 
 export interface SubscriptionRouteDeps {
   subscriptions: SubscriptionStore;
@@ -26,8 +36,8 @@ export interface SubscriptionRouteDeps {
 const listQuery = z
   .object({
     audience: z.enum(AUDIENCES, { error: `must be one of ${AUDIENCES.join(', ')}` }).optional(),
-    siteId: z.string().min(1).optional(),
-    township: z.string().min(1).optional(),
+    siteId: idParam(ID_FORMATS.site).optional(),
+    township: textParam.optional(),
   })
   .strict();
 
@@ -79,7 +89,7 @@ export const subscriptionRoutes: Record<
   },
 
   'DELETE /subscriptions/{id}': async (event, deps) => {
-    const id = pathParam(event, 'id');
+    const id = pathParam(event, 'id', ID_FORMATS.subscription);
     const sub = await deps.subscriptions.get(id);
     if (!sub) throw new NotFoundError(`subscription ${id} does not exist; GET /subscriptions lists them`);
     // Provider first: if it fails, the record stays and the DELETE can be retried.

@@ -29,6 +29,25 @@ function compile(spec: RouteSpec): CompiledRoute {
   return { spec, pattern: new RegExp(`^${source}$`), params };
 }
 
+/**
+ * API Gateway's HTTP API percent-decodes the request path before it matches routes, and decodes each path parameter
+ * once more before the Lambda event (live captures: `/x/a%252Fb` arrives as `a/b`, `/x/a%2525b` as `a%b`, and
+ * `/x/a%25zz` is refused with 400 before any function runs). The local server does the same, so an id that would
+ * break in the cloud breaks here too.
+ */
+function decodeOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const MALFORMED_PATH = {
+  message:
+    'Bad Request: the path holds a malformed percent-escape; write % as %25 and escape only whole UTF-8 bytes',
+};
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
@@ -56,15 +75,20 @@ export async function startLocalHttp(
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = (req.method ?? 'GET').toUpperCase();
+      // The path as sent (URL.pathname would resolve dot segments and re-encode), decoded as API Gateway does.
+      const path = decodeOrUndefined((req.url ?? '/').split('?')[0] ?? '/');
+      if (path === undefined) return send(res, 400, MALFORMED_PATH);
       let matched: { route: CompiledRoute; values: string[] } | undefined;
       for (const route of routes) {
-        const m = route.pattern.exec(url.pathname);
+        const m = route.pattern.exec(path);
         if (m && route.spec.method === method) {
           matched = { route, values: m.slice(1) };
           break;
         }
       }
-      if (!matched) return send(res, 404, { message: `Not Found: no route ${method} ${url.pathname}` });
+      if (!matched) return send(res, 404, { message: `Not Found: no route ${method} ${path.slice(0, 200)}` });
+      const values = matched.values.map((v) => decodeOrUndefined(v));
+      if (values.some((v) => v === undefined)) return send(res, 400, MALFORMED_PATH);
       if (!sameToken(req.headers.authorization, options.token)) {
         return send(
           res,
@@ -78,11 +102,22 @@ export async function startLocalHttp(
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
         if (size > maxBody)
-          return send(res, 413, { message: `request body is larger than ${maxBody} bytes` });
+          // The rest of the body is never read: close the connection so a client cannot reuse it mid-upload.
+          return send(
+            res,
+            413,
+            { message: `request body is larger than ${maxBody} bytes` },
+            { connection: 'close' },
+          );
         chunks.push(chunk as Buffer);
       }
-      const query: Record<string, string> = {};
-      for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+      // A Map, not an object: a key such as `__proto__` or `constructor` must be a parameter like any other.
+      const joined = new Map<string, string>();
+      for (const [k, v] of url.searchParams) {
+        const before = joined.get(k);
+        joined.set(k, before === undefined ? v : `${before},${v}`);
+      }
+      const query: Record<string, string> = Object.fromEntries(joined);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
@@ -91,12 +126,12 @@ export async function startLocalHttp(
       const event: APIGatewayProxyEventV2 = {
         version: '2.0',
         routeKey,
-        rawPath: url.pathname,
+        rawPath: path,
         rawQueryString: url.search.slice(1),
         headers,
         queryStringParameters: Object.keys(query).length ? query : undefined,
         pathParameters: matched.route.params.length
-          ? Object.fromEntries(matched.route.params.map((p, i) => [p, matched.values[i] ?? '']))
+          ? Object.fromEntries(matched.route.params.map((p, i) => [p, values[i] ?? '']))
           : undefined,
         requestContext: {
           accountId: 'local',
@@ -105,7 +140,7 @@ export async function startLocalHttp(
           domainPrefix: 'local',
           http: {
             method,
-            path: url.pathname,
+            path,
             protocol: `HTTP/${req.httpVersion}`,
             sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
             userAgent: headers['user-agent'] ?? '',

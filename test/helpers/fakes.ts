@@ -2,7 +2,12 @@ import type { ReadingItem } from '../../functions/core/reading-item';
 import type { Device } from '../../functions/core/registry';
 import type { Clock } from '../../functions/ports/clock';
 import type { DeviceFilter, DeviceRegistry } from '../../functions/ports/device-registry';
-import type { QuarantineEntry, QuarantineStore } from '../../functions/ports/quarantine-store';
+import type {
+  QuarantineEntry,
+  QuarantinePage,
+  QuarantineQuery,
+  QuarantineStore,
+} from '../../functions/ports/quarantine-store';
 import type { ReadingPage, ReadingQuery, ReadingStore } from '../../functions/ports/reading-store';
 
 export function fixedClock(now: number): Clock {
@@ -63,10 +68,19 @@ export class InMemoryQuarantineStore implements QuarantineStore {
   }
 
   async listRecent(options: { limit: number; deviceId?: string }): Promise<QuarantineEntry[]> {
-    return this.entries
-      .filter((e) => options.deviceId === undefined || e.deviceId === options.deviceId)
-      .sort((a, b) => b.receivedAt - a.receivedAt)
-      .slice(0, options.limit);
+    return (await this.list(options)).items;
+  }
+
+  /** Newest first; the cursor is the count of entries already listed (the fake does not check it for tampering). */
+  async list(options: QuarantineQuery | { limit: number; deviceId?: string }): Promise<QuarantinePage> {
+    const q = options as Partial<QuarantineQuery> & { limit: number };
+    const start = q.cursor === undefined ? 0 : Number(q.cursor);
+    const all = this.entries
+      .filter((e) => q.deviceId === undefined || e.deviceId === q.deviceId)
+      .filter((e) => q.reason === undefined || e.reason === q.reason)
+      .sort((a, b) => b.receivedAt - a.receivedAt);
+    const items = all.slice(start, start + q.limit);
+    return start + q.limit < all.length ? { items, cursor: String(start + q.limit) } : { items };
   }
 }
 

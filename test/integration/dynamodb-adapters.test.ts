@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
@@ -5,7 +6,7 @@ import { DynamoDeviceRegistry } from '../../functions/adapters/dynamodb/device-r
 import { DynamoQuarantineStore } from '../../functions/adapters/dynamodb/quarantine-store';
 import { DynamoReadingStore } from '../../functions/adapters/dynamodb/reading-store';
 import { type ReadingItem, toReadingItem } from '../../functions/core/reading-item';
-import type { QuarantineEntry } from '../../functions/ports/quarantine-store';
+import { QUARANTINE_LIMITS, type QuarantineEntry } from '../../functions/ports/quarantine-store';
 import { ingestTelemetry } from '../../functions/use-cases/ingest-telemetry';
 import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo';
 import { envelopeBody } from '../helpers/aws-events';
@@ -221,6 +222,112 @@ describe('DynamoDB quarantine store against dynalite', () => {
     const entries = await store.listRecent({ limit: 10, now, days: 1, deviceId: 'it-q-a' });
 
     expect(entries.map((e) => e.id)).toEqual(['c', 'a']);
+  });
+});
+
+describe('DynamoDB quarantine store: bounded entries and cursor paging against dynalite', () => {
+  const entry = (id: string, receivedAt: number, extra: Partial<QuarantineEntry> = {}): QuarantineEntry => ({
+    id,
+    receivedAt,
+    topic: 'dt/water/it-page',
+    clientId: 'it-page',
+    deviceId: 'it-page',
+    reason: 'not_json',
+    message: 'payload is not UTF-8 JSON',
+    payload: Buffer.from(`junk ${id}`),
+    ...extra,
+  });
+
+  it('records a 1 MB payload as one item: an 8 KiB prefix, the full length and its SHA-256', async () => {
+    const store = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const now = Date.UTC(2026, 1, 3, 12);
+    const payload = Buffer.alloc(1024 * 1024, 'x');
+    payload.write('{"v":1,"m":', 0);
+    const long = 'm'.repeat(10_000);
+
+    await store.put([entry('big', now, { payload, reason: 'oversize', message: long, topic: `dt/${long}` })]);
+    const [read] = await store.listRecent({ limit: 1, now, days: 1 });
+
+    expect(read?.payload.byteLength).toBe(QUARANTINE_LIMITS.payloadPrefixBytes);
+    expect(Buffer.from(read?.payload ?? []).equals(payload.subarray(0, 8192))).toBe(true);
+    expect(read?.payloadBytes).toBe(1024 * 1024);
+    expect(read?.payloadSha256).toBe(createHash('sha256').update(payload).digest('hex'));
+    expect(read?.message.length).toBe(QUARANTINE_LIMITS.messageChars);
+    expect(read?.topic.length).toBe(QUARANTINE_LIMITS.topicChars);
+  });
+
+  it('keeps the length and hash a caller already computed (a broker that never held the whole message)', async () => {
+    const store = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const now = Date.UTC(2026, 1, 4, 12);
+
+    await store.put([
+      entry('streamed', now, {
+        payload: Buffer.from('{"v":1'),
+        payloadBytes: 250e6,
+        payloadSha256: 'ab'.repeat(32),
+      }),
+    ]);
+    const [read] = await store.listRecent({ limit: 1, now, days: 1 });
+
+    expect(read).toMatchObject({ payloadBytes: 250e6, payloadSha256: 'ab'.repeat(32) });
+    expect(Buffer.from(read?.payload ?? []).toString()).toBe('{"v":1');
+  });
+
+  it('pages newest first across days with a cursor, each entry exactly once, filtered by device and reason', async () => {
+    const store = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const now = Date.UTC(2026, 2, 10, 12);
+    const written = Array.from({ length: 23 }, (_, i) =>
+      entry(`p${String(i).padStart(2, '0')}`, now - i * 3 * HOUR, {
+        deviceId: i % 2 ? 'it-page-odd' : 'it-page-even',
+        reason: i % 3 ? 'not_json' : 'bad_shape',
+      }),
+    );
+    await store.put(written);
+
+    const walk = async (q: { deviceId?: string; reason?: 'not_json' | 'bad_shape' }) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.list({ limit: 4, now, days: 4, ...q, cursor });
+        seen.push(...page.items.map((e) => e.id));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor && pages < 50);
+      return { seen, pages };
+    };
+
+    const all = await walk({});
+    const odd = await walk({ deviceId: 'it-page-odd' });
+    const oddBadShape = await walk({ deviceId: 'it-page-odd', reason: 'bad_shape' });
+
+    expect(all.seen).toEqual(written.map((e) => e.id));
+    expect(all.pages).toBeGreaterThanOrEqual(6);
+    expect(odd.seen).toEqual(written.filter((_, i) => i % 2).map((e) => e.id));
+    expect(oddBadShape.seen).toEqual(written.filter((_, i) => i % 2 && !(i % 3)).map((e) => e.id));
+  });
+
+  it('answers a tampered cursor, or one from another filter, with a ValidationError saying what to do', async () => {
+    const store = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const now = Date.UTC(2026, 2, 10, 12);
+    const first = await store.list({ limit: 2, now, days: 4 });
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+    const attempts = [
+      `${first.cursor}x`,
+      'not a cursor',
+      forged({ day: '2026-03-10', sk: 'abc', f: '|' }),
+      forged({ day: '2026-03-10', sk: `${Date.UTC(2026, 2, 9)}#x`, f: '|' }),
+      forged({ day: '2999-01-01', f: '|' }),
+      forged({ day: '2026-02-30', f: '|' }),
+      forged({ day: '2026-03-10', f: '|', extra: 1 }),
+    ];
+    for (const cursor of attempts)
+      await expect(store.list({ limit: 2, now, days: 4, cursor })).rejects.toThrow(/cursor is not valid/);
+    await expect(
+      store.list({ limit: 2, now, days: 4, cursor: first.cursor, deviceId: 'it-page-odd' }),
+    ).rejects.toThrow(/another deviceId or reason/);
+    expect(first.cursor).toBeDefined();
   });
 });
 

@@ -27,7 +27,8 @@ import type {
   PendingEvaluation,
   TransitionRequest,
 } from '../../ports/alarm-store';
-import { decodeCursor, encodeCursor } from './cursor';
+import { ValidationError } from '../../core/errors';
+import { decodeKeyCursor, encodeCursor } from './cursor';
 
 const indexKey = (deviceId: string) => `dev#${deviceId}`;
 const historyKey = (alarmId: string, n: number) => `hist#${alarmId}#${n}`;
@@ -457,7 +458,7 @@ export class DynamoAlarmStore implements AlarmStore {
       conditions.push(`#${key} = :${key}`);
     }
     const items: Alarm[] = [];
-    let startKey = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    let startKey = filter.cursor === undefined ? undefined : byStatusStartKey(filter.cursor, filter.status);
     do {
       const out = await this.doc.send(
         new QueryCommand({
@@ -732,4 +733,14 @@ export class DynamoAlarmStore implements AlarmStore {
       ),
     );
   }
+}
+
+/** A byStatus index key from a cursor, only if it was issued for the same status (open or closed). */
+function byStatusStartKey(cursor: string, status: AlarmFilter['status']): Record<string, unknown> {
+  const key = decodeKeyCursor(cursor, { alarmId: 'S', status: 'S', raisedAt: 'N' });
+  if (key.status !== status)
+    throw new ValidationError(
+      `cursor belongs to a list of ${String(key.status)} alarms, not ${status} ones: repeat the state of the previous page`,
+    );
+  return key;
 }

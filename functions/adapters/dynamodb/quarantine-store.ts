@@ -1,8 +1,25 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { QuarantineEntry, QuarantineStore } from '../../ports/quarantine-store';
+import { createHash } from 'node:crypto';
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../../core/errors';
+import {
+  QUARANTINE_LIMITS,
+  type QuarantineEntry,
+  type QuarantinePage,
+  type QuarantineQuery,
+  type QuarantineStore,
+} from '../../ports/quarantine-store';
 import { batchWriteAll } from './batch-write';
+import { decodeCursor, encodeCursor } from './cursor';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * A page stops once its entries hold this many bytes of payload and text, even below `limit`: 500 entries of 8 KiB
+ * would exceed Lambda's 6 MB response once base64-encoded. 512 KiB keeps a page under about 3 MB in the worst case.
+ */
+const PAGE_BYTES = 512 * 1024;
+/** Queries one page may spend looking for filtered entries; the page then ends with a cursor where it stopped. */
+const PAGE_QUERIES = 20;
 
 interface QuarantineItem extends Record<string, unknown> {
   day: string;
@@ -14,13 +31,28 @@ interface QuarantineItem extends Record<string, unknown> {
   deviceId?: string;
   reason: QuarantineEntry['reason'];
   message: string;
-  payload: Uint8Array;
+  /** At most `payloadPrefixBytes` of the message. */
+  payload?: Uint8Array;
+  payloadBytes: number;
+  payloadSha256: string;
   ttl: number;
 }
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** Where a page resumes: after `sk` in day `day`, or at the newest entry of `day` when `sk` is absent. */
+interface Position {
+  day: string;
+  sk?: string;
+}
 
-/** Quarantine table: partition by UTC day of receipt, sorted by receive time, so "recent" is a few queries. */
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const previousDay = (day: string) => dayOf(Date.parse(`${day}T00:00:00Z`) - DAY_MS);
+const sortKey = (receivedAt: number, id: string) => `${String(receivedAt).padStart(13, '0')}#${id}`;
+const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/**
+ * Quarantine table: partition by UTC day of receipt, sorted by receive time, so "recent" is a few queries. Each entry
+ * is one bounded item (see `QUARANTINE_LIMITS`), whatever the size of the message it records.
+ */
 export class DynamoQuarantineStore implements QuarantineStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -29,66 +61,142 @@ export class DynamoQuarantineStore implements QuarantineStore {
   ) {}
 
   async put(entries: readonly QuarantineEntry[]): Promise<void> {
-    const items: QuarantineItem[] = entries.map((e) => ({
-      day: dayOf(e.receivedAt),
-      sk: `${String(e.receivedAt).padStart(13, '0')}#${e.id}`,
-      id: e.id,
-      at: e.receivedAt,
-      topic: e.topic,
-      clientId: e.clientId,
-      deviceId: e.deviceId,
-      reason: e.reason,
-      message: e.message,
-      // DynamoDB rejects an empty binary value; an empty payload is stored as absent.
-      payload: e.payload.byteLength > 0 ? e.payload : (undefined as unknown as Uint8Array),
-      ttl: Math.floor(e.receivedAt / 1000) + this.retentionDays * 86_400,
-    }));
+    const items = entries.map((e) => this.toItem(e));
     const failed = await batchWriteAll(this.doc, this.tableName, items, (i) => `${i.day}|${i.sk}`);
     if (failed.length > 0) throw new Error(`${failed.length} quarantine entries could not be written`);
   }
 
-  async listRecent(options: {
-    limit: number;
-    deviceId?: string;
-    days?: number;
-    now: number;
-  }): Promise<QuarantineEntry[]> {
-    const { limit, deviceId, days = 7, now } = options;
-    const entries: QuarantineEntry[] = [];
-    for (let d = 0; d < days && entries.length < limit; d++) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const out = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#day = :day',
-            ExpressionAttributeNames: { '#day': 'day', ...(deviceId ? { '#dev': 'deviceId' } : {}) },
-            ExpressionAttributeValues: {
-              ':day': dayOf(now - d * DAY_MS),
-              ...(deviceId ? { ':dev': deviceId } : {}),
-            },
-            FilterExpression: deviceId ? '#dev = :dev' : undefined,
-            ScanIndexForward: false,
-            Limit: deviceId ? undefined : limit - entries.length,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of (out.Items ?? []) as QuarantineItem[]) entries.push(fromItem(item));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey && entries.length < limit);
+  private toItem(e: QuarantineEntry): QuarantineItem {
+    const prefix = e.payload.subarray(0, QUARANTINE_LIMITS.payloadPrefixBytes);
+    const item: QuarantineItem = {
+      day: dayOf(e.receivedAt),
+      sk: sortKey(e.receivedAt, e.id),
+      id: e.id,
+      at: e.receivedAt,
+      topic: cut(e.topic, QUARANTINE_LIMITS.topicChars),
+      reason: e.reason,
+      message: cut(e.message, QUARANTINE_LIMITS.messageChars),
+      payloadBytes: e.payloadBytes ?? e.payload.byteLength,
+      payloadSha256: e.payloadSha256 ?? createHash('sha256').update(e.payload).digest('hex'),
+      ttl: Math.floor(e.receivedAt / 1000) + this.retentionDays * 86_400,
+    };
+    // DynamoDB rejects an empty binary value; an empty payload is stored as absent.
+    if (prefix.byteLength > 0) item.payload = prefix;
+    if (e.clientId !== undefined) item.clientId = cut(e.clientId, QUARANTINE_LIMITS.clientIdChars);
+    if (e.deviceId !== undefined) item.deviceId = cut(e.deviceId, QUARANTINE_LIMITS.deviceIdChars);
+    return item;
+  }
+
+  async listRecent(options: Omit<QuarantineQuery, 'cursor'>): Promise<QuarantineEntry[]> {
+    return (await this.list(options)).items;
+  }
+
+  async list(query: QuarantineQuery): Promise<QuarantinePage> {
+    const { limit, deviceId, reason, days = 7, now } = query;
+    const newest = dayOf(now);
+    const oldest = dayOf(now - (days - 1) * DAY_MS);
+    const filter = { deviceId, reason };
+    let position: Position | undefined =
+      query.cursor === undefined ? { day: newest } : decodePosition(query.cursor, filter);
+    // A cursor is issued for a day up to its request's today, so a later day was made up.
+    if (position.day > newest)
+      throw new ValidationError(
+        'cursor is not valid: pass the nextCursor value of the previous page unchanged',
+      );
+
+    const names: Record<string, string> = { '#day': 'day' };
+    const values: Record<string, unknown> = {};
+    const conditions: string[] = [];
+    if (deviceId !== undefined) {
+      names['#dev'] = 'deviceId';
+      values[':dev'] = deviceId;
+      conditions.push('#dev = :dev');
     }
-    return entries.slice(0, limit);
+    if (reason !== undefined) {
+      names['#reason'] = 'reason';
+      values[':reason'] = reason;
+      conditions.push('#reason = :reason');
+    }
+
+    const entries: QuarantineEntry[] = [];
+    let bytes = 0;
+    let queries = 0;
+    while (position && position.day >= oldest) {
+      if (entries.length >= limit || bytes >= PAGE_BYTES || queries >= PAGE_QUERIES)
+        return { items: entries, cursor: encodePosition(position, filter) };
+      const out: QueryCommandOutput = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#day = :day',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':day': position.day },
+          FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+          ScanIndexForward: false,
+          // Without a filter every item read is returned, so read no more than the page needs.
+          Limit: conditions.length ? undefined : limit - entries.length,
+          ExclusiveStartKey: position.sk === undefined ? undefined : { day: position.day, sk: position.sk },
+        }),
+      );
+      queries++;
+      const day: string = position.day;
+      for (const item of (out.Items ?? []) as QuarantineItem[]) {
+        if (entries.length >= limit || bytes >= PAGE_BYTES) break;
+        entries.push(fromItem(item));
+        bytes += (item.payload?.byteLength ?? 0) + (item.message?.length ?? 0) + (item.topic?.length ?? 0);
+        position = { day, sk: item.sk };
+      }
+      if (entries.length >= limit || bytes >= PAGE_BYTES) continue;
+      const last = out.LastEvaluatedKey as { sk?: unknown } | undefined;
+      position = typeof last?.sk === 'string' ? { day, sk: last.sk } : { day: previousDay(day) };
+    }
+    return { items: entries };
   }
 }
 
+function encodePosition(p: Position, filter: { deviceId?: string; reason?: string }): string {
+  return encodeCursor({ day: p.day, ...(p.sk === undefined ? {} : { sk: p.sk }), f: filterTag(filter) });
+}
+
+/** The filters a cursor was issued for, so a cursor cannot silently continue a different listing. */
+const filterTag = (filter: { deviceId?: string; reason?: string }) =>
+  `${filter.deviceId ?? ''}|${filter.reason ?? ''}`;
+
+function decodePosition(cursor: string, filter: { deviceId?: string; reason?: string }): Position {
+  const value = decodeCursor(cursor);
+  const { day, sk, f, ...rest } = value;
+  const invalid = () =>
+    new ValidationError('cursor is not valid: pass the nextCursor value of the previous page unchanged');
+  if (Object.keys(rest).length > 0 || typeof day !== 'string' || typeof f !== 'string') throw invalid();
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(day) ||
+    Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ||
+    dayOf(Date.parse(day)) !== day
+  )
+    throw invalid();
+  if (sk !== undefined) {
+    // A sort key is `<13-digit receive time>#<id>`, and its time falls on the cursor's day.
+    const m = typeof sk === 'string' && sk.length <= 256 ? /^(\d{13})#.+$/.exec(sk) : null;
+    if (!m || dayOf(Number(m[1])) !== day) throw invalid();
+  }
+  if (f !== filterTag(filter))
+    throw new ValidationError(
+      'cursor was issued for another deviceId or reason: repeat the deviceId and reason of the previous page with it',
+    );
+  return sk === undefined ? { day } : { day, sk: sk as string };
+}
+
 function fromItem(item: QuarantineItem): QuarantineEntry {
+  const payload = item.payload ?? new Uint8Array();
   const entry: QuarantineEntry = {
     id: item.id,
     receivedAt: item.at,
     topic: item.topic,
     reason: item.reason,
     message: item.message,
-    payload: item.payload ?? new Uint8Array(),
+    payload,
+    // Entries written before lengths and hashes were recorded hold their whole payload.
+    payloadBytes: item.payloadBytes ?? payload.byteLength,
+    payloadSha256: item.payloadSha256 ?? createHash('sha256').update(payload).digest('hex'),
   };
   if (item.clientId !== undefined) entry.clientId = item.clientId;
   if (item.deviceId !== undefined) entry.deviceId = item.deviceId;

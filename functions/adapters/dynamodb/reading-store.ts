@@ -3,7 +3,7 @@ import { ValidationError } from '../../core/errors';
 import { type ReadingItem, readingSortKey } from '../../core/reading-item';
 import type { ReadingPage, ReadingQuery, ReadingStore } from '../../ports/reading-store';
 import { type BatchWriteOptions, batchWriteAll } from './batch-write';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeKeyCursor, encodeCursor } from './cursor';
 
 /** Readings table: partition deviceId, sort key `<ts>#<seq>`; one item per sample. */
 export class DynamoReadingStore implements ReadingStore {
@@ -46,7 +46,7 @@ export class DynamoReadingStore implements ReadingStore {
         FilterExpression: filter,
         Limit: q.limit,
         ScanIndexForward: !q.newestFirst,
-        ExclusiveStartKey: q.cursor === undefined ? undefined : this.startKey(q.cursor, q.deviceId),
+        ExclusiveStartKey: q.cursor === undefined ? undefined : this.startKey({ ...q, cursor: q.cursor }),
       }),
     );
     const page: ReadingPage = { items: (out.Items ?? []) as ReadingItem[] };
@@ -67,11 +67,18 @@ export class DynamoReadingStore implements ReadingStore {
     return out.Items?.[0] as ReadingItem | undefined;
   }
 
-  private startKey(cursor: string, deviceId: string): Record<string, unknown> {
-    const key = decodeCursor(cursor);
-    if (key.deviceId !== deviceId || typeof key.sk !== 'string') {
+  /** The cursor as a start key, only if it is a key of this device inside this query's time range. */
+  private startKey(q: ReadingQuery & { cursor: string }): Record<string, unknown> {
+    const key = decodeKeyCursor(q.cursor, { deviceId: 'S', sk: 'S' });
+    if (key.deviceId !== q.deviceId) {
       throw new ValidationError(
         'cursor does not belong to this device: pass the nextCursor of the previous page',
+      );
+    }
+    const sk = key.sk as string;
+    if (sk < readingSortKey(q.from, 0) || sk > readingSortKey(q.to, Number.MAX_SAFE_INTEGER)) {
+      throw new ValidationError(
+        "cursor lies outside this query's from/to: send the from and to of the previous page's response with its nextCursor",
       );
     }
     return key;

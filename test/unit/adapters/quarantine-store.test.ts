@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -107,5 +108,61 @@ describe('DynamoDB quarantine store', () => {
     const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
     expect(query?.FilterExpression).toBe('#dev = :dev');
     expect(query?.ExpressionAttributeValues?.[':dev']).toBe('wq-9');
+  });
+
+  it('writes at most an 8 KiB prefix with the whole length and SHA-256, and cuts over-long text', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+    const payload = Buffer.alloc(100_000, 'y');
+
+    await store.put([{ ...entry('big', T0, payload), message: 'm'.repeat(5000), clientId: 'c'.repeat(500) }]);
+
+    const item =
+      ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.[0]?.PutRequest?.Item;
+    expect((item?.payload as Uint8Array | undefined)?.byteLength).toBe(8192);
+    expect(item).toMatchObject({
+      payloadBytes: 100_000,
+      payloadSha256: createHash('sha256').update(payload).digest('hex'),
+    });
+    expect((item?.message as string | undefined)?.length).toBe(1024);
+    expect((item?.clientId as string | undefined)?.length).toBe(128);
+  });
+
+  it('ends a full page with a cursor that resumes after its last entry, for the same filter only', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        {
+          id: 'b',
+          at: T0 + 2,
+          sk: `${T0 + 2}#b`,
+          topic: 't',
+          reason: 'not_json',
+          message: 'm',
+          day: '2025-11-28',
+        },
+        {
+          id: 'a',
+          at: T0 + 1,
+          sk: `${T0 + 1}#a`,
+          topic: 't',
+          reason: 'not_json',
+          message: 'm',
+          day: '2025-11-28',
+        },
+      ],
+    });
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+
+    const first = await store.list({ limit: 1, now: T0, reason: 'not_json' });
+    await store.list({ limit: 1, now: T0, reason: 'not_json', cursor: first.cursor });
+    const other = store.list({ limit: 1, now: T0, reason: 'bad_shape', cursor: first.cursor });
+
+    expect(first.items.map((e) => e.id)).toEqual(['b']);
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      day: '2025-11-28',
+      sk: `${T0 + 2}#b`,
+    });
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.FilterExpression).toBe('#reason = :reason');
+    await expect(other).rejects.toThrow(/another deviceId or reason/);
   });
 });

@@ -189,6 +189,59 @@ describe('API handler', () => {
     ]);
   });
 
+  it('GET /quarantine says when the payload is a prefix, with the whole length and hash, and pages', async () => {
+    const { call, quarantine } = setup();
+    const base = { topic: 'dt/water/wq-1', deviceId: 'wq-1', message: 'm' };
+    await quarantine.put([
+      {
+        ...base,
+        id: 'big',
+        receivedAt: T0,
+        reason: 'oversize',
+        payload: Buffer.alloc(8192, 'x'),
+        payloadBytes: 50_000,
+        payloadSha256: 'f'.repeat(64),
+      },
+      { ...base, id: 'small', receivedAt: T0 + 1, reason: 'not_json', payload: Buffer.from('x') },
+    ]);
+
+    const first = await call('GET /quarantine', { query: { limit: '1' } });
+    const second = await call('GET /quarantine', {
+      query: { limit: '1', cursor: String(first.body.nextCursor) },
+    });
+    const oversize = await call('GET /quarantine', { query: { reason: 'oversize' } });
+
+    expect(first.body.items?.map((i) => [i.id, i.truncated, i.payloadBytes])).toEqual([['small', false, 1]]);
+    expect(second.body.items?.[0]).toMatchObject({
+      id: 'big',
+      truncated: true,
+      payloadBytes: 50_000,
+      payloadSha256: 'f'.repeat(64),
+    });
+    expect(oversize.body.items?.map((i) => i.id)).toEqual(['big']);
+  });
+
+  it.each([
+    ['a malformed id (API Gateway already decoded it)', 'GET /devices/{id}', { id: '%ZZ' }, {}, /device ids/],
+    ['a 10,000-character id', 'GET /devices/{id}/latest', { id: 'a'.repeat(10_000) }, {}, /device ids/],
+    [
+      'to past the Date range',
+      'GET /devices/{id}/readings',
+      { id: 'wq-1' },
+      { to: '9999999999999999' },
+      /to: must lie/,
+    ],
+    ['an unknown reason shape', 'GET /quarantine', {}, { reason: 'Not JSON' }, /reason/],
+    ['an over-long cursor', 'GET /quarantine', {}, { cursor: 'c'.repeat(3000) }, /cursor/],
+  ])('answers 400 for %s, saying what to fix', async (_, routeKey, pathParameters, query, message) => {
+    const { call } = setup();
+
+    const res = await call(routeKey, { pathParameters, query });
+
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(message);
+  });
+
   it('GET /quarantine answers 400 for limit=0', async () => {
     const { call } = setup();
 
