@@ -18,6 +18,7 @@ import type {
   PendingNotification,
 } from '../../core/alarm';
 import type { Audience } from '../../core/alarm-types';
+import { ValidationError } from '../../core/errors';
 import type {
   AlarmFilter,
   AlarmStore,
@@ -27,7 +28,6 @@ import type {
   PendingEvaluation,
   TransitionRequest,
 } from '../../ports/alarm-store';
-import { ValidationError } from '../../core/errors';
 import { decodeKeyCursor, encodeCursor } from './cursor';
 
 const indexKey = (deviceId: string) => `dev#${deviceId}`;
