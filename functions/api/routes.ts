@@ -58,6 +58,8 @@ function presentQuarantine(e: QuarantineEntry) {
     message: e.message,
     payloadBase64: Buffer.from(e.payload).toString('base64'),
     payloadText: text.length <= 2048 ? text : `${text.slice(0, 2048)}…`,
+    payloadBytes: e.payloadBytes ?? e.payload.byteLength,
+    ...(e.payloadSha256 ? { payloadSha256: e.payloadSha256 } : {}),
   };
 }
 

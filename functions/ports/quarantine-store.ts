@@ -11,7 +11,12 @@ export interface QuarantineEntry {
   deviceId?: string;
   reason: RejectionReason | 'bad_envelope';
   message: string;
+  /** The raw bytes, or a bounded prefix of them when the message was larger (see payloadBytes). */
   payload: Uint8Array;
+  /** Length of the whole original payload; set where `payload` may be only a prefix of it. */
+  payloadBytes?: number;
+  /** sha256 (hex) of the whole original payload; set where `payload` may be only a prefix of it. */
+  payloadSha256?: string;
 }
 
 export interface QuarantineStore {

@@ -15,6 +15,8 @@ interface QuarantineItem extends Record<string, unknown> {
   reason: QuarantineEntry['reason'];
   message: string;
   payload: Uint8Array;
+  payloadBytes?: number;
+  payloadSha256?: string;
   ttl: number;
 }
 
@@ -41,6 +43,8 @@ export class DynamoQuarantineStore implements QuarantineStore {
       message: e.message,
       // DynamoDB rejects an empty binary value; an empty payload is stored as absent.
       payload: e.payload.byteLength > 0 ? e.payload : (undefined as unknown as Uint8Array),
+      payloadBytes: e.payloadBytes,
+      payloadSha256: e.payloadSha256,
       ttl: Math.floor(e.receivedAt / 1000) + this.retentionDays * 86_400,
     }));
     const failed = await batchWriteAll(this.doc, this.tableName, items, (i) => `${i.day}|${i.sk}`);
@@ -92,5 +96,7 @@ function fromItem(item: QuarantineItem): QuarantineEntry {
   };
   if (item.clientId !== undefined) entry.clientId = item.clientId;
   if (item.deviceId !== undefined) entry.deviceId = item.deviceId;
+  if (item.payloadBytes !== undefined) entry.payloadBytes = item.payloadBytes;
+  if (item.payloadSha256 !== undefined) entry.payloadSha256 = item.payloadSha256;
   return entry;
 }
