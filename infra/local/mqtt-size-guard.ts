@@ -90,7 +90,10 @@ export class MqttSizeGuard extends Duplex {
   }
 
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.socket.destroyed) return callback(new Error('connection closed'));
+    if (this.socket.destroyed) {
+      callback(new Error('connection closed'));
+      return;
+    }
     this.socket.write(chunk, encoding, callback);
   }
 
@@ -121,7 +124,10 @@ export class MqttSizeGuard extends Duplex {
           if (s.bytes.length === 1) break;
           if (byte & 0x80) {
             // The remaining length is at most four bytes (MQTT 3.1.1, 2.2.3).
-            if (s.bytes.length === 5) return this.refuse('malformed remaining length');
+            if (s.bytes.length === 5) {
+              this.refuse('malformed remaining length');
+              return;
+            }
             break;
           }
           this.afterHeader(Buffer.from(s.bytes));
@@ -154,7 +160,10 @@ export class MqttSizeGuard extends Duplex {
           }
           at += n;
           s.left -= n;
-          if (s.left === 0) return this.report(s);
+          if (s.left === 0) {
+            this.report(s);
+            return;
+          }
           break;
         }
       }
@@ -171,7 +180,8 @@ export class MqttSizeGuard extends Duplex {
       return;
     }
     if (type !== PUBLISH) {
-      return this.refuse(`packet type ${type} of ${remaining} bytes is over the ${this.max}-byte limit`);
+      this.refuse(`packet type ${type} of ${remaining} bytes is over the ${this.max}-byte limit`);
+      return;
     }
     // The payload size depends on the topic length, so hold the variable header until it is known.
     this.state = { kind: 'publish-head', header, remaining, held: [], heldBytes: 0 };
@@ -183,7 +193,10 @@ export class MqttSizeGuard extends Duplex {
     if (head.length < 2) return;
     const qos = ((s.header[0] as number) >> 1) & 0x03;
     const variableHeader = 2 + head.readUInt16BE(0) + (qos > 0 ? 2 : 0);
-    if (variableHeader > s.remaining) return this.refuse('publish shorter than its own topic');
+    if (variableHeader > s.remaining) {
+      this.refuse('publish shorter than its own topic');
+      return;
+    }
     if (head.length < variableHeader) return;
     const payloadBytes = s.remaining - variableHeader;
     const topic = head.subarray(2, 2 + head.readUInt16BE(0)).toString('utf8');
