@@ -14,6 +14,15 @@ Environment:
   API_TOKEN      bearer token for the API                 (default: generated into $DATA_DIR/api-token)
   RETENTION_DAYS raw sample retention                     (default 400)
   LOG_LEVEL      function log level                       (default WARN locally)
+  ALLOW_ANONYMOUS_DEVICES=1  let devices connect without their secret (quick experiments only)
+
+MQTT credentials (the broker is as strict as the cloud policy):
+  device   client id = username = device id, password = $DATA_DIR/devices/<id>.secret
+           (generated at start for every registered device); publishes dt/water/<id> or dt/bin/<id>,
+           subscribes under cmd/<id>/ only
+  console  any client id that is not a device id, username console, password = the API token;
+           subscribes to evt/... only, publishes nothing
+  Publishes over 128 KB (AWS IoT Core's limit) are refused and quarantined as oversize.
 `;
 
 function port(name: string, fallback: number): number {
@@ -49,6 +58,7 @@ async function main(): Promise<number> {
   const water = runtime.devices.filter((d) => d.kind === 'water').length;
   console.log(`Pamir Telemetry, local runtime
   MQTT broker   mqtt://127.0.0.1:${runtime.mqttPort}   devices publish to dt/water/<id> and dt/bin/<id>, client id = device id
+  MQTT login    device: -u <id> -P "$(cat ${runtime.deviceSecretFile('<id>')})"   console: -u console -P <API token>${runtime.allowAnonymousDevices ? '\n  WARNING       ALLOW_ANONYMOUS_DEVICES=1: devices may connect without their secret' : ''}
   HTTP API      http://127.0.0.1:${runtime.httpPort}   header: Authorization: Bearer <token>
   API token     ${runtime.apiToken}   (from ${runtime.tokenSource})
   DynamoDB API  ${runtime.dynamoEndpoint}   dynalite, data in ${runtime.dataDir}/dynamodb
@@ -56,6 +66,7 @@ async function main(): Promise<number> {
   SMS outbox    ${runtime.outboxFile}
   Dead letters  ${runtime.dlqFile}${runtime.recovered ? `\n  Recovered     ${runtime.recovered} messages accepted before the last stop, re-queued` : ''}
 Try:  curl -H "Authorization: Bearer ${runtime.apiToken}" http://127.0.0.1:${runtime.httpPort}/devices
+      npx mqtt sub -h 127.0.0.1 -p ${runtime.mqttPort} -u console -P ${runtime.apiToken} -t 'evt/#'
       npm run sim -- --help
 Ctrl-C stops.`);
 
