@@ -10,7 +10,7 @@ import { parseSeed } from './random';
 import { runSimulation, type SimulationResult } from './run';
 import { parseScenarioSpecs, SCENARIO_SYNTAX, SCENARIOS } from './scenarios';
 import { progressLine, RateMeter, RunStats } from './stats';
-import { awsTarget, ConnectError, localTarget, readDeviceSecrets, type Target } from './target';
+import { awsTarget, ConnectError, dataDirCredentials, localTarget, type Target } from './target';
 import { formatDuration, parseDuration, parseInstant } from './time';
 
 /** Where the CLI talks to: streams, environment and a stop signal (Ctrl-C), so tests can drive it in-process. */
@@ -305,11 +305,6 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     } else {
       if (values['basic-ingest'])
         throw new UsageError('--basic-ingest is an AWS IoT Core feature: use it with --endpoint');
-      const secrets = readDeviceSecrets(
-        dataDir,
-        devices.map((d) => d.id),
-        env.ALLOW_ANONYMOUS_DEVICES === '1',
-      );
       // The wrong-topic case publishes from a client that is not a device: the broker admits it as a console.
       const consoleToken = specs.some((s) => s.name === 'malformed')
         ? await resolveToken(
@@ -319,10 +314,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
             'the malformed scenario connects a console client to publish on a device topic, which needs the API token',
           )
         : undefined;
-      target = localTarget(values.broker ?? `mqtt://127.0.0.1:${env.MQTT_PORT || 1883}`, {
-        secret: (id) => secrets.get(id),
-        ...(consoleToken === undefined ? {} : { consoleToken }),
-      });
+      target = localTarget(
+        values.broker ?? `mqtt://127.0.0.1:${env.MQTT_PORT || 1883}`,
+        dataDirCredentials(
+          dataDir,
+          devices.map((d) => d.id),
+          env.ALLOW_ANONYMOUS_DEVICES === '1',
+          consoleToken,
+        ),
+      );
     }
   }
 

@@ -18,6 +18,8 @@ export interface Target {
    * credential (the broker refuses a console's publish and quarantines it as `topic_mismatch`).
    */
   rogueOptions?(clientId: string): IClientOptions;
+  /** Checks the credentials before the first connection; throws a UsageError saying what to fix. */
+  verify?(): void;
   /** Connections opened at once while the fleet connects. */
   connectConcurrency: number;
   /** Connects per second (AWS IoT Core limits connects per account and per client). */
@@ -34,13 +36,37 @@ export interface LocalCredentials {
   /** The device's MQTT password, or undefined to connect without one (`ALLOW_ANONYMOUS_DEVICES=1`). */
   secret(deviceId: string): string | undefined;
   consoleToken?: string;
+  /** Throws a UsageError when a device's credentials are missing. */
+  verify?(): void;
 }
 
 /**
- * Reads the local MQTT secrets of `deviceIds` from `<dataDir>/devices/<id>.secret`, which the service writes at
- * start for every registered device. A missing secret is a usage error naming what to do, unless
- * `ALLOW_ANONYMOUS_DEVICES=1`, when such devices connect without one.
+ * Local credentials from the service's data folder: each device's secret from `<dataDir>/devices/<id>.secret`
+ * (which the service writes at start for every registered device), read when first needed, so option errors are
+ * reported first. A missing secret is a usage error naming what to do, unless `ALLOW_ANONYMOUS_DEVICES=1`, when such
+ * devices connect without one.
  */
+export function dataDirCredentials(
+  dataDir: string,
+  deviceIds: readonly string[],
+  allowAnonymous: boolean,
+  consoleToken?: string,
+): LocalCredentials {
+  let secrets: Map<string, string> | undefined;
+  const load = () => {
+    secrets ??= readDeviceSecrets(dataDir, deviceIds, allowAnonymous);
+    return secrets;
+  };
+  return {
+    secret: (id) => load().get(id),
+    verify: () => {
+      load();
+    },
+    ...(consoleToken === undefined ? {} : { consoleToken }),
+  };
+}
+
+/** Reads the secrets of `deviceIds`; throws a UsageError for a missing one unless anonymous devices are allowed. */
 export function readDeviceSecrets(
   dataDir: string,
   deviceIds: readonly string[],
@@ -104,6 +130,7 @@ export function localTarget(url: string, credentials: LocalCredentials): Target 
         ? {}
         : { username: CONSOLE_USERNAME, password: credentials.consoleToken }),
     }),
+    ...(credentials.verify ? { verify: credentials.verify } : {}),
     connectConcurrency: 200,
     connectRatePerS: Number.POSITIVE_INFINITY,
   };
