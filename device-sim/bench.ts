@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fleetDevices } from '../functions/core/registry';
 import { startLocalBroker } from '../infra/local/broker';
 import { generateFleet } from './fleet';
@@ -44,20 +45,27 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 export async function runSimBench(options: SimBenchOptions): Promise<SimBenchResult> {
   const { devices, durationS } = options;
   const seed = options.seed ?? 1;
-  const broker = await startLocalBroker({ port: 0 });
+  const water = Math.round(devices * 0.75);
+  const fleet = generateFleet({
+    water,
+    bins: devices - water,
+    townships: Math.max(1, Math.ceil(devices / 100)),
+    seed,
+    intervalS: options.intervalS ?? 1,
+  });
+  // Devices authenticate as they do against npm start; the secrets live only in this process.
+  const deviceSecrets = new Map(
+    fleetDevices(fleet).map((d) => [d.id, randomBytes(18).toString('base64url')]),
+  );
+  const broker = await startLocalBroker({
+    port: 0,
+    auth: { deviceSecrets, consoleToken: randomBytes(18).toString('base64url') },
+  });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 250);
   try {
-    const water = Math.round(devices * 0.75);
-    const fleet = generateFleet({
-      water,
-      bins: devices - water,
-      townships: Math.max(1, Math.ceil(devices / 100)),
-      seed,
-      intervalS: options.intervalS ?? 1,
-    });
     const stats = new RunStats();
     const began = Date.now();
     let connectedAt = began;
@@ -66,7 +74,7 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
       devices: fleetDevices(fleet),
       specs: [],
       seed,
-      target: localTarget(`mqtt://127.0.0.1:${broker.port}`),
+      target: localTarget(`mqtt://127.0.0.1:${broker.port}`, { secret: (id) => deviceSecrets.get(id) }),
       mode: 'live',
       speed: 1,
       durationMs: durationS * 1000,

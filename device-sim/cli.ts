@@ -10,7 +10,7 @@ import { parseSeed } from './random';
 import { runSimulation, type SimulationResult } from './run';
 import { parseScenarioSpecs, SCENARIO_SYNTAX, SCENARIOS } from './scenarios';
 import { progressLine, RateMeter, RunStats } from './stats';
-import { awsTarget, ConnectError, localTarget, type Target } from './target';
+import { awsTarget, ConnectError, dataDirCredentials, localTarget, type Target } from './target';
 import { formatDuration, parseDuration, parseInstant } from './time';
 
 /** Where the CLI talks to: streams, environment and a stop signal (Ctrl-C), so tests can drive it in-process. */
@@ -191,6 +191,7 @@ async function resolveToken(
   values: Record<string, unknown>,
   env: CliIo['env'],
   dataDir: string,
+  why = '--expect needs the API token',
 ): Promise<string> {
   const given = (values.token as string | undefined) ?? env.API_TOKEN;
   if (given) return given;
@@ -202,7 +203,7 @@ async function resolveToken(
     // Reported below with what to do.
   }
   throw new UsageError(
-    `--expect needs the API token: pass --token, set API_TOKEN, or point --data-dir at the service's data folder (no ${file})`,
+    `${why}: pass --token, set API_TOKEN, or point --data-dir at the service's data folder (no ${file})`,
   );
 }
 
@@ -281,6 +282,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const intervalS = generated ? undefined : positive('interval', values.interval, { max: 86_400 });
   const dryRun = values['dry-run'] ?? false;
 
+  const dataDir = values['data-dir'] ?? env.DATA_DIR ?? '.data';
   let target: Target | undefined;
   if (!dryRun) {
     if (values.endpoint) {
@@ -303,11 +305,27 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     } else {
       if (values['basic-ingest'])
         throw new UsageError('--basic-ingest is an AWS IoT Core feature: use it with --endpoint');
-      target = localTarget(values.broker ?? `mqtt://127.0.0.1:${env.MQTT_PORT || 1883}`);
+      // The wrong-topic case publishes from a client that is not a device: the broker admits it as a console.
+      const consoleToken = specs.some((s) => s.name === 'malformed')
+        ? await resolveToken(
+            values,
+            env,
+            dataDir,
+            'the malformed scenario connects a console client to publish on a device topic, which needs the API token',
+          )
+        : undefined;
+      target = localTarget(
+        values.broker ?? `mqtt://127.0.0.1:${env.MQTT_PORT || 1883}`,
+        dataDirCredentials(
+          dataDir,
+          devices.map((d) => d.id),
+          env.ALLOW_ANONYMOUS_DEVICES === '1',
+          consoleToken,
+        ),
+      );
     }
   }
 
-  const dataDir = values['data-dir'] ?? env.DATA_DIR ?? '.data';
   const expect = values.expect ?? false;
   if (expect && dryRun)
     throw new UsageError('--expect checks what was published: it cannot be combined with --dry-run');

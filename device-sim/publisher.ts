@@ -183,7 +183,7 @@ export class Publisher {
     stats.count(e.scenarios, 'sent');
     stats.inFlight++;
     const client = mqtt.connect({
-      ...this.target.options(clientId),
+      ...(this.target.rogueOptions ?? this.target.options)(clientId),
       protocolVersion: 4,
       clean: true,
       reconnectPeriod: 0,

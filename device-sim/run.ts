@@ -105,6 +105,7 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
 
   const record = config.record ? new RunRecord(now()) : undefined;
   const publisher = config.target ? new Publisher(config.target, stats, record, config.seed) : undefined;
+  config.target?.verify?.();
   let interrupted = false;
   try {
     if (publisher)

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
+import { CONSOLE_USERNAME, deviceSecretFile } from '../infra/local/mqtt-credentials';
 import { UsageError } from './fleet';
 
 /** Where devices connect: the local broker, or AWS IoT Core over mutual TLS. */
@@ -10,8 +11,15 @@ export interface Target {
   url: string;
   host: string;
   port: number;
-  /** Connection options for one device (client id and TLS material), without reconnect policy. */
+  /** Connection options for one device (client id, credentials or TLS material), without reconnect policy. */
   options(clientId: string): IClientOptions;
+  /**
+   * Connection options for the wrong-topic case's throwaway client, which is not a device: locally a console
+   * credential (the broker refuses a console's publish and quarantines it as `topic_mismatch`).
+   */
+  rogueOptions?(clientId: string): IClientOptions;
+  /** Checks the credentials before the first connection; throws a UsageError saying what to fix. */
+  verify?(): void;
   /** Connections opened at once while the fleet connects. */
   connectConcurrency: number;
   /** Connects per second (AWS IoT Core limits connects per account and per client). */
@@ -23,7 +31,70 @@ export class ConnectError extends Error {
   override name = 'ConnectError';
 }
 
-export function localTarget(url: string): Target {
+/** What the local broker asks for: each device's secret, and the API token for console clients. */
+export interface LocalCredentials {
+  /** The device's MQTT password, or undefined to connect without one (`ALLOW_ANONYMOUS_DEVICES=1`). */
+  secret(deviceId: string): string | undefined;
+  consoleToken?: string;
+  /** Throws a UsageError when a device's credentials are missing. */
+  verify?(): void;
+}
+
+/**
+ * Local credentials from the service's data folder: each device's secret from `<dataDir>/devices/<id>.secret`
+ * (which the service writes at start for every registered device), read when first needed, so option errors are
+ * reported first. A missing secret is a usage error naming what to do, unless `ALLOW_ANONYMOUS_DEVICES=1`, when such
+ * devices connect without one.
+ */
+export function dataDirCredentials(
+  dataDir: string,
+  deviceIds: readonly string[],
+  allowAnonymous: boolean,
+  consoleToken?: string,
+): LocalCredentials {
+  let secrets: Map<string, string> | undefined;
+  const load = () => {
+    secrets ??= readDeviceSecrets(dataDir, deviceIds, allowAnonymous);
+    return secrets;
+  };
+  return {
+    secret: (id) => load().get(id),
+    verify: () => {
+      load();
+    },
+    ...(consoleToken === undefined ? {} : { consoleToken }),
+  };
+}
+
+/** Reads the secrets of `deviceIds`; throws a UsageError for a missing one unless anonymous devices are allowed. */
+export function readDeviceSecrets(
+  dataDir: string,
+  deviceIds: readonly string[],
+  allowAnonymous: boolean,
+): Map<string, string> {
+  const secrets = new Map<string, string>();
+  const missing: string[] = [];
+  for (const id of deviceIds) {
+    try {
+      const secret = readFileSync(deviceSecretFile(dataDir, id), 'utf8').trim();
+      if (secret) secrets.set(id, secret);
+      else missing.push(id);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.push(id);
+    }
+  }
+  if (missing.length && !allowAnonymous) {
+    throw new UsageError(
+      `no MQTT secret for ${missing.length === 1 ? 'device' : `${missing.length} devices, first`} ${missing[0]} (${deviceSecretFile(dataDir, missing[0] as string)}): ` +
+        'the service writes one per registered device at start, so point --data-dir at its data folder, ' +
+        'register the devices (FLEET_FILE=<fleet.json> npm start), or run both with ALLOW_ANONYMOUS_DEVICES=1',
+    );
+  }
+  return secrets;
+}
+
+export function localTarget(url: string, credentials: LocalCredentials): Target {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -40,12 +111,26 @@ export function localTarget(url: string): Target {
     url: `${parsed.protocol}//${host}:${port}`,
     host,
     port,
-    options: (clientId) => ({
+    options: (clientId) => {
+      const secret = credentials.secret(clientId);
+      return {
+        protocol: parsed.protocol === 'mqtts:' ? 'mqtts' : 'mqtt',
+        host,
+        port,
+        clientId,
+        ...(secret === undefined ? {} : { username: clientId, password: secret }),
+      };
+    },
+    rogueOptions: (clientId) => ({
       protocol: parsed.protocol === 'mqtts:' ? 'mqtts' : 'mqtt',
       host,
       port,
       clientId,
+      ...(credentials.consoleToken === undefined
+        ? {}
+        : { username: CONSOLE_USERNAME, password: credentials.consoleToken }),
     }),
+    ...(credentials.verify ? { verify: credentials.verify } : {}),
     connectConcurrency: 200,
     connectRatePerS: Number.POSITIVE_INFINITY,
   };
@@ -190,6 +275,9 @@ export function explainConnectError(
   }
   if (code === 2)
     return `${where} rejected client id "${clientId}" (CONNACK 2): a device id is [A-Za-z0-9_-]{1,64}`;
+  if (target.kind === 'local' && (code === 4 || code === 5)) {
+    return `${where} refused ${clientId}: not authorized (CONNACK ${code}); a device connects with username = its id and the password in <data-dir>/devices/${clientId}.secret (check --data-dir), and the broker's log says why`;
+  }
   if (code === 4 || code === 5 || code === 134 || code === 135) {
     return `${where} refused ${clientId}: not authorized (CONNACK ${code}); with AWS IoT Core check that the certificate is active, attached to thing ${clientId}, and allowed iot:Connect`;
   }

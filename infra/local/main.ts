@@ -17,10 +17,19 @@ Environment:
   SHELVE_MAX_PER_DAY  shelves allowed per alarm in 24 h     (default 20; more answer 429)
   LOCAL_MAX_BACKLOG  messages the router holds (queued, in flight, awaiting retry) before the broker
                  stops acknowledging publishes until it drains   (default 5000)
+  ALLOW_ANONYMOUS_DEVICES=1  let devices connect without their secret (quick experiments only)
 
 Every 10 s while there is traffic a progress line shows messages received, ingested, retried and
 dead-lettered, the backlog against its bound and the drain rate (msg/s). Local functions have the
 timeouts of infra/wiring.ts (ingest 20 s, alarm sweep 60 s). Dead letters: npm run dlq -- --help.
+
+MQTT credentials (the broker is as strict as the cloud policy):
+  device   client id = username = device id, password = $DATA_DIR/devices/<id>.secret
+           (generated at start for every registered device); publishes dt/water/<id> or dt/bin/<id>,
+           subscribes under cmd/<id>/ only
+  console  any client id that is not a device id, username console, password = the API token;
+           subscribes to evt/... only, publishes nothing
+  Publishes over 128 KB (AWS IoT Core's limit) are refused and quarantined as oversize.
 `;
 
 function port(name: string, fallback: number): number {
@@ -68,6 +77,7 @@ async function main(): Promise<number> {
   const water = runtime.devices.filter((d) => d.kind === 'water').length;
   console.log(`Pamir Telemetry, local runtime
   MQTT broker   mqtt://127.0.0.1:${runtime.mqttPort}   devices publish to dt/water/<id> and dt/bin/<id>, client id = device id
+  MQTT login    device: -u <id> -P "$(cat ${runtime.deviceSecretFile('<id>')})"   console: -u console -P <API token>${runtime.allowAnonymousDevices ? '\n  WARNING       ALLOW_ANONYMOUS_DEVICES=1: devices may connect without their secret' : ''}
   HTTP API      http://127.0.0.1:${runtime.httpPort}   header: Authorization: Bearer <token>
   API token     ${runtime.apiToken}   (from ${runtime.tokenSource})
   DynamoDB API  ${runtime.dynamoEndpoint}   dynalite, data in ${runtime.dataDir}/dynamodb
@@ -76,6 +86,7 @@ async function main(): Promise<number> {
   Dead letters  ${runtime.dlqFile}   npm run dlq -- list | GET /dead-letters
   Backlog bound ${maxBacklog} messages (LOCAL_MAX_BACKLOG); above it the broker holds acknowledgements${runtime.recovered ? `\n  Recovered     ${runtime.recovered} messages accepted before the last stop, re-queued` : ''}
 Try:  curl -H "Authorization: Bearer ${runtime.apiToken}" http://127.0.0.1:${runtime.httpPort}/devices
+      npx mqtt sub -h 127.0.0.1 -p ${runtime.mqttPort} -u console -P ${runtime.apiToken} -t 'evt/#'
       npm run sim -- --help
 Ctrl-C stops.`);
 

@@ -26,6 +26,8 @@ import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 import { withTimeout } from './function-timeout';
 import { startLocalHttp } from './http-server';
 import { localContext } from './lambda-context';
+import { deviceSecretFile, ensureDeviceSecrets } from './mqtt-credentials';
+import { oversizeEntry, refusedPublishEntry } from './refused-publish';
 import { LocalIngestRouter, type RouterOptions } from './router';
 import { writeRuntimeInfo } from './runtime-info';
 
@@ -38,6 +40,10 @@ export interface LocalRuntimeOptions {
   fleetFile?: string;
   /** Else `$DATA_DIR/api-token`, generated on first start. */
   apiToken?: string;
+  /**
+   * Accept devices without their secret (quick experiments); default `ALLOW_ANONYMOUS_DEVICES=1` in the environment.
+   */
+  allowAnonymousDevices?: boolean;
   /** Extra environment for the functions (e.g. RETENTION_DAYS). */
   env?: NodeJS.ProcessEnv;
   /** Router settings (backlog bound; tests shorten retry delays). */
@@ -58,6 +64,9 @@ export interface LocalRuntime {
   devices: Device[];
   outboxFile: string;
   dlqFile: string;
+  /** A device's MQTT password file: `$DATA_DIR/devices/<deviceId>.secret`. */
+  deviceSecretFile(deviceId: string): string;
+  allowAnonymousDevices: boolean;
   recovered: number;
   router: LocalIngestRouter;
   service: Service;
@@ -163,20 +172,53 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const recovered = await router.recover();
     stops.push(() => router.stop());
 
+    const deviceSecrets = await ensureDeviceSecrets(
+      dataDir,
+      devices.map((d) => d.id),
+    );
+    const allowAnonymousDevices =
+      options.allowAnonymousDevices ?? process.env.ALLOW_ANONYMOUS_DEVICES === '1';
+    if (allowAnonymousDevices) {
+      log(
+        'WARNING: ALLOW_ANONYMOUS_DEVICES=1: devices may connect WITHOUT their secret; for quick experiments only',
+      );
+    }
+    const registered = (id: string | undefined) => (id && deviceSecrets.has(id) ? id : undefined);
+    const keepRefused = (what: string, put: Promise<void>) =>
+      put.catch((err: Error) => log(`could not keep ${what}: ${err.message}`));
     broker = await startLocalBroker({
       port: options.mqttPort ?? 1883,
+      auth: { deviceSecrets, consoleToken: token, allowAnonymousDevices },
       log,
       onPublish: async (packet, client) => {
         if (LocalIngestRouter.routes(packet.topic)) {
           await router.accept(packet.topic, packet.payload as Buffer, client.id, Date.now());
         }
       },
-      onRefused: (packet, client) => {
-        if (LocalIngestRouter.routes(packet.topic)) {
-          router.accept(packet.topic, packet.payload as Buffer, client.id, Date.now()).catch((err: Error) => {
-            log(`could not keep refused message from ${client.id}: ${err.message}`);
-          });
-        }
+      onRefused: (packet, client, why) => {
+        const payload = packet.payload as Buffer;
+        // Telemetry topics go the way the IoT rule would take them, where ingest names the reason.
+        const put = LocalIngestRouter.routes(packet.topic)
+          ? router.accept(packet.topic, payload, client.id, Date.now())
+          : service.quarantine.put([
+              refusedPublishEntry({
+                topic: packet.topic,
+                clientId: client.id,
+                deviceId: registered(client.id),
+                payload,
+                receivedAt: Date.now(),
+                why,
+              }),
+            ]);
+        keepRefused(`refused message from ${client.id}`, put);
+      },
+      onOversize: (publish) => {
+        // Before CONNECT is accepted there is no one to attribute it to; the broker has logged it.
+        if (!publish.clientId) return;
+        keepRefused(
+          `oversize message from ${publish.clientId}`,
+          service.quarantine.put([oversizeEntry(publish, Date.now(), registered(publish.clientId))]),
+        );
       },
     });
     stops.push((broker as LocalBroker).stop);
@@ -238,6 +280,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       devices,
       outboxFile,
       dlqFile: router.dlqPath,
+      deviceSecretFile: (deviceId) => deviceSecretFile(dataDir, deviceId),
+      allowAnonymousDevices,
       recovered,
       router,
       service,

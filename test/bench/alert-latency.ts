@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
-import { connectDevice } from '../helpers/mqtt';
+import { connectDevice, deviceCredentials } from '../helpers/mqtt';
 import { startTestRuntime } from '../helpers/runtime';
 import { waterMetrics } from '../helpers/telemetry';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
@@ -42,8 +42,9 @@ export async function alertLatencyBench(options: {
   let timer: NodeJS.Timeout | undefined;
   try {
     const background = runtime.devices.filter((d) => d.id !== TARGET);
-    for (const d of background) clients.push(await connectDevice(runtime.mqttPort, d.id));
-    const target = await connectDevice(runtime.mqttPort, TARGET);
+    for (const d of background)
+      clients.push(await connectDevice(runtime.mqttPort, d.id, deviceCredentials(runtime, d.id)));
+    const target = await connectDevice(runtime.mqttPort, TARGET, deviceCredentials(runtime, TARGET));
     clients.push(target);
 
     let seq = 0;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -10,7 +11,7 @@ import { toReadingItem } from '../../functions/core/reading-item';
 import { type Device, type Fleet, fleetDevices } from '../../functions/core/registry';
 import { readFleetFile } from '../../infra/fleet/read-fleet';
 import { LOCAL_AWS, startLocalDynamo } from '../../infra/local/dynamo';
-import { deviceCredentials } from '../helpers/device-credentials';
+import { deviceSecretFile } from '../../infra/local/mqtt-credentials';
 import { readAllReadings } from '../helpers/readings';
 import { type RuntimeStats, startRuntimeProcess } from '../helpers/runtime-process';
 import { sample } from '../helpers/telemetry';
@@ -54,15 +55,13 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The simulator's connect target for a runtime. Device credentials join the connect options here, and only here:
- * from `$DATA_DIR/devices/<id>.secret` once the broker asks for them.
+ * The simulator's connect target for a runtime: each device logs in with the secret the runtime wrote to
+ * `$DATA_DIR/devices/<id>.secret`.
  */
 export function runtimeTarget(mqttPort: number, dataDir: string): Target {
-  const base = localTarget(`mqtt://127.0.0.1:${mqttPort}`);
-  return {
-    ...base,
-    options: (clientId) => ({ ...base.options(clientId), ...deviceCredentials(dataDir, clientId) }),
-  };
+  return localTarget(`mqtt://127.0.0.1:${mqttPort}`, {
+    secret: (id) => readFileSync(deviceSecretFile(dataDir, id), 'utf8').trim(),
+  });
 }
 
 /**

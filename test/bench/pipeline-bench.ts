@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
 import type { Device } from '../../functions/core/registry';
 import type { LocalRuntime } from '../../infra/local/runtime';
-import { connectDevice } from '../helpers/mqtt';
+import { connectDevice, deviceCredentials } from '../helpers/mqtt';
 import { apiClient } from '../helpers/runtime';
 import { binMetrics, waterMetrics } from '../helpers/telemetry';
 
@@ -37,7 +37,8 @@ export async function pipelineBench(
   let seq = 0;
   for (let run = 0; run < options.runs; run++) {
     const clients = new Map<string, MqttClient>();
-    for (const d of devices) clients.set(d.id, await connectDevice(runtime.mqttPort, d.id));
+    for (const d of devices)
+      clients.set(d.id, await connectDevice(runtime.mqttPort, d.id, deviceCredentials(runtime, d.id)));
     const firstSeq = seq;
     const publishes: { device: Device; topic: string; payload: Buffer }[] = [];
     for (let i = 0; i < options.messagesPerDevice; i++) {

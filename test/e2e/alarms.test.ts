@@ -18,7 +18,7 @@ describe('safe-water alarms through the local runtime', () => {
       topic: `dt/water/${deviceId}`,
       payload: JSON.stringify({ v: 1, ts: start + i * 60_000, seq: seq++, m }),
     }));
-    await publishAs(runtime.mqttPort, deviceId, payloads);
+    await publishAs(runtime, deviceId, payloads);
     await runtime.router.idle();
   }
 

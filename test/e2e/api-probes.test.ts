@@ -107,7 +107,7 @@ describe('API probes from issue 9 against the local runtime: 4xx with what to fi
       topic: 'dt/water/wq-town-outlet',
       payload: singlePayload(BASE + i * MINUTE, i),
     }));
-    await publishAs(runtime.mqttPort, 'wq-town-outlet', payloads);
+    await publishAs(runtime, 'wq-town-outlet', payloads);
     await runtime.router.idle();
     const from = BASE;
     const to = BASE + HOUR;
@@ -159,7 +159,7 @@ describe('API probes from issue 9 against the local runtime: 4xx with what to fi
       topic: 'dt/water/wq-dabudar-spring',
       payload: Buffer.from(`junk ${i}`),
     }));
-    await publishAs(runtime.mqttPort, 'wq-dabudar-spring', [
+    await publishAs(runtime, 'wq-dabudar-spring', [
       { topic: 'dt/water/wq-dabudar-spring', payload: big },
       ...junk,
       { topic: 'dt/water/wq-dabudar-spring', payload: json({ v: 2 }) },

@@ -36,7 +36,7 @@ describe('waste-bin operations through the local runtime', () => {
         samples: samples.map((s) => ({ ...s, seq: seq++ })),
         battery_pct: 80,
       });
-      await publishAs(runtime.mqttPort, binId, [{ topic: `dt/bin/${binId}`, payload }]);
+      await publishAs(runtime, binId, [{ topic: `dt/bin/${binId}`, payload }]);
     }
     await runtime.router.idle();
   }

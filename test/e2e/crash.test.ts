@@ -2,7 +2,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetDevices } from '../../functions/core/registry';
 import { readFleetFile } from '../../infra/fleet/read-fleet';
-import { deviceCredentials } from '../helpers/device-credentials';
+import { deviceSecretFile } from '../../infra/local/mqtt-credentials';
+import { deviceCredentials } from '../helpers/mqtt';
 import { readAllReadings } from '../helpers/readings';
 import { type RuntimeProcess, startRuntimeProcess } from '../helpers/runtime-process';
 import { binMetrics, json, MINUTE, waterMetrics } from '../helpers/telemetry';
@@ -35,7 +36,7 @@ async function connect(port: number, deviceId: string): Promise<MqttClient> {
     protocolVersion: 4,
     reconnectPeriod: 0,
     connectTimeout: 5_000,
-    ...deviceCredentials(dir, deviceId),
+    ...deviceCredentials({ deviceSecretFile: (id) => deviceSecretFile(dir, id) }, deviceId),
   });
 }
 

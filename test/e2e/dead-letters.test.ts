@@ -71,9 +71,7 @@ describe('dead letters, locally end to end', () => {
   it('a message that fails every delivery is listed by GET /dead-letters and stored after a redrive', async () => {
     const api = apiClient(runtime);
     const restore = await breakReadings(runtime);
-    await publishAs(runtime.mqttPort, DEVICE, [
-      { topic: `dt/water/${DEVICE}`, payload: singlePayload(BASE, 1) },
-    ]);
+    await publishAs(runtime, DEVICE, [{ topic: `dt/water/${DEVICE}`, payload: singlePayload(BASE, 1) }]);
     await runtime.router.idle();
 
     const listed = await api.get<{ items: DeadLetterItem[]; total: number }>('/dead-letters');
@@ -114,7 +112,7 @@ describe('dead letters, locally end to end', () => {
 
   it('npm run dlq lists and redrives while npm start is stopped; the next start ingests the redriven message', async () => {
     const restore = await breakReadings(runtime);
-    await publishAs(runtime.mqttPort, DEVICE, [
+    await publishAs(runtime, DEVICE, [
       { topic: `dt/water/${DEVICE}`, payload: singlePayload(BASE + MINUTE, 2) },
     ]);
     await runtime.router.idle();

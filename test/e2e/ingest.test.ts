@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalRuntime } from '../../infra/local/runtime';
-import { closed, connectDevice, publishAs, publishQos1 } from '../helpers/mqtt';
+import { closed, connectDevice, deviceCredentials, publishAs, publishQos1 } from '../helpers/mqtt';
 import { apiClient, startTestRuntime } from '../helpers/runtime';
 import { batchPayload, binMetrics, DAY, HOUR, json, MINUTE, singlePayload } from '../helpers/telemetry';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
@@ -83,12 +83,12 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
   });
 
   it('stores single samples published with QoS 1 and serves them in time order', async () => {
-    await publishAs(runtime.mqttPort, 'wq-town-outlet', [
+    await publishAs(runtime, 'wq-town-outlet', [
       { topic: 'dt/water/wq-town-outlet', payload: singlePayload(BASE + 2 * MINUTE, 3, { battery_pct: 86 }) },
       { topic: 'dt/water/wq-town-outlet', payload: singlePayload(BASE, 1) },
       { topic: 'dt/water/wq-town-outlet', payload: singlePayload(BASE + MINUTE, 2) },
     ]);
-    await publishAs(runtime.mqttPort, 'bin-bazaar-01', [
+    await publishAs(runtime, 'bin-bazaar-01', [
       {
         topic: 'dt/bin/bin-bazaar-01',
         payload: json({ v: 1, ts: BASE, seq: 40, m: binMetrics(), battery_pct: 71 }),
@@ -109,7 +109,7 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
   });
 
   it('stores a 50-sample backfill batch and pages through it with the cursor', async () => {
-    await publishAs(runtime.mqttPort, 'wq-dabudar-outlet', [
+    await publishAs(runtime, 'wq-dabudar-outlet', [
       {
         topic: 'dt/water/wq-dabudar-outlet',
         payload: batchPayload(BASE - 50 * MINUTE, 50, 1000, { battery_pct: 64 }),
@@ -138,7 +138,7 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
   it('stores a duplicate publish once', async () => {
     const payload = singlePayload(BASE, 7);
 
-    await publishAs(runtime.mqttPort, 'wq-tiznap-well', [
+    await publishAs(runtime, 'wq-tiznap-well', [
       { topic: 'dt/water/wq-tiznap-well', payload },
       { topic: 'dt/water/wq-tiznap-well', payload },
     ]);
@@ -148,11 +148,11 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
   });
 
   it('serves as latest the newest sample by timestamp even when an older one arrives later', async () => {
-    await publishAs(runtime.mqttPort, 'wq-town-hospital', [
+    await publishAs(runtime, 'wq-town-hospital', [
       { topic: 'dt/water/wq-town-hospital', payload: singlePayload(BASE + HOUR, 2) },
     ]);
     await runtime.router.idle();
-    await publishAs(runtime.mqttPort, 'wq-town-hospital', [
+    await publishAs(runtime, 'wq-town-hospital', [
       { topic: 'dt/water/wq-town-hospital', payload: singlePayload(BASE, 1) },
     ]);
     await runtime.router.idle();
@@ -164,7 +164,7 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
   });
 
   it('filters readings by metric through the API', async () => {
-    await publishAs(runtime.mqttPort, 'wq-karasu-intake', [
+    await publishAs(runtime, 'wq-karasu-intake', [
       {
         topic: 'dt/water/wq-karasu-intake',
         payload: json({ v: 1, ts: BASE, seq: 1, m: { turbidity_ntu: 3.2 } }),
@@ -183,7 +183,7 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
 
   it('quarantines bad messages with their reason, and the API lists them', async () => {
     const received = runtime.router.stats.received;
-    await publishAs(runtime.mqttPort, 'wq-dabudar-spring', [
+    await publishAs(runtime, 'wq-dabudar-spring', [
       { topic: 'dt/water/wq-dabudar-spring', payload: Buffer.from('turbidity=0.4;ph=7.1') },
       { topic: 'dt/water/wq-dabudar-spring', payload: json({ v: 1, ts: BASE, m: { ph: 7.1 } }) },
       { topic: 'dt/water/wq-dabudar-spring', payload: singlePayload(Date.now() + 3 * DAY, 9) },
@@ -193,15 +193,16 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
       },
       { topic: 'dt/water/wq-dabudar-spring', payload: singlePayload(BASE, 10) },
     ]);
-    await publishAs(runtime.mqttPort, 'wq-not-in-fleet', [
-      { topic: 'dt/water/wq-not-in-fleet', payload: singlePayload(BASE, 1) },
-    ]);
-    const intruder = await connectDevice(runtime.mqttPort, 'wq-tiznap-outlet');
+    const intruder = await connectDevice(
+      runtime.mqttPort,
+      'wq-tiznap-outlet',
+      deviceCredentials(runtime, 'wq-tiznap-outlet'),
+    );
     const refused = publishQos1(intruder, 'dt/water/wq-tiznap-school-tap', singlePayload(BASE, 5));
     await expect(refused).rejects.toThrow('connection closed before PUBACK');
     await closed(intruder);
     // The broker hands a refused publish to the router after it has dropped the connection.
-    await vi.waitFor(() => expect(runtime.router.stats.received).toBe(received + 7));
+    await vi.waitFor(() => expect(runtime.router.stats.received).toBe(received + 6));
 
     await runtime.router.idle();
 
@@ -212,7 +213,6 @@ describe('local runtime end to end: MQTT in, HTTP API out', () => {
         .map((e) => e.reason)
         .sort();
     expect(reasons('wq-dabudar-spring')).toEqual(['bad_shape', 'not_json', 'oversize', 'ts_in_future']);
-    expect(reasons('wq-not-in-fleet')).toEqual(['unknown_device']);
     expect(entries.find((e) => e.reason === 'topic_mismatch')).toMatchObject({
       clientId: 'wq-tiznap-outlet',
       topic: 'dt/water/wq-tiznap-school-tap',
@@ -238,7 +238,7 @@ describe('local runtime end to end: restart', () => {
     const restartDir = await makeTempDir('pamir-e2e-restart-');
     try {
       const first = await startTestRuntime(restartDir);
-      await publishAs(first.mqttPort, 'wq-tiznap-outlet', [
+      await publishAs(first, 'wq-tiznap-outlet', [
         { topic: 'dt/water/wq-tiznap-outlet', payload: singlePayload(BASE, 1) },
         { topic: 'dt/water/wq-tiznap-outlet', payload: Buffer.from('{oops') },
       ]);

@@ -7,8 +7,9 @@ export async function simAgainst(
   runtime: LocalRuntime,
   dataDir: string,
   args: readonly string[],
+  env: Record<string, string | undefined> = {},
 ): Promise<{ code: number; summary: Summary; stderr: string }> {
-  const { io, stdout, stderr } = captureIo();
+  const { io, stdout, stderr } = captureIo(env);
   const code = await main(
     [
       '--broker',

@@ -200,5 +200,7 @@ function fromItem(item: QuarantineItem): QuarantineEntry {
   };
   if (item.clientId !== undefined) entry.clientId = item.clientId;
   if (item.deviceId !== undefined) entry.deviceId = item.deviceId;
+  if (item.payloadBytes !== undefined) entry.payloadBytes = item.payloadBytes;
+  if (item.payloadSha256 !== undefined) entry.payloadSha256 = item.payloadSha256;
   return entry;
 }

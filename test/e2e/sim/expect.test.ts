@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Summary } from '../../../device-sim/cli';
+import { main, type Summary } from '../../../device-sim/cli';
 import type { LocalRuntime } from '../../../infra/local/runtime';
 import { startTestRuntime } from '../../helpers/runtime';
 import { simAgainst } from '../../helpers/sim';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { captureIo } from '../../unit/sim/fixtures';
 
 /** The simulator as an acceptance test: scenarios against `npm start`'s runtime, judged by `--expect`. */
 describe('pamir-sim --expect against the local runtime', () => {
@@ -40,20 +41,49 @@ describe('pamir-sim --expect against the local runtime', () => {
     expect(summary).toMatchObject({ failed: 0, refused: 1 });
   });
 
-  it('fails, exit 1, when the service does not hold what was published (a fleet it never registered)', async () => {
-    const { code, summary } = await sim(
-      words(
-        '--water 2 --bins 1 --townships 1 --interval 60 --speed 1200 --samples 3 --seed 12 --expect --expect-timeout 2s',
-      ),
+  it('refuses, exit 2, to drive a fleet the service never registered: its devices have no secrets', async () => {
+    const { io, stdout, stderr } = captureIo();
+    const code = await main(
+      [
+        '--broker',
+        `mqtt://127.0.0.1:${runtime.mqttPort}`,
+        '--data-dir',
+        dir,
+        ...words('--water 2 --bins 1 --townships 1 --interval 60 --speed 1200 --samples 3 --seed 12'),
+      ],
+      io,
     );
-    expect(code).toBe(1);
-    expect(summary.acked).toBe(9);
-    expect(failures(summary)).toEqual([
-      expect.objectContaining({
-        check: 'readings',
-        found: expect.stringMatching(/^0\/9 readable.*is not registered/),
-      }),
-    ]);
+    expect(code).toBe(2);
+    expect(stdout()).toBe('');
+    expect(stderr()).toMatch(
+      /no MQTT secret for 3 devices, first .*register the devices .*ALLOW_ANONYMOUS_DEVICES=1/,
+    );
+  });
+
+  it('fails, exit 1, when the service does not hold what was published (a fleet it never registered, anonymous devices allowed)', async () => {
+    const openDir = await makeTempDir('pamir-sim-e2e-anon-');
+    const open = await startTestRuntime(openDir, { allowAnonymousDevices: true });
+    try {
+      const { code, summary } = await simAgainst(
+        open,
+        openDir,
+        words(
+          '--water 2 --bins 1 --townships 1 --interval 60 --speed 1200 --samples 3 --seed 12 --expect --expect-timeout 2s',
+        ),
+        { ALLOW_ANONYMOUS_DEVICES: '1' },
+      );
+      expect(code).toBe(1);
+      expect(summary.acked).toBe(9);
+      expect(failures(summary)).toEqual([
+        expect.objectContaining({
+          check: 'readings',
+          found: expect.stringMatching(/^0\/9 readable.*is not registered/),
+        }),
+      ]);
+    } finally {
+      await open.stop();
+      await removeTempDir(openDir);
+    }
   });
 
   it('chlorine-loss: one critical residual alarm at the plant outlet and exactly one critical SMS to each operator', async () => {

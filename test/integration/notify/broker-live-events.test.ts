@@ -7,7 +7,10 @@ import { alarmEventTopic } from '../../../infra/wiring';
 let broker: LocalBroker;
 
 beforeAll(async () => {
-  broker = await startLocalBroker({ port: 0 });
+  broker = await startLocalBroker({
+    port: 0,
+    auth: { deviceSecrets: new Map(), consoleToken: 'live-events-token' },
+  });
 });
 
 afterAll(() => broker?.stop());
@@ -16,6 +19,8 @@ describe('live events through the embedded broker', () => {
   it('reach a console subscribed to evt/alarms/<siteId> as JSON', async () => {
     const console = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
       clientId: 'console-1',
+      username: 'console',
+      password: 'live-events-token',
       protocolVersion: 4,
       reconnectPeriod: 0,
     });

@@ -2,8 +2,14 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Summary } from '../../../device-sim/cli';
 import { parseTelemetry } from '../../../functions/core/contract';
+import { fleetDevices } from '../../../functions/core/registry';
+import { readFleetFile } from '../../../infra/fleet/read-fleet';
 import { type LocalBroker, startLocalBroker } from '../../../infra/local/broker';
+import { ensureDeviceSecrets } from '../../../infra/local/mqtt-credentials';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 import { captureIo } from '../../unit/sim/fixtures';
+
+const CONSOLE_TOKEN = 'publisher-test-token';
 
 interface Received {
   clientId: string;
@@ -21,9 +27,19 @@ describe('simulator against an in-process broker', () => {
   let disconnects: string[] = [];
   let onReceive: ((r: Received) => void) | undefined;
 
+  let dataDir: string;
+
   beforeAll(async () => {
+    // The secrets the simulator reads from --data-dir, as npm start writes them for the example fleet.
+    dataDir = await makeTempDir('pamir-sim-broker-');
+    const { fleet } = await readFleetFile(undefined);
+    const deviceSecrets = await ensureDeviceSecrets(
+      dataDir,
+      fleetDevices(fleet).map((d) => d.id),
+    );
     broker = await startLocalBroker({
       port: 0,
+      auth: { deviceSecrets, consoleToken: CONSOLE_TOKEN },
       onPublish: async (packet, client) => {
         const r = {
           clientId: client.id,
@@ -46,7 +62,10 @@ describe('simulator against an in-process broker', () => {
     broker.broker.on('client', (c) => connects.push(c.id));
     broker.broker.on('clientDisconnect', (c) => disconnects.push(c.id));
   });
-  afterAll(() => broker.stop());
+  afterAll(async () => {
+    await broker.stop();
+    await removeTempDir(dataDir);
+  });
   afterEach(() => {
     received = [];
     refused = [];
@@ -72,7 +91,19 @@ describe('simulator against an in-process broker', () => {
     signal?: AbortSignal,
   ): Promise<{ code: number; summary: Summary; stderr: string }> {
     const { io, stdout, stderr } = captureIo({}, signal);
-    const code = await main(['--broker', `mqtt://127.0.0.1:${broker.port}`, '--json', ...args], io);
+    const code = await main(
+      [
+        '--broker',
+        `mqtt://127.0.0.1:${broker.port}`,
+        '--data-dir',
+        dataDir,
+        '--token',
+        CONSOLE_TOKEN,
+        '--json',
+        ...args,
+      ],
+      io,
+    );
     return { code, summary: JSON.parse(stdout()) as Summary, stderr: stderr() };
   }
 
@@ -229,13 +260,61 @@ describe('simulator against an in-process broker', () => {
     expect(disconnects.length).toBe(5);
   });
 
+  it('exits 2 naming the file when a device has no secret in --data-dir', async () => {
+    const empty = await makeTempDir('pamir-sim-nosecrets-');
+    try {
+      const { io, stderr } = captureIo();
+      const code = await main(
+        ['--broker', `mqtt://127.0.0.1:${broker.port}`, '--data-dir', empty, ...FAST, '--samples', '1'],
+        io,
+      );
+
+      expect(code).toBe(2);
+      expect(stderr()).toContain(
+        `no MQTT secret for 5 devices, first wq-town-outlet (${empty}/devices/wq-town-outlet.secret)`,
+      );
+      expect(connects).toEqual([]);
+    } finally {
+      await removeTempDir(empty);
+    }
+  });
+
+  it('exits 3 saying where the secret lives when the broker refuses it', async () => {
+    const stale = await makeTempDir('pamir-sim-stale-');
+    try {
+      await ensureDeviceSecrets(stale, ['wq-town-outlet', 'wq-town-hospital']);
+      const { io, stderr } = captureIo();
+      const code = await main(
+        [
+          '--broker',
+          `mqtt://127.0.0.1:${broker.port}`,
+          '--data-dir',
+          stale,
+          '--devices',
+          'wq-town-outlet',
+          '--samples',
+          '1',
+        ],
+        io,
+      );
+
+      expect(code).toBe(3);
+      expect(stderr()).toContain('refused wq-town-outlet: not authorized (CONNACK 4)');
+      expect(stderr()).toContain('devices/wq-town-outlet.secret');
+    } finally {
+      await removeTempDir(stale);
+    }
+  });
+
   it('exits 3 with a clear message when nothing listens at the broker address', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const { io, stderr } = captureIo();
-    expect(await main(['--broker', `mqtt://127.0.0.1:${port}`, '--duration', '5'], io)).toBe(3);
+    expect(
+      await main(['--broker', `mqtt://127.0.0.1:${port}`, '--data-dir', dataDir, '--duration', '5'], io),
+    ).toBe(3);
     expect(stderr()).toMatch(
       new RegExp(`connection refused by mqtt://127.0.0.1:${port}: is the local service running`),
     );

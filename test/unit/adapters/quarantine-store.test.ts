@@ -165,4 +165,23 @@ describe('DynamoDB quarantine store', () => {
     expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.FilterExpression).toBe('#reason = :reason');
     await expect(other).rejects.toThrow(/another deviceId or reason/);
   });
+
+  it('keeps the original length and sha256 of a payload held only as a prefix, and reads them back', async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    const store = new DynamoQuarantineStore(doc, TABLE, 90);
+    const cut = {
+      ...entry('big', T0, Buffer.alloc(4096, 0x61)),
+      payloadBytes: 20_971_520,
+      payloadSha256: 'ab'.repeat(32),
+    };
+
+    await store.put([cut]);
+    const item =
+      ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.[0]?.PutRequest?.Item;
+    ddb.on(QueryCommand).resolves({ Items: [item as Record<string, unknown>] });
+    const [read] = await store.listRecent({ limit: 1, now: T0, days: 1 });
+
+    expect(item).toMatchObject({ payloadBytes: 20_971_520, payloadSha256: 'ab'.repeat(32) });
+    expect(read).toMatchObject({ id: 'big', payloadBytes: 20_971_520, payloadSha256: 'ab'.repeat(32) });
+  });
 });
