@@ -12,7 +12,6 @@ import type { BinApiDeps } from './api/bin-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
-import { ConfigError } from './core/errors';
 import { type Clock, systemClock } from './ports/clock';
 import type { DeadLetterQueue } from './ports/dead-letters';
 import type { LiveEvents } from './ports/live-events';
@@ -138,17 +137,8 @@ function allStages(...stages: Stage[]): Stage {
 
 export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps & BinApiDeps & DeadLetterApiDeps;
 
-/** Stands in where no dead-letter queue is wired (e.g. tests of other routes): every call says so. */
-const noDeadLetterQueue: DeadLetterQueue = {
-  list: async () => {
-    throw new ConfigError('no dead-letter queue is configured for this API');
-  },
-  redrive: async () => {
-    throw new ConfigError('no dead-letter queue is configured for this API');
-  },
-};
-
-export function apiDeps(service: Service, deadLetters: DeadLetterQueue = noDeadLetterQueue): ApiDeps {
+/** The API's dependencies; the dead-letter queue is the SQS DLQ in the cloud and the router's file locally. */
+export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps {
   return {
     deadLetters,
     registry: service.registry,

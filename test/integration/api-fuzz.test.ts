@@ -6,7 +6,9 @@ import type { Device } from '../../functions/core/registry';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { API_ROUTES } from '../../infra/wiring';
 import { apiEvent, lambdaContext } from '../helpers/aws-events';
+import { fileDeadLetters } from '../helpers/dead-letters';
 import { binDevice, waterDevice } from '../helpers/telemetry';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { type Harness, startHarness } from './alarms/harness';
 
 /**
@@ -194,6 +196,7 @@ const body = fc.oneof(
 describe('API under arbitrary input (dynalite)', () => {
   let h: Harness;
   let handler: ReturnType<typeof buildApiHandler>;
+  let dlqDir: string;
 
   beforeAll(async () => {
     h = await startHarness([outlet, bin], START);
@@ -205,11 +208,13 @@ describe('API under arbitrary input (dynalite)', () => {
       ]);
     }
     await h.ingest('wq-1', 'water', ['not a telemetry message']);
-    handler = buildApiHandler(apiDeps(h.service));
+    dlqDir = await makeTempDir();
+    handler = buildApiHandler(apiDeps(h.service, fileDeadLetters(dlqDir)));
   });
 
   afterAll(async () => {
     await h?.stop();
+    if (dlqDir) await removeTempDir(dlqDir);
   });
 
   for (const route of API_ROUTES) {

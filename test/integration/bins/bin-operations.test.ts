@@ -1,10 +1,12 @@
 import '../../helpers/quiet-logs';
+import { tmpdir } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiDeps } from '../../../functions/composition';
 import type { Notification } from '../../../functions/core/alarm-types';
 import type { Device } from '../../../functions/core/registry';
 import { buildApiHandler } from '../../../functions/handlers/api-handler';
 import { apiEvent, lambdaContext } from '../../helpers/aws-events';
+import { fileDeadLetters } from '../../helpers/dead-letters';
 import { binDevice } from '../../helpers/telemetry';
 import { type Harness, startHarness } from '../alarms/harness';
 
@@ -47,7 +49,7 @@ describe('bin operations against dynalite', () => {
   }
 
   async function api(routeKey: string, options: Parameters<typeof apiEvent>[1] = {}) {
-    const handler = buildApiHandler(apiDeps(h.service));
+    const handler = buildApiHandler(apiDeps(h.service, fileDeadLetters(tmpdir())));
     const res = await handler(apiEvent(routeKey, options), lambdaContext('api'));
     return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') as Record<string, unknown> };
   }
