@@ -75,7 +75,7 @@ function presentQuarantine(e: QuarantineEntry) {
   };
 }
 
-/** Route handlers keyed by API Gateway route key; the keys are exactly `API_ROUTES` of the wiring. */
+/** Route handlers keyed by API Gateway route key; the keys are exactly the contract's `API_ROUTES`. */
 export const routes: Record<string, RouteHandler> = {
   'GET /devices': async (event, deps) => {
     const q = parseQuery(

@@ -62,7 +62,7 @@ function sameToken(header: string | undefined, token: string): boolean {
 }
 
 /**
- * A plain HTTP server standing in for API Gateway's HTTP API: it matches the wiring's routes, checks the bearer
+ * A plain HTTP server standing in for API Gateway's HTTP API: it matches the contract's routes, checks the bearer
  * token, and hands the API function a payload-format 2.0 event, as API Gateway would.
  */
 export async function startLocalHttp(
