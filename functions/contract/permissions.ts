@@ -32,7 +32,7 @@ const ownCommands = commandTopic(OWN_DEVICE_ID, '*');
  * A device publishes only its own telemetry, directly or through Basic Ingest, and subscribes to and receives only its
  * own commands. A console (local only; in AWS consoles are not IoT things) subscribes to and receives live events.
  */
-export const TOPIC_PERMISSIONS: readonly TopicPermission[] = [
+const TOPIC_PERMISSIONS: readonly TopicPermission[] = [
   ...TELEMETRY_RULES.flatMap((rule): TopicPermission[] => [
     { action: 'publish', who: 'device', topic: deviceTopic(rule.topicFilter, OWN_DEVICE_ID) },
     {

@@ -8,10 +8,9 @@ export const TELEMETRY_RULES = [
   { kind: 'water', ruleName: 'pamir_telemetry_water', topicFilter: 'dt/water/+' },
   { kind: 'bin', ruleName: 'pamir_telemetry_bin', topicFilter: 'dt/bin/+' },
 ] as const satisfies readonly { kind: DeviceKind; ruleName: string; topicFilter: string }[];
-export type TelemetryRule = (typeof TELEMETRY_RULES)[number];
 
 /** The rule that takes the telemetry of one device kind. */
-export function telemetryRule(kind: DeviceKind): TelemetryRule {
+export function telemetryRule(kind: DeviceKind): (typeof TELEMETRY_RULES)[number] {
   const rule = TELEMETRY_RULES.find((r) => r.kind === kind);
   if (!rule) throw new Error(`no telemetry rule for device kind ${kind}`);
   return rule;

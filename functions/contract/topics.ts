@@ -8,7 +8,7 @@ import { telemetryRule } from './telemetry-rules';
  */
 
 /** Prefix of the Basic Ingest topics, which deliver straight to a named rule without the messaging charge. */
-export const BASIC_INGEST_PREFIX = '$aws/rules';
+const BASIC_INGEST_PREFIX = '$aws/rules';
 
 /**
  * The concrete topic one device publishes to, from a telemetry topic filter such as `dt/water/+`. The filter must
