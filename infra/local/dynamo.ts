@@ -12,7 +12,7 @@ import { TABLES, type TableName, type TableSpec } from '../../functions/contract
 export interface LocalDynamo {
   endpoint: string;
   port: number;
-  /** Table names as the functions receive them (the env vars the contract's TABLES declare). */
+  /** Table names as the functions receive them (the env vars of the wiring). */
   tableEnv: Record<string, string>;
   tableNames: Record<TableName, string>;
   stop(): Promise<void>;
@@ -53,7 +53,7 @@ export function createTableInput(name: string, spec: TableSpec): CreateTableComm
   };
 }
 
-/** Creates every table of the contract's TABLES that does not exist yet. */
+/** Creates every table of the wiring that does not exist yet. */
 export async function ensureTables(
   client: DynamoDBClient,
   prefix: string,
