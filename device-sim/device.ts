@@ -1,6 +1,6 @@
-import type { DeviceKind, RejectionReason } from '../functions/core/contract';
+import { type DeviceKind, type RejectionReason, telemetryTopic } from '../functions/contract';
 import type { Device } from '../functions/core/registry';
-import { type DeviceSample, encodeBatches, encodeSample, telemetryTopic } from './payload';
+import { type DeviceSample, encodeBatches, encodeSample } from './payload';
 import { rngFor, uniformAt } from './random';
 import { MALFORMED_CASES, type MalformedCase } from './scenarios/delivery';
 import type { ScenarioInstance } from './scenarios/types';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import type { DeviceKind } from '../functions/contract';
 import { binSettingsFor } from '../functions/core/bins';
-import type { DeviceKind } from '../functions/core/contract';
 import type { Device } from '../functions/core/registry';
 import type { SampleKey } from './device';
 import type { RunRecord } from './record';

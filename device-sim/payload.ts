@@ -1,5 +1,4 @@
-import { CONTRACT_LIMITS, type DeviceKind, type MetricValue } from '../functions/core/contract';
-import { TELEMETRY_RULES } from '../infra/wiring';
+import { CONTRACT_LIMITS, type MetricValue } from '../functions/contract';
 import { roundMetrics } from './signals/common';
 
 /** A sample as the device sends it: sequence number assigned, values still raw. */
@@ -8,18 +7,6 @@ export interface DeviceSample {
   seq: number;
   m: Record<string, MetricValue>;
   batteryPct?: number;
-}
-
-/**
- * The telemetry topic of a device, `dt/<kind>/<id>`, or with Basic Ingest `$aws/rules/<rule>/dt/<kind>/<id>`, which
- * hands the message straight to the IoT rule and skips the messaging charge.
- */
-export function telemetryTopic(kind: DeviceKind, deviceId: string, basicIngest = false): string {
-  const topic = `dt/${kind}/${deviceId}`;
-  if (!basicIngest) return topic;
-  const rule = TELEMETRY_RULES.find((r) => r.kind === kind);
-  if (!rule) throw new Error(`no telemetry rule for device kind ${kind}`);
-  return `$aws/rules/${rule.ruleName}/${topic}`;
 }
 
 function sampleJson(s: DeviceSample): Record<string, unknown> {

@@ -1,6 +1,6 @@
+import { telemetryTopic } from '../functions/contract';
 import type { Device } from '../functions/core/registry';
 import { type DeviceScenario, DeviceSim, type Emission } from './device';
-import { telemetryTopic } from './payload';
 import { uniformAt } from './random';
 import type { ScenarioInstance } from './scenarios/types';
 

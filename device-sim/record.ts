@@ -1,4 +1,4 @@
-import type { RejectionReason } from '../functions/core/contract';
+import type { RejectionReason } from '../functions/contract';
 import type { Emission, SampleKey } from './device';
 
 export interface MalformedResult {

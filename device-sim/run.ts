@@ -1,4 +1,4 @@
-import { CONTRACT_LIMITS } from '../functions/core/contract';
+import { CONTRACT_LIMITS } from '../functions/contract';
 import type { Device, Fleet } from '../functions/core/registry';
 import type { Emission } from './device';
 import { UsageError } from './fleet';

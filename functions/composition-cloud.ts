@@ -1,13 +1,13 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CHANNEL_ENV, DEAD_LETTER_ENV } from '../infra/wiring';
 import { documentClient } from './adapters/dynamodb/client';
 import { IotLiveEvents } from './adapters/iot-live-events';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { SnsSubscriptionChannel } from './adapters/sns-subscription-channel';
 import { SqsDeadLetters } from './adapters/sqs-dead-letters';
 import { createService, readServiceConfig, type Service } from './composition';
+import { CHANNEL_ENV, DEAD_LETTER_ENV } from './contract';
 import type { DeadLetterQueue } from './ports/dead-letters';
 import { readConfig, required } from './shared/config';
 

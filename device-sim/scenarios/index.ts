@@ -1,3 +1,4 @@
+import { METRIC_NAME_PATTERN } from '../../functions/contract';
 import type { Device } from '../../functions/core/registry';
 import { UsageError } from '../fleet';
 import { baseSignal } from '../signals';
@@ -98,7 +99,7 @@ function checkParam(type: string, value: string, choices?: readonly string[]): s
         ? undefined
         : 'is not a number or auto';
     case 'metric':
-      return /^[a-z][a-z0-9_]{0,47}$/.test(value) ? undefined : 'is not a metric name';
+      return METRIC_NAME_PATTERN.test(value) ? undefined : 'is not a metric name';
     case 'duration':
       try {
         parseDuration(value);

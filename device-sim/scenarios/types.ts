@@ -1,4 +1,4 @@
-import type { DeviceKind } from '../../functions/core/contract';
+import type { DeviceKind } from '../../functions/contract';
 import type { Device, Fleet } from '../../functions/core/registry';
 import type { Rng } from '../random';
 import type { SignalSample } from '../signals/types';

@@ -1,4 +1,4 @@
-import type { MetricValue } from '../../functions/core/contract';
+import type { MetricValue } from '../../functions/contract';
 
 /** One simulated reading before it gets a sequence number: raw (unrounded) values, rounded when encoded. */
 export interface SignalSample {

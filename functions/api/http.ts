@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { CONTRACT_LIMITS, DEVICE_ID_PATTERN } from '../core/contract';
+import { CONTRACT_LIMITS, DEVICE_ID_PATTERN } from '../contract';
 import { DomainError, ValidationError } from '../core/errors';
 import { logger } from '../shared/logger';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRIC_NAME_PATTERN } from '../contract';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
@@ -34,10 +35,7 @@ const readingsQuery = z
   .object({
     from: timeParam.optional(),
     to: timeParam.optional(),
-    metric: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a metric name such as turbidity_ntu')
-      .optional(),
+    metric: z.string().regex(METRIC_NAME_PATTERN, 'must be a metric name such as turbidity_ntu').optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     order: z.enum(['asc', 'desc']).default('asc'),
     cursor: cursorParam.optional(),
@@ -77,7 +75,7 @@ function presentQuarantine(e: QuarantineEntry) {
   };
 }
 
-/** Route handlers keyed by API Gateway route key; the keys are exactly `API_ROUTES` of the wiring. */
+/** Route handlers keyed by API Gateway route key; the keys are exactly the contract's `API_ROUTES`. */
 export const routes: Record<string, RouteHandler> = {
   'GET /devices': async (event, deps) => {
     const q = parseQuery(

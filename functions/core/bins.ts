@@ -1,5 +1,5 @@
-import type { Sample } from './contract';
 import type { BinSettings, Device } from './registry';
+import type { Sample } from './telemetry';
 
 /**
  * Waste-bin domain: fill level from the sensor, collection detection, a robust fill rate and the forecast of when a

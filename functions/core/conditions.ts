@@ -8,7 +8,6 @@ import {
   isValid,
   readFill,
 } from './bins';
-import type { Sample } from './contract';
 import {
   applicableLimits,
   citation,
@@ -27,6 +26,7 @@ import {
   STUCK_WATCHED,
 } from './quality';
 import type { Device } from './registry';
+import type { Sample } from './telemetry';
 
 /** A sample as evaluated: with the time it reached the broker, to tell late data. */
 export type EvalSample = Sample & { receivedAt: number };

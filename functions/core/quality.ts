@@ -1,5 +1,5 @@
-import type { Sample } from './contract';
 import { ownValue } from './metrics';
+import type { Sample } from './telemetry';
 
 /**
  * What instruments can physically report (water-limits.md). A value outside its range is a sensor fault, never

@@ -1,4 +1,5 @@
-import type { MetricValue, Sample } from './contract';
+import type { MetricValue } from '../contract';
+import type { Sample } from './telemetry';
 
 /** One stored sample: exactly one DynamoDB item of at most 1 KB, so one write unit. */
 export interface ReadingItem {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN } from './contract';
+import { DEVICE_ID_PATTERN, METRIC_NAME_PATTERN } from '../contract';
 import { fleetSubscriptionIssues, fleetSubscriptionSchema } from './subscription';
 
 /** Where along the supply a water sensor sits; limits depend on it (water-limits.md). */
@@ -23,9 +23,7 @@ export type SiteType = (typeof SITE_TYPES)[number];
 const id = z.string().regex(DEVICE_ID_PATTERN, 'ids are [A-Za-z0-9_-]{1,64}');
 const location = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
 
-const metricKey = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,47}$/, 'metric names are lower_snake_case with their unit');
+const metricKey = z.string().regex(METRIC_NAME_PATTERN, 'metric names are lower_snake_case with their unit');
 
 /** Per-site alarm settings: limit overrides, early-warning levels, on-delay; every field optional. */
 export const alarmSettingsSchema = z

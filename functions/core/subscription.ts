@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from '../contract';
 import {
   AUDIENCES,
   LANGUAGES,
@@ -8,7 +9,6 @@ import {
   SEVERITY_RANK,
   type Severity,
 } from './alarm-types';
-import { DEVICE_ID_PATTERN } from './contract';
 import type { Fleet } from './registry';
 
 /** E.164: a plus, a country code that does not start with 0, and 7 to 15 digits in all. */

@@ -12,7 +12,7 @@ import { logger } from '../shared/logger';
 
 export type RouteTable = Record<string, (event: ApiEvent, deps: ApiDeps) => Promise<ApiResult>>;
 
-/** Every route the API function serves, keyed by API Gateway route key (exactly the wiring's API_ROUTES). */
+/** Every route the API function serves, keyed by API Gateway route key (exactly the contract's API_ROUTES). */
 export const ROUTE_TABLE: RouteTable = {
   ...readingRoutes,
   ...alarmRoutes,

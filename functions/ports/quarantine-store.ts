@@ -1,4 +1,4 @@
-import type { RejectionReason } from '../core/contract';
+import type { RejectionReason } from '../contract';
 
 /**
  * Why a message is quarantined: a contract rejection, a queue message that is not the rule's envelope, a message

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TABLES, type TableName } from '../../infra/wiring';
+import { TABLES, type TableName } from '../contract';
 import { ConfigError } from '../core/errors';
 
 /** A required, non-empty environment variable (resource names have no default). */

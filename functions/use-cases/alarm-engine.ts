@@ -1,4 +1,3 @@
-import { alarmEventTopic } from '../../infra/wiring';
 import {
   type Alarm,
   alarmIdFor,
@@ -466,7 +465,7 @@ export class AlarmEngine {
 
   async publishLive(alarm: Alarm, event: string): Promise<void> {
     try {
-      await this.deps.live.publish(alarmEventTopic(alarm.siteId), {
+      await this.deps.live.alarmChanged(alarm.siteId, {
         event,
         alarmId: alarm.alarmId,
         deviceId: alarm.deviceId,

@@ -1,4 +1,4 @@
-import { HEALTH_LOG_EVENTS } from '../../infra/wiring';
+import { HEALTH_LOG_EVENTS } from '../contract';
 import type { Alarm, PendingNotification } from '../core/alarm';
 import { conditionsFor, type EvalSample, type OfflineCondition } from '../core/conditions';
 import { fromReadingItem } from '../core/reading-item';

@@ -1,3 +1,4 @@
+import { CONTRACT_LIMITS } from '../contract';
 import {
   type BinDevice,
   type BinForecast,
@@ -11,7 +12,6 @@ import {
   forecastFill,
   summarizeFill,
 } from '../core/bins';
-import { CONTRACT_LIMITS } from '../core/contract';
 import { fromReadingItem } from '../core/reading-item';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';

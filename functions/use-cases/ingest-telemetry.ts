@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { INGEST_QUEUE } from '../../infra/wiring';
-import { parseTelemetry, type TelemetryMessage } from '../core/contract';
+import { INGEST_QUEUE, telemetryTopic } from '../contract';
 import { StorageRejectedError } from '../core/errors';
 import { type ReadingItem, toReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
+import { parseTelemetry, type TelemetryMessage } from '../core/telemetry';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { QuarantineEntry, QuarantineStore } from '../ports/quarantine-store';
@@ -273,7 +273,7 @@ async function admit(record: IngestRecord, deps: IngestDeps): Promise<Pending> {
         ...base,
         deviceId,
         reason: 'wrong_kind',
-        message: `device "${device.id}" is registered as a ${device.kind} sensor; publish on dt/${device.kind}/${device.id}`,
+        message: `device "${device.id}" is registered as a ${device.kind} sensor; publish on ${telemetryTopic(device.kind, device.id)}`,
       },
     };
   }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsDeadLetters } from '../../functions/adapters/sqs-dead-letters';
+import { DEAD_LETTER_ENV } from '../../functions/contract';
 import type {
   DeadLetter,
   DeadLetterPage,
@@ -14,7 +15,6 @@ import { DeadLetterFile, LocalDeadLetterQueue } from '../local/dead-letter-file'
 import { routerFiles } from '../local/router';
 import { runningRuntime } from '../local/runtime-info';
 import { SegmentSpool } from '../local/spool';
-import { DEAD_LETTER_ENV } from '../wiring';
 
 const HELP = `Usage: npm run dlq -- list [--limit N] [--cursor CURSOR] [--json]
        npm run dlq -- redrive (--all | --id ID [--id ID ...])

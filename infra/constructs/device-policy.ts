@@ -1,8 +1,21 @@
 import { Stack } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { Construct } from 'constructs';
-import { TELEMETRY_RULES } from '../wiring';
-import { basicIngestTopic, commandTopicFilter, deviceTopic, THING_NAME_VARIABLE } from './device-topics';
+import { OWN_DEVICE_ID, type TopicAction, topicPermissions } from '../../functions/contract';
+
+/**
+ * The IoT policy variable holding the connected thing's name. Written as a plain string: CloudFormation passes it
+ * through unchanged (no Fn::Sub is involved) and IoT Core substitutes it when it evaluates the policy.
+ */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, not a template literal placeholder.
+export const THING_NAME_VARIABLE = '${iot:Connection.Thing.ThingName}';
+
+/** The IoT action of each contract action, and the ARN resource type it is granted on. */
+const IOT_ACTIONS: Record<TopicAction, { action: string; resource: 'topic' | 'topicfilter' }> = {
+  publish: { action: 'iot:Publish', resource: 'topic' },
+  subscribe: { action: 'iot:Subscribe', resource: 'topicfilter' },
+  receive: { action: 'iot:Receive', resource: 'topic' },
+};
 
 export interface DevicePolicyProps {
   /**
@@ -13,9 +26,10 @@ export interface DevicePolicyProps {
 }
 
 /**
- * The IoT policy every device certificate carries. A device connects only under its own thing name, publishes only
- * to its own telemetry topics (directly or through Basic Ingest) and receives only its own commands. Every grant is
- * keyed by the `${iot:Connection.Thing.ThingName}` policy variable, so one policy serves the whole fleet.
+ * The IoT policy every device certificate carries, rendered from the contract's device permissions (the local broker
+ * enforces the same ones). A device connects only under its own thing name, publishes only to its own telemetry
+ * topics (directly or through Basic Ingest) and receives only its own commands. Every grant is keyed by the
+ * `${iot:Connection.Thing.ThingName}` policy variable, so one policy serves the whole fleet.
  */
 export class DevicePolicy extends Construct {
   public readonly policy: CfnPolicy;
@@ -27,12 +41,16 @@ export class DevicePolicy extends Construct {
     const stack = Stack.of(this);
     const iotArn = (resource: string, resourceName: string) =>
       stack.formatArn({ service: 'iot', resource, resourceName });
-
-    const publishTopics = TELEMETRY_RULES.flatMap((rule) => [
-      deviceTopic(rule.topicFilter, THING_NAME_VARIABLE),
-      basicIngestTopic(rule.ruleName, rule.topicFilter, THING_NAME_VARIABLE),
-    ]);
-    const commands = commandTopicFilter(THING_NAME_VARIABLE);
+    const devicePermissions = topicPermissions('cloud').filter((p) => p.who === 'device');
+    const grants = (['publish', 'subscribe', 'receive'] as const).map((action) => ({
+      Effect: 'Allow',
+      Action: IOT_ACTIONS[action].action,
+      Resource: devicePermissions
+        .filter((p) => p.action === action)
+        .map((p) =>
+          iotArn(IOT_ACTIONS[action].resource, p.topic.replaceAll(OWN_DEVICE_ID, THING_NAME_VARIABLE)),
+        ),
+    }));
 
     this.policy = new CfnPolicy(this, 'Resource', {
       policyName: props.policyName,
@@ -46,21 +64,7 @@ export class DevicePolicy extends Construct {
             // The certificate must be attached to the thing it claims to be, not merely present in the registry.
             Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
           },
-          {
-            Effect: 'Allow',
-            Action: 'iot:Publish',
-            Resource: publishTopics.map((topic) => iotArn('topic', topic)),
-          },
-          {
-            Effect: 'Allow',
-            Action: 'iot:Subscribe',
-            Resource: iotArn('topicfilter', commands),
-          },
-          {
-            Effect: 'Allow',
-            Action: 'iot:Receive',
-            Resource: iotArn('topic', commands),
-          },
+          ...grants,
         ],
       },
     });

@@ -6,13 +6,13 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
-  FUNCTIONS,
   INGEST_QUEUE,
   IOT_SQL_VERSION,
   type TableName,
   TELEMETRY_RULES,
   telemetryRuleSql,
-} from '../wiring';
+} from '../../functions/contract';
+import { FUNCTIONS } from '../wiring';
 import { TelemetryFunction } from './telemetry-function';
 
 export interface IngestPipelineProps {

@@ -14,7 +14,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type FunctionName, HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../wiring';
+import { HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../../functions/contract';
+import type { FunctionName } from '../wiring';
 import type { TelemetryFunction } from './telemetry-function';
 
 /** Every health alarm's name starts with this; the topic's key and policy admit only alarms named so. */

@@ -13,7 +13,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { API_ROUTES, type TableName } from '../wiring';
+import { API_ROUTES, type TableName } from '../../functions/contract';
 import { TelemetryFunction } from './telemetry-function';
 
 export interface QueryApiProps {

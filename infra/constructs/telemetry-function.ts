@@ -11,12 +11,11 @@ import {
   alarmEventTopic,
   CHANNEL_ENV,
   DEAD_LETTER_ENV,
-  FUNCTIONS,
-  type FunctionName,
   TABLES,
   type TableName,
   type TableSpec,
-} from '../wiring';
+} from '../../functions/contract';
+import { FUNCTIONS, type FunctionName } from '../wiring';
 import { wildcardResourceFinding } from './nag-findings';
 import { DEPS_LOCK_FILE, PROJECT_ROOT, projectPath } from './project-paths';
 

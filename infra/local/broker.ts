@@ -3,7 +3,13 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
-import { DEVICE_ID_PATTERN } from '../../functions/core/contract';
+import {
+  type ClientRole,
+  DEVICE_ID_PATTERN,
+  isPermitted,
+  telemetryTopic,
+  topicPermissions,
+} from '../../functions/contract';
 import { CONSOLE_USERNAME } from './mqtt-credentials';
 import { MAX_PUBLISH_PAYLOAD_BYTES, MqttSizeGuard, type OversizePublish } from './mqtt-size-guard';
 
@@ -13,12 +19,11 @@ export interface LocalBroker {
   stop(): Promise<void>;
 }
 
-/** Who a connection is, decided once at CONNECT. */
-export type ClientRole = 'device' | 'console';
+const LOCAL_PERMISSIONS = topicPermissions('local');
 
-/** Topics a device may publish to: its own telemetry topics, as the IoT policy allows in the cloud. */
-export function mayPublish(clientId: string, topic: string): boolean {
-  return topic === `dt/water/${clientId}` || topic === `dt/bin/${clientId}`;
+/** Topics a client may publish to: a device its own telemetry topics, as the IoT policy allows in the cloud. */
+export function mayPublish(role: ClientRole, clientId: string, topic: string): boolean {
+  return isPermitted(LOCAL_PERMISSIONS, { action: 'publish', who: role, clientId, topic });
 }
 
 /**
@@ -27,8 +32,12 @@ export function mayPublish(clientId: string, topic: string): boolean {
  * device. A console: live events (`evt/…`) only.
  */
 export function maySubscribe(role: ClientRole, clientId: string, topicFilter: string): boolean {
-  if (role === 'console') return topicFilter.startsWith('evt/');
-  return topicFilter.startsWith(`cmd/${clientId}/`) && topicFilter.length > `cmd/${clientId}/`.length;
+  return isPermitted(LOCAL_PERMISSIONS, { action: 'subscribe', who: role, clientId, topic: topicFilter });
+}
+
+/** Topics a client may receive, checked on every delivery as IoT Core checks `iot:Receive`. */
+export function mayReceive(role: ClientRole, clientId: string, topic: string): boolean {
+  return isPermitted(LOCAL_PERMISSIONS, { action: 'receive', who: role, clientId, topic });
 }
 
 export interface BrokerAuth {
@@ -136,9 +145,9 @@ export async function startLocalBroker(options: BrokerOptions): Promise<LocalBro
         const why =
           role === 'console'
             ? `console client ${client.id} may not publish (consoles subscribe to evt/… only)`
-            : mayPublish(client.id, packet.topic)
+            : mayPublish('device', client.id, packet.topic)
               ? undefined
-              : `device ${client.id} may publish only to dt/water/${client.id} or dt/bin/${client.id}`;
+              : `device ${client.id} may publish only to ${telemetryTopic('water', client.id)} or ${telemetryTopic('bin', client.id)}`;
         if (why) {
           log(`refused publish by ${client.id} to ${packet.topic}: ${why}`);
           options.onRefused?.(packet as AedesPublishPacket, client, why);
@@ -159,6 +168,8 @@ export async function startLocalBroker(options: BrokerOptions): Promise<LocalBro
       }
       done(null, sub);
     },
+    authorizeForward: (client, packet) =>
+      mayReceive(roles.get(client) ?? 'device', client.id, packet.topic) ? packet : null,
   });
   const server: Server = createServer((socket) => {
     broker.handle(

@@ -7,7 +7,7 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLES, type TableName, type TableSpec } from '../wiring';
+import { TABLES, type TableName, type TableSpec } from '../../functions/contract';
 
 export interface LocalDynamo {
   endpoint: string;

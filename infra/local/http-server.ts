@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { RouteSpec } from '../wiring';
+import type { RouteSpec } from '../../functions/contract';
 
 export interface LocalHttpOptions {
   port?: number;
@@ -62,7 +62,7 @@ function sameToken(header: string | undefined, token: string): boolean {
 }
 
 /**
- * A plain HTTP server standing in for API Gateway's HTTP API: it matches the wiring's routes, checks the bearer
+ * A plain HTTP server standing in for API Gateway's HTTP API: it matches the contract's routes, checks the bearer
  * token, and hands the API function a payload-format 2.0 event, as API Gateway would.
  */
 export async function startLocalHttp(

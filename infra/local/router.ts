@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { FUNCTIONS, INGEST_QUEUE, type IngestEnvelope, TELEMETRY_RULES } from '../wiring';
+import { INGEST_QUEUE, type IngestEnvelope, TELEMETRY_RULES } from '../../functions/contract';
+import { FUNCTIONS } from '../wiring';
 import { DeadLetterFile, LocalDeadLetterQueue } from './dead-letter-file';
 import { FunctionTimeoutError, withTimeout } from './function-timeout';
 import type { FileWriter } from './line-file';

@@ -12,6 +12,7 @@ import {
   type Service,
   sweepDeps,
 } from '../../functions/composition';
+import { API_ROUTES } from '../../functions/contract';
 import { type Device, fleetDevices } from '../../functions/core/registry';
 import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-handler';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
@@ -19,7 +20,7 @@ import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
-import { API_ROUTES, FUNCTIONS, SCHEDULES } from '../wiring';
+import { FUNCTIONS, SCHEDULES } from '../wiring';
 import { type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
@@ -145,8 +146,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       }),
       // Live events are best effort; before the broker is up there is nobody to receive them.
       live: {
-        publish: async (topic, payload) =>
-          broker && new BrokerLiveEvents(broker.broker).publish(topic, payload),
+        alarmChanged: async (siteId, event) =>
+          broker && new BrokerLiveEvents(broker.broker).alarmChanged(siteId, event),
       },
       subscriptionChannel: outboxSubscriptionChannel,
     });

@@ -3,10 +3,10 @@ import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { TableName } from '../../functions/contract';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { OperatorDirectory } from '../constructs/operator-directory';
 import { TelemetryTables } from '../constructs/telemetry-tables';
-import type { TableName } from '../wiring';
 
 /**
  * What must outlive a redeployment: the tables, the alarm topic (its SMS subscriptions) and the operator directory.

@@ -4,6 +4,7 @@ import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import type { TableName } from '../../functions/contract';
 import { DevicePolicy } from '../constructs/device-policy';
 import { IngestPipeline } from '../constructs/ingest-pipeline';
 import { IotDataEndpoint } from '../constructs/iot-data-endpoint';
@@ -11,7 +12,7 @@ import { PipelineHealth } from '../constructs/pipeline-health';
 import { QueryApi } from '../constructs/query-api';
 import { ScheduledJobs } from '../constructs/scheduled-jobs';
 import { TelemetryFunction } from '../constructs/telemetry-function';
-import type { FunctionName, TableName } from '../wiring';
+import type { FunctionName } from '../wiring';
 
 /**
  * Throttling of the whole API. A county's operators and the console issue a few requests per second at most;

@@ -62,7 +62,7 @@ export async function handlerBench(options: {
               return { recipients: 0, messageIds: [] };
             },
           },
-          live: { publish: async () => undefined },
+          live: { alarmChanged: async () => undefined },
           subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
         },
         { writeOptions: { onConsumedCapacity: (u) => (readingWriteUnits += u) } },

@@ -7,7 +7,8 @@
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
-import { FUNCTIONS, INGEST_QUEUE } from '../../infra/wiring';
+import { INGEST_QUEUE } from '../../functions/contract';
+import { FUNCTIONS } from '../../infra/wiring';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { alertLatencyBench } from './alert-latency';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { IngestEnvelope } from '../../infra/wiring';
+import type { IngestEnvelope } from '../../functions/contract';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:pamir-ingest';
 

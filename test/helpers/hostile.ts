@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CONTRACT_LIMITS } from '../../functions/core/contract';
+import { CONTRACT_LIMITS } from '../../functions/contract';
 
 /** Values a device could put in a metric, biased towards the edges of what storage holds. */
 export const hostileNumber = fc.oneof(

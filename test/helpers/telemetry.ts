@@ -1,5 +1,5 @@
-import type { Sample } from '../../functions/core/contract';
 import type { Device } from '../../functions/core/registry';
+import type { Sample } from '../../functions/core/telemetry';
 
 /** 2025-11-28T10:00:00Z, the timestamp of the ARCHITECTURE.md examples. */
 export const T0 = 1_764_324_000_000;

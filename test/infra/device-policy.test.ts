@@ -1,8 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DevicePolicy } from '../../infra/constructs/device-policy';
-import { basicIngestTopic, deviceTopic, THING_NAME_VARIABLE } from '../../infra/constructs/device-topics';
-import { TELEMETRY_RULES } from '../../infra/wiring';
+import { basicIngestTopic, deviceTopic, TELEMETRY_RULES } from '../../functions/contract';
+import { DevicePolicy, THING_NAME_VARIABLE } from '../../infra/constructs/device-policy';
 import { asList, flatten, IOT_ARN_PREFIX, testStack } from './support';
 
 interface IotStatement {

@@ -2,8 +2,6 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IngestPipeline } from '../../infra/constructs/ingest-pipeline';
-import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
 import {
   INGEST_QUEUE,
   IOT_SQL_VERSION,
@@ -11,7 +9,9 @@ import {
   type TableName,
   TELEMETRY_RULES,
   telemetryRuleSql,
-} from '../../infra/wiring';
+} from '../../functions/contract';
+import { IngestPipeline } from '../../infra/constructs/ingest-pipeline';
+import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
 import { asList, flatten, testStack } from './support';
 
 describe('IngestPipeline', () => {

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../../functions/contract';
 import {
   HEALTH_ALARM_PREFIX,
   HEALTH_METRIC_NAMESPACE,
@@ -7,7 +8,7 @@ import {
 } from '../../infra/constructs/pipeline-health';
 import type { StatelessStack } from '../../infra/stacks/stateless-stack';
 import { addTelemetryStacks } from '../../infra/stacks/telemetry-app';
-import { FUNCTIONS, HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../../infra/wiring';
+import { FUNCTIONS } from '../../infra/wiring';
 import { awsSolutionsFindings, flatten, testApp } from './support';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };

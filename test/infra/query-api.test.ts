@@ -4,11 +4,11 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES, DEAD_LETTER_ENV, TABLES, type TableName } from '../../functions/contract';
 import { OperatorDirectory } from '../../infra/constructs/operator-directory';
 import { QueryApi } from '../../infra/constructs/query-api';
 import { DEAD_LETTER_ACTIONS } from '../../infra/constructs/telemetry-function';
 import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
-import { API_ROUTES, DEAD_LETTER_ENV, TABLES, type TableName } from '../../infra/wiring';
 import { asList, flatten, testStack } from './support';
 
 describe('QueryApi', () => {

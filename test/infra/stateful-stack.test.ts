@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLES, type TableName, type TableSpec } from '../../functions/contract';
 import type { StatefulStack } from '../../infra/stacks/stateful-stack';
 import { addTelemetryStacks, STATEFUL_STACK_NAME } from '../../infra/stacks/telemetry-app';
-import { TABLES, type TableName, type TableSpec } from '../../infra/wiring';
 import { flatten, testApp } from './support';
 
 const tableSpecs = Object.entries(TABLES) as [TableName, TableSpec][];

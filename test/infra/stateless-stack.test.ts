@@ -2,20 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES, CHANNEL_ENV, TABLES, type TableName, TELEMETRY_RULES } from '../../functions/contract';
 import type { TableAccess } from '../../infra/constructs/telemetry-function';
 import type { StatefulStack } from '../../infra/stacks/stateful-stack';
 import type { StatelessStack } from '../../infra/stacks/stateless-stack';
 import { addTelemetryStacks, STATELESS_STACK_NAME } from '../../infra/stacks/telemetry-app';
-import {
-  API_ROUTES,
-  CHANNEL_ENV,
-  FUNCTIONS,
-  type FunctionName,
-  SCHEDULES,
-  TABLES,
-  type TableName,
-  TELEMETRY_RULES,
-} from '../../infra/wiring';
+import { FUNCTIONS, type FunctionName, SCHEDULES } from '../../infra/wiring';
 import { asList, flatten, testApp } from './support';
 
 /** What each function's code does with each table (functions/composition.ts and the use cases). */

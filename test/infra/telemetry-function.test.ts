@@ -3,16 +3,16 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TelemetryFunction } from '../../infra/constructs/telemetry-function';
-import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
 import {
   alarmEventTopic,
   CHANNEL_ENV,
-  FUNCTIONS,
   TABLES,
   type TableName,
   type TableSpec,
-} from '../../infra/wiring';
+} from '../../functions/contract';
+import { TelemetryFunction } from '../../infra/constructs/telemetry-function';
+import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
+import { FUNCTIONS } from '../../infra/wiring';
 import { asList, flatten, IOT_ARN_PREFIX, testStack } from './support';
 
 interface Statement {

@@ -2,11 +2,11 @@ import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IngestEnvelope } from '../../functions/contract';
 import { ValidationError } from '../../functions/core/errors';
 import type { FileWriter } from '../../infra/local/line-file';
 import { LocalIngestRouter, type RouterOptions } from '../../infra/local/router';
 import { SpoolFullError } from '../../infra/local/spool';
-import type { IngestEnvelope } from '../../infra/wiring';
 import { T0 } from '../helpers/telemetry';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 

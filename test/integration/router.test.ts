@@ -2,8 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { IngestEnvelope } from '../../functions/contract';
 import { LocalIngestRouter, type RouterOptions } from '../../infra/local/router';
-import type { IngestEnvelope } from '../../infra/wiring';
 import { T0 } from '../helpers/telemetry';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 

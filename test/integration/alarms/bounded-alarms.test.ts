@@ -1,13 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ingestDeps, sweepDeps } from '../../../functions/composition';
+import { HEALTH_LOG_EVENTS } from '../../../functions/contract';
 import { TooManyRequestsError } from '../../../functions/core/errors';
 import { itemSize } from '../../../functions/core/reading-item';
 import type { Device } from '../../../functions/core/registry';
 import { logger } from '../../../functions/shared/logger';
 import { EVALUATION_STUCK, runAlarmSweep } from '../../../functions/use-cases/alarm-sweep';
 import { type IngestRecord, ingestTelemetry } from '../../../functions/use-cases/ingest-telemetry';
-import { HEALTH_LOG_EVENTS } from '../../../infra/wiring';
 import { type Harness, startHarness } from './harness';
 
 const START = Date.UTC(2026, 10, 28, 2, 0, 0);

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createService, ingestDeps, readServiceConfig, type Service } from '../../../functions/composition';
+import { alarmEventTopic } from '../../../functions/contract';
 import type { Notification } from '../../../functions/core/alarm-types';
 import type { Device } from '../../../functions/core/registry';
 import type { Clock } from '../../../functions/ports/clock';
@@ -59,7 +60,10 @@ export async function startHarness(
           return { recipients: 1, messageIds: [`m${sent.length}`] };
         },
       },
-      live: { publish: async (topic, payload) => void live.push({ topic, payload }) },
+      live: {
+        alarmChanged: async (siteId, event) =>
+          void live.push({ topic: alarmEventTopic(siteId), payload: event }),
+      },
       subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
     },
     { clock },

@@ -1,8 +1,8 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alarmEventTopic } from '../../../functions/contract';
 import { type LocalBroker, startLocalBroker } from '../../../infra/local/broker';
 import { BrokerLiveEvents } from '../../../infra/local/broker-live-events';
-import { alarmEventTopic } from '../../../infra/wiring';
 
 let broker: LocalBroker;
 

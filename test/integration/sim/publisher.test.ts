@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Summary } from '../../../device-sim/cli';
-import { parseTelemetry } from '../../../functions/core/contract';
 import { fleetDevices } from '../../../functions/core/registry';
+import { parseTelemetry } from '../../../functions/core/telemetry';
 import { readFleetFile } from '../../../infra/fleet/read-fleet';
 import { type LocalBroker, startLocalBroker } from '../../../infra/local/broker';
 import { ensureDeviceSecrets } from '../../../infra/local/mqtt-credentials';

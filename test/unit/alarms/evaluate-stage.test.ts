@@ -38,7 +38,7 @@ function setup(options: { markerFails?: boolean } = {}) {
     alarms: alarms.store,
     readings,
     notifier: { send: async () => ({ recipients: 0, messageIds: [] }) },
-    live: { publish: async () => undefined },
+    live: { alarmChanged: async () => undefined },
     clock,
     settings: ALARM_SETTING_DEFAULTS,
   });

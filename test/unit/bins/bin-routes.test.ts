@@ -1,8 +1,8 @@
 import '../../helpers/quiet-logs';
 import { describe, expect, it } from 'vitest';
 import { binRoutes } from '../../../functions/api/bin-routes';
+import { API_ROUTES } from '../../../functions/contract';
 import { buildApiHandler, ROUTE_TABLE } from '../../../functions/handlers/api-handler';
-import { API_ROUTES } from '../../../infra/wiring';
 import { apiEvent, lambdaContext } from '../../helpers/aws-events';
 import { fixedClock, InMemoryDeviceRegistry, InMemoryReadingStore } from '../../helpers/fakes';
 import { binDevice, T0, waterDevice } from '../../helpers/telemetry';

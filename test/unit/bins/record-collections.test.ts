@@ -1,7 +1,7 @@
 import '../../helpers/quiet-logs';
 import { describe, expect, it } from 'vitest';
-import type { Sample } from '../../../functions/core/contract';
 import { toReadingItem } from '../../../functions/core/reading-item';
+import type { Sample } from '../../../functions/core/telemetry';
 import type { StoredMessage } from '../../../functions/use-cases/ingest-telemetry';
 import { recordCollectionsStage } from '../../../functions/use-cases/record-collections';
 import { InMemoryReadingStore } from '../../helpers/fakes';

@@ -1,15 +1,9 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CONTRACT_LIMITS,
-  isStorableNumber,
-  METRIC_NAME_PATTERN,
-  type ParseResult,
-  parseTelemetry,
-  REJECTION_REASONS,
-} from '../../../functions/core/contract';
+import { CONTRACT_LIMITS, METRIC_NAME_PATTERN, REJECTION_REASONS } from '../../../functions/contract';
 import { readingItemSize, toReadingItem } from '../../../functions/core/reading-item';
+import { isStorableNumber, type ParseResult, parseTelemetry } from '../../../functions/core/telemetry';
 import { hostilePayload } from '../../helpers/hostile';
 import { T0 } from '../../helpers/telemetry';
 

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { CONTRACT_LIMITS, REJECTION_REASONS, RESERVED_METRIC_NAMES } from '../../../functions/contract';
 import {
-  CONTRACT_LIMITS,
   isStorableNumber,
   type ParseResult,
   parseTelemetry,
-  REJECTION_REASONS,
-  RESERVED_METRIC_NAMES,
   type TelemetryInput,
-} from '../../../functions/core/contract';
+} from '../../../functions/core/telemetry';
 import { DAY, json, MINUTE, T0, waterMetrics, wireSample } from '../../helpers/telemetry';
 
 const TOPIC = 'dt/water/wq-town-outlet';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTRACT_LIMITS, type Sample } from '../../../functions/core/contract';
+import { CONTRACT_LIMITS } from '../../../functions/contract';
 import {
   fromReadingItem,
   itemSize,
@@ -8,6 +8,7 @@ import {
   toReadingItem,
   writeUnits,
 } from '../../../functions/core/reading-item';
+import type { Sample } from '../../../functions/core/telemetry';
 import { DAY, T0 } from '../../helpers/telemetry';
 
 /** A small deterministic PRNG (mulberry32) so the ordering check covers many pairs reproducibly. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { generateFleet } from '../../../device-sim/fleet';
-import { encodeBatches, telemetryTopic } from '../../../device-sim/payload';
+import { encodeBatches } from '../../../device-sim/payload';
 import { Histogram } from '../../../device-sim/stats';
 import { parseDuration, parseInstant } from '../../../device-sim/time';
-import { CONTRACT_LIMITS, parseTelemetry } from '../../../functions/core/contract';
+import { CONTRACT_LIMITS, telemetryTopic } from '../../../functions/contract';
+import { parseTelemetry } from '../../../functions/core/telemetry';
 import { runPlan, SUMMER } from './fixtures';
 
 describe('deterministic runs', () => {

@@ -3,7 +3,7 @@ import type { Emission } from '../../../device-sim/device';
 import { UsageError } from '../../../device-sim/fleet';
 import { parseScenarioSpecs, resolveScenarios, SCENARIOS } from '../../../device-sim/scenarios';
 import { binSettingsFor, detectCollections, fillSeries, forecastFill } from '../../../functions/core/bins';
-import { parseTelemetry } from '../../../functions/core/contract';
+import { parseTelemetry } from '../../../functions/core/telemetry';
 import { device, exampleDevices, exampleFleet, runPlan, SUMMER, samplesOf } from './fixtures';
 
 const MIN = 60_000;

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTelemetry } from '../../../functions/core/contract';
 import { StorageRejectedError } from '../../../functions/core/errors';
 import { readingSortKey } from '../../../functions/core/reading-item';
+import { parseTelemetry } from '../../../functions/core/telemetry';
 import { type IngestRecord, ingestTelemetry } from '../../../functions/use-cases/ingest-telemetry';
 import { envelopeBody } from '../../helpers/aws-events';
 import {

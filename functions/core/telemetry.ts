@@ -1,43 +1,19 @@
 import { z } from 'zod';
+import {
+  CONTRACT_LIMITS,
+  type DeviceKind,
+  METRIC_NAME_PATTERN,
+  type MetricValue,
+  parseTelemetryTopic,
+  type RejectionReason,
+  telemetryTopic,
+} from '../contract';
 import { readingItemSize } from './reading-item';
 
 /**
- * Device contract v1 (ARCHITECTURE.md): topics `dt/water/<deviceId>`, `dt/bin/<deviceId>`, JSON payload with one
- * sample or a `samples` batch. Parsing is atomic per message: a message is accepted whole or quarantined whole.
+ * A telemetry message as the service holds it, and its parsing against device contract v1 (`functions/contract`).
+ * Parsing is atomic per message: a message is accepted whole or quarantined whole.
  */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
-export const CONTRACT_LIMITS = {
-  maxMessageBytes: 32 * 1024,
-  maxSamplesPerMessage: 100,
-  maxMetricsPerSample: 32,
-  maxItemBytes: 1024,
-  earliestTs: Date.UTC(2020, 0, 1),
-  maxFutureMs: 24 * 60 * 60 * 1000,
-  /**
-   * Largest magnitude of a number value: beyond it a JS number is no longer exact to the unit, and the AWS SDK refuses
-   * to write it (lib-dynamodb marshalling rejects numbers past Number.MAX_SAFE_INTEGER).
-   */
-  maxAbsValue: Number.MAX_SAFE_INTEGER,
-  /**
-   * Smallest non-zero magnitude of a number value: DynamoDB stores 1E-130 and up, and refuses smaller ones ("Number
-   * underflow"). Any double within the range stores exactly (at most 17 significant digits of DynamoDB's 38), so a
-   * sensor's float noise near zero (e.g. 2.7e-17 after a subtraction) is kept rather than costing its whole message.
-   */
-  minAbsValue: 1e-130,
-} as const;
-
-/**
- * Names a metric may not have: every property of Object.prototype (`constructor`, `__proto__`, `toString`, ...). Stored
- * in a plain object they shadow or replace what the JS runtime and the AWS SDK rely on (the SDK refuses a map with an
- * own `constructor`; `__proto__` would be dropped or swap the prototype), so they are refused by name.
- */
-export const RESERVED_METRIC_NAMES: readonly string[] = Object.getOwnPropertyNames(Object.prototype).sort();
-
-export const DEVICE_KINDS = ['water', 'bin'] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
-
-export type MetricValue = number | boolean;
 
 export interface Sample {
   /** Sample time, epoch milliseconds. */
@@ -55,23 +31,6 @@ export interface TelemetryMessage {
   samples: Sample[];
 }
 
-export const REJECTION_REASONS = [
-  'oversize',
-  'bad_topic',
-  'topic_mismatch',
-  'not_json',
-  'unsupported_version',
-  'bad_shape',
-  'bad_value',
-  'too_many_samples',
-  'ts_in_future',
-  'ts_too_old',
-  'sample_too_large',
-  'unknown_device',
-  'wrong_kind',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
-
 export interface Rejection {
   reason: RejectionReason;
   /** What a firmware engineer should fix, in one sentence. */
@@ -88,18 +47,6 @@ export interface TelemetryInput {
   clientId?: string;
   /** Time the broker received the message, epoch ms; the reference for timestamp checks. */
   receivedAt: number;
-}
-
-const BASIC_INGEST_PREFIX = /^\$aws\/rules\/[A-Za-z0-9_]+\//;
-
-/** Splits a telemetry topic (optionally a Basic Ingest one) into kind and device id. */
-export function parseTopic(topic: string): { kind: DeviceKind; deviceId: string } | undefined {
-  const parts = topic.replace(BASIC_INGEST_PREFIX, '').split('/');
-  if (parts.length !== 3 || parts[0] !== 'dt') return undefined;
-  const [, kind, deviceId] = parts as [string, string, string];
-  if (!(DEVICE_KINDS as readonly string[]).includes(kind) || !DEVICE_ID_PATTERN.test(deviceId))
-    return undefined;
-  return { kind: kind as DeviceKind, deviceId };
 }
 
 const timestamp = z.union([z.number().int(), z.iso.datetime({ offset: true })], {
@@ -218,7 +165,7 @@ const VALUE_RANGE = `0 or ${CONTRACT_LIMITS.minAbsValue} to ${CONTRACT_LIMITS.ma
  * Registry checks (unknown device, wrong kind) happen in the ingest use case.
  */
 export function parseTelemetry(input: TelemetryInput): ParseResult {
-  const route = parseTopic(input.topic);
+  const route = parseTelemetryTopic(input.topic);
   if (!route) {
     return reject(
       'bad_topic',
@@ -229,7 +176,7 @@ export function parseTelemetry(input: TelemetryInput): ParseResult {
   if (input.clientId !== undefined && input.clientId !== deviceId) {
     return reject(
       'topic_mismatch',
-      `client "${input.clientId}" published on the topic of device "${deviceId}"; a device may publish only to dt/${kind}/<its own client id>`,
+      `client "${input.clientId}" published on the topic of device "${deviceId}"; a device may publish only to ${telemetryTopic(kind, '<its own client id>')}`,
       input.clientId,
     );
   }

@@ -1,0 +1,28 @@
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway path syntax: `{id}` is a path parameter. */
+  readonly path: string;
+}
+
+/** Every HTTP route; all require authentication. The API function serves them all. */
+export const API_ROUTES = [
+  { method: 'GET', path: '/devices' },
+  { method: 'GET', path: '/devices/{id}' },
+  { method: 'GET', path: '/devices/{id}/readings' },
+  { method: 'GET', path: '/devices/{id}/latest' },
+  { method: 'GET', path: '/quarantine' },
+  { method: 'GET', path: '/alarms' },
+  { method: 'GET', path: '/alarms/{id}' },
+  { method: 'POST', path: '/alarms/{id}/ack' },
+  { method: 'POST', path: '/alarms/{id}/shelve' },
+  { method: 'POST', path: '/devices/{id}/maintenance' },
+  { method: 'GET', path: '/subscriptions' },
+  { method: 'POST', path: '/subscriptions' },
+  { method: 'DELETE', path: '/subscriptions/{id}' },
+  { method: 'GET', path: '/bins' },
+  // A static segment before the `{id}` route: API Gateway prefers it, and the local server matches in this order.
+  { method: 'GET', path: '/bins/collections' },
+  { method: 'GET', path: '/bins/{id}' },
+  { method: 'GET', path: '/dead-letters' },
+  { method: 'POST', path: '/dead-letters/redrive' },
+] as const satisfies readonly RouteSpec[];

@@ -1,0 +1,73 @@
+/**
+ * The DynamoDB tables as data: the CDK stacks and the local runtime create them from here, and the functions read
+ * their names from the environment variable each one declares.
+ */
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface TableSpec {
+  /** Environment variable through which functions receive the table name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly ttlAttribute?: string;
+  readonly globalIndexes?: readonly { name: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
+}
+
+export const TABLES = {
+  readings: {
+    envVar: 'READINGS_TABLE',
+    partitionKey: { name: 'deviceId', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'ttl',
+  },
+  devices: {
+    envVar: 'DEVICES_TABLE',
+    partitionKey: { name: 'deviceId', type: 'S' },
+  },
+  quarantine: {
+    envVar: 'QUARANTINE_TABLE',
+    partitionKey: { name: 'day', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'ttl',
+  },
+  /**
+   * Alarm episodes (key `alarmId`), plus per-device index items (`dev#<deviceId>`: which alarm is open per condition),
+   * flood-control windows (`flood#…`), history and notification log items (`hist#<alarmId>#<n>`, `note#…`),
+   * heartbeats (`hb#<deviceId>`) and pending evaluations (`eval#<deviceId>`). Episodes are indexed under `open` and
+   * `closed`; heartbeats, pending evaluations and undigested windows under their own `status` values.
+   */
+  alarms: {
+    envVar: 'ALARMS_TABLE',
+    partitionKey: { name: 'alarmId', type: 'S' },
+    ttlAttribute: 'ttl',
+    globalIndexes: [
+      {
+        name: 'byStatus',
+        partitionKey: { name: 'status', type: 'S' },
+        sortKey: { name: 'raisedAt', type: 'N' },
+      },
+    ],
+  },
+  subscriptions: {
+    envVar: 'SUBSCRIPTIONS_TABLE',
+    partitionKey: { name: 'subscriptionId', type: 'S' },
+  },
+  /** Bin collection events (one item per detected collection), listed per township for the monthly report. */
+  binEvents: {
+    envVar: 'BIN_EVENTS_TABLE',
+    partitionKey: { name: 'binId', type: 'S' },
+    sortKey: { name: 'ts', type: 'N' },
+    globalIndexes: [
+      {
+        name: 'byTownship',
+        partitionKey: { name: 'township', type: 'S' },
+        sortKey: { name: 'ts', type: 'N' },
+      },
+    ],
+  },
+} as const satisfies Record<string, TableSpec>;
+export type TableName = keyof typeof TABLES;
