@@ -115,6 +115,31 @@ const binFull = (facts: AlarmFacts) => facts.condition === 'fill:overflow' && fa
 /** Engineers need the instrument; operators need the site. */
 const needsDevice = (facts: AlarmFacts) => facts.severity === 'sensor_fault' || facts.severity === 'device';
 
+/** What happened, in Chinese: the reading and what it means (stuck, out of range, a fire, a full bin). */
+function zhWhat(facts: AlarmFacts, kind: string, words: MetricWords | undefined): string {
+  if (!words) return ` ${facts.condition}`;
+  const value = valueText(facts, words, 'zh');
+  if (kind === 'stuck') return ` ${words.zh}读数卡在${value}`;
+  if (kind === 'range') return ` ${words.zh}读数${value}超出仪表量程`;
+  if (facts.metric === 'tilt' && facts.value === true) return ' 垃圾桶倾倒';
+  if (kind === 'fire' && facts.kind !== 'cleared') return ` 疑似起火 ${words.zh}${value}`;
+  if (binFull(facts)) return ` 垃圾桶已满 ${words.zh}${value}`;
+  return ` ${words.zh}${value}`;
+}
+
+/** What happened, in GSM-7 English. */
+function enWhat(facts: AlarmFacts, kind: string, words: MetricWords | undefined): string {
+  if (!words) return `: ${toGsm7(facts.condition)}`;
+  const value = valueText(facts, words, 'en');
+  const metric = toGsm7(words.en);
+  if (kind === 'stuck') return `: ${metric} stuck at ${value}`;
+  if (kind === 'range') return `: ${metric} reads ${value}, outside sensor range`;
+  if (facts.metric === 'tilt' && facts.value === true) return ': bin tilted';
+  if (kind === 'fire' && facts.kind !== 'cleared') return `: possible fire, ${metric} ${value}`.trimEnd();
+  if (binFull(facts)) return `: bin full, ${metric} ${value}`;
+  return `: ${metric} ${value}`.trimEnd();
+}
+
 function zhPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: string } {
   const head = headOf(facts, 'zh');
   const id = ` 编号${facts.alarmId}`;
@@ -136,18 +161,7 @@ function zhPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
     pieces.push({ text: ` 设备${facts.deviceId}离线，最后数据${time}${late}` });
   } else {
     if (needsDevice(facts)) pieces.push(device);
-    if (words) {
-      const value = valueText(facts, words, 'zh');
-      if (kind === 'stuck') pieces.push({ text: ` ${words.zh}读数卡在${value}` });
-      else if (kind === 'range') pieces.push({ text: ` ${words.zh}读数${value}超出仪表量程` });
-      else if (facts.metric === 'tilt' && facts.value === true) pieces.push({ text: ' 垃圾桶倾倒' });
-      else if (kind === 'fire' && facts.kind !== 'cleared')
-        pieces.push({ text: ` 疑似起火 ${words.zh}${value}` });
-      else if (binFull(facts)) pieces.push({ text: ` 垃圾桶已满 ${words.zh}${value}` });
-      else pieces.push({ text: ` ${words.zh}${value}` });
-    } else {
-      pieces.push({ text: ` ${facts.condition}` });
-    }
+    pieces.push({ text: zhWhat(facts, kind, words) });
     if (!binFull(facts)) pieces.push(...limitPieces(facts, 'zh'));
     pieces.push({ text: ' 采样', rank: 1, alt: ' ' }, { text: `${time}${late}` });
   }
@@ -168,7 +182,6 @@ function enPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
   const time = formatSampleTime(facts.sampleTs, now);
   const late = facts.late ? ' (late)' : '';
   const words = metricWords(facts.metric);
-  const metricEn = words ? toGsm7(words.en) : '';
   const point = facts.measurementPoint
     ? toGsm7(POINTS[facts.measurementPoint]?.en ?? facts.measurementPoint)
     : '';
@@ -181,7 +194,10 @@ function enPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
     const n = facts.folded ?? 1;
     pieces.push({ text: `: ${n} alarm${n === 1 ? '' : 's'} folded into this SMS` });
     if (words)
-      pieces.push({ text: `; first ${metricEn} ${valueText(facts, words, 'en')}`.trimEnd(), rank: 5 });
+      pieces.push({
+        text: `; first ${toGsm7(words.en)} ${valueText(facts, words, 'en')}`.trimEnd(),
+        rank: 5,
+      });
     pieces.push({ text: ` at ${time}`, rank: 6 }, zone, { text: `${late}.` });
   } else if (kind === 'offline') {
     pieces.push({ text: `: device ${toGsm7(facts.deviceId)} offline, last data ${time}` }, zone, {
@@ -189,18 +205,7 @@ function enPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
     });
   } else {
     if (needsDevice(facts)) pieces.push({ text: `, device ${toGsm7(facts.deviceId)}`, rank: 4 });
-    if (words) {
-      const value = valueText(facts, words, 'en');
-      if (kind === 'stuck') pieces.push({ text: `: ${metricEn} stuck at ${value}` });
-      else if (kind === 'range') pieces.push({ text: `: ${metricEn} reads ${value}, outside sensor range` });
-      else if (facts.metric === 'tilt' && facts.value === true) pieces.push({ text: ': bin tilted' });
-      else if (kind === 'fire' && facts.kind !== 'cleared')
-        pieces.push({ text: `: possible fire, ${metricEn} ${value}`.trimEnd() });
-      else if (binFull(facts)) pieces.push({ text: `: bin full, ${metricEn} ${value}` });
-      else pieces.push({ text: `: ${metricEn} ${value}`.trimEnd() });
-    } else {
-      pieces.push({ text: `: ${toGsm7(facts.condition)}` });
-    }
+    pieces.push({ text: enWhat(facts, kind, words) });
     if (!binFull(facts)) pieces.push(...limitPieces(facts, 'en'));
     pieces.push({ text: ', sampled', rank: 1, alt: ',' }, { text: ` ${time}` }, zone, { text: `${late}.` });
   }
