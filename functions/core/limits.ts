@@ -3,13 +3,10 @@ import type { Disinfectant, MeasurementPoint, SupplyClass } from './registry';
 
 /**
  * The limits catalogue: safe-drinking-water limits as data, keyed by standard, measurement point, supply class and
- * disinfectant (water-limits.md). Each limit carries its citation, so an SMS and a report can name it. A second
- * standard is a data change here, not a code change.
+ * disinfectant (water-limits.md). Each limit carries the clause it cites, so an SMS and a report can name it. A
+ * second standard is a data change here, not a code change.
  */
-export interface LimitRule {
-  standard: string;
-  /** Where in the standard, e.g. "Table 2". */
-  table: string;
+export interface LimitRule extends Clause {
   metric: WaterMetric;
   points: readonly MeasurementPoint[];
   /** Only for this supply class; otherwise for every class without a rule of its own. */
@@ -23,8 +20,32 @@ export interface LimitRule {
   verify?: boolean;
 }
 
+/** A clause of a standard, as cited in full and as short as an SMS has room for. */
+export interface Clause {
+  standard: string;
+  /** Where in the standard, e.g. "Table 2". */
+  table: string;
+  short: { zh: string; en: string };
+}
+
 export const GB5749 = 'GB 5749-2022';
 export const GB3838 = 'GB 3838-2002';
+
+const GB5749_T1: Clause = {
+  standard: GB5749,
+  table: 'Table 1',
+  short: { zh: 'GB5749表1', en: 'GB 5749 T1' },
+};
+const GB5749_T2: Clause = {
+  standard: GB5749,
+  table: 'Table 2',
+  short: { zh: 'GB5749表2', en: 'GB 5749 T2' },
+};
+const GB3838_T1_III: Clause = {
+  standard: GB3838,
+  table: 'Table 1, class III',
+  short: { zh: 'GB3838表1 III类', en: 'GB 3838 T1 cl.III' },
+};
 
 const TREATED: readonly MeasurementPoint[] = ['plant_outlet', 'network', 'tap'];
 const OUTLET: readonly MeasurementPoint[] = ['plant_outlet'];
@@ -39,8 +60,7 @@ const t1 = (
   extra: Partial<LimitRule> = {},
 ) =>
   ({
-    standard: GB5749,
-    table: 'Table 1',
+    ...GB5749_T1,
     metric,
     points: TREATED,
     direction,
@@ -57,8 +77,7 @@ const t2 = (
   extra: Partial<LimitRule> = {},
 ) =>
   ({
-    standard: GB5749,
-    table: 'Table 2',
+    ...GB5749_T2,
     metric,
     disinfectant,
     points,
@@ -69,8 +88,7 @@ const t2 = (
   }) as LimitRule;
 const src = (metric: WaterMetric, direction: 'min' | 'max', value: number, unit: string) =>
   ({
-    standard: GB3838,
-    table: 'Table 1, class III',
+    ...GB3838_T1_III,
     metric,
     points: SOURCE,
     direction,
@@ -131,11 +149,6 @@ export function applicableLimits(ctx: LimitContext, catalogue: readonly LimitRul
         (o) => o !== r && o.supplyClass !== undefined && o.metric === r.metric && o.direction === r.direction,
       ),
   );
-}
-
-/** Short citation for an SMS or a report, e.g. "GB 5749-2022 Table 2". */
-export function citation(rule: Pick<LimitRule, 'standard' | 'table'>): string {
-  return `${rule.standard} ${rule.table}`;
 }
 
 /**

@@ -10,19 +10,13 @@ import {
   TRANSITIONS,
 } from '../core/alarm';
 import type { AlarmFacts, Audience, NotificationKind } from '../core/alarm-types';
-import {
-  type Condition,
-  conditionsFor,
-  type EvalSample,
-  evaluateConditions,
-  historyFor,
-  observedValue,
-  type Status,
-} from '../core/conditions';
+import { conditionsFor } from '../core/conditions/build';
+import { evaluateConditions, historyFor, observedValue } from '../core/conditions/evaluate';
+import type { Condition, EvalSample, Status } from '../core/conditions/types';
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../core/errors';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
-import { renderNotification } from '../core/sms-templates';
+import { renderNotification } from '../core/sms/templates';
 import type { AlarmStore } from '../ports/alarm-store';
 import type { Clock } from '../ports/clock';
 import type { LiveEvents } from '../ports/live-events';
@@ -63,6 +57,21 @@ export interface AlarmEngineDeps {
   live: LiveEvents;
   clock: Clock;
   settings: AlarmSettings;
+}
+
+/** A condition's verdict at one sample of a device: what `apply` acts on. */
+interface Verdict {
+  device: Device;
+  condition: Condition;
+  status: Exclude<Status, 'hold'>;
+  sample: EvalSample;
+}
+
+/** The device's open alarms while a batch is evaluated: slots by condition key, and the alarms read so far. */
+interface OpenAlarms {
+  index: Record<string, { alarmId: string; at: number }>;
+  load: (id: string) => Promise<Alarm | undefined>;
+  loaded: Map<string, Alarm | undefined>;
 }
 
 /** A slot held longer than this by an alarm that was never written belongs to a crashed raise and may be taken. */
@@ -159,20 +168,14 @@ export class AlarmEngine {
       for (const condition of conditions) {
         const status = statuses.get(condition.key) ?? 'hold';
         if (status === 'hold') continue;
-        await this.apply(device, condition, status, sample, index, load, loaded);
+        await this.apply({ device, condition, status, sample }, { index, load, loaded });
       }
     }
   }
 
-  private async apply(
-    device: Device,
-    condition: Condition,
-    status: Exclude<Status, 'hold'>,
-    sample: EvalSample,
-    index: Record<string, { alarmId: string; at: number }>,
-    load: (id: string) => Promise<Alarm | undefined>,
-    loaded: Map<string, Alarm | undefined>,
-  ): Promise<void> {
+  private async apply(verdict: Verdict, open: OpenAlarms): Promise<void> {
+    const { device, condition, status, sample } = verdict;
+    const { index, load, loaded } = open;
     const slot = index[condition.key];
     const now = this.deps.clock.now();
     if (status === 'breach') {

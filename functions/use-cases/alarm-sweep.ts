@@ -1,9 +1,10 @@
 import { HEALTH_LOG_EVENTS } from '../contract';
 import type { Alarm, PendingNotification } from '../core/alarm';
-import { conditionsFor, type EvalSample, type OfflineCondition } from '../core/conditions';
+import { conditionsFor } from '../core/conditions/build';
+import type { EvalSample, OfflineCondition } from '../core/conditions/types';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
-import { renderNotification } from '../core/sms-templates';
+import { renderNotification } from '../core/sms/templates';
 import type { AlarmStore, PendingEvaluation } from '../ports/alarm-store';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';

@@ -1,4 +1,5 @@
-import { conditionsFor, type EvalSample, type OfflineCondition } from '../core/conditions';
+import { conditionsFor } from '../core/conditions/build';
+import type { EvalSample, OfflineCondition } from '../core/conditions/types';
 import type { Device } from '../core/registry';
 import type { AlarmStore } from '../ports/alarm-store';
 import type { Clock } from '../ports/clock';

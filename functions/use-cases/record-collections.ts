@@ -1,5 +1,5 @@
 import { type BinDevice, binSettingsFor, detectCollections, fillSeries } from '../core/bins';
-import type { EvalSample } from '../core/conditions';
+import type { EvalSample } from '../core/conditions/types';
 import { fromReadingItem } from '../core/reading-item';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';

@@ -8,7 +8,7 @@ import { documentClient } from '../../../functions/adapters/dynamodb/client';
 import { DynamoSubscriptionStore } from '../../../functions/adapters/dynamodb/subscription-store';
 import { OutboxNotifier } from '../../../functions/adapters/outbox-notifier';
 import { parseFleet } from '../../../functions/core/registry';
-import { renderNotification } from '../../../functions/core/sms-templates';
+import { renderNotification } from '../../../functions/core/sms/templates';
 import {
   loadFleetSubscriptions,
   planFleetSync,

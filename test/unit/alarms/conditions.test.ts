@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { conditionsFor, evaluateConditions } from '../../../functions/core/conditions';
+import { conditionsFor } from '../../../functions/core/conditions/build';
+import { evaluateConditions } from '../../../functions/core/conditions/evaluate';
 import { series, waterDevice } from './fixtures';
 
 const outlet = waterDevice();

@@ -1,4 +1,4 @@
-import type { EvalSample } from '../../../functions/core/conditions';
+import type { EvalSample } from '../../../functions/core/conditions/types';
 import type { Device } from '../../../functions/core/registry';
 
 export function waterDevice(overrides: Partial<Extract<Device, { kind: 'water' }>> = {}): Device {

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  conditionsFor,
-  evaluateConditions,
-  type ThresholdCondition,
-} from '../../../functions/core/conditions';
+import { conditionsFor } from '../../../functions/core/conditions/build';
+import { evaluateConditions } from '../../../functions/core/conditions/evaluate';
+import type { ThresholdCondition } from '../../../functions/core/conditions/types';
 import {
   applicableLimits,
   defaultWarningLevel,

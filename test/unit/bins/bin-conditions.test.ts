@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parsePending, pendingFor } from '../../../functions/core/alarm';
-import {
-  type Condition,
-  conditionsFor,
-  evaluateConditions,
-  historyFor,
-  observedValue,
-} from '../../../functions/core/conditions';
+import { conditionsFor } from '../../../functions/core/conditions/build';
+import { evaluateConditions, historyFor, observedValue } from '../../../functions/core/conditions/evaluate';
+import type { Condition } from '../../../functions/core/conditions/types';
 import { binDevice, waterDevice } from '../../helpers/telemetry';
 import { series } from '../alarms/fixtures';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmFacts } from '../../../functions/core/alarm-types';
-import { renderSms, smsLength } from '../../../functions/core/sms-templates';
+import { smsLength } from '../../../functions/core/sms/gsm7';
+import { renderSms } from '../../../functions/core/sms/templates';
 
 const NOW = Date.UTC(2026, 10, 28, 2, 0, 0);
 const base: AlarmFacts = {

@@ -6,19 +6,14 @@ import {
   SEVERITIES,
   type Severity,
 } from '../../../functions/core/alarm-types';
-import {
-  formatNumber,
-  formatSampleTime,
-  gsm7Length,
-  isGsm7,
-  parseCitation,
-  renderNotification,
-  renderSms,
-  SMS_LIMITS,
-  shortenName,
-  smsLength,
-  toGsm7,
-} from '../../../functions/core/sms-templates';
+import { readCitation } from '../../../functions/core/citation';
+import { shortenName } from '../../../functions/core/sms/fit';
+import { formatNumber, formatSampleTime } from '../../../functions/core/sms/format';
+import { gsm7Length, isGsm7, SMS_LIMITS, smsLength, toGsm7 } from '../../../functions/core/sms/gsm7';
+import { renderNotification, renderSms, shortCitation } from '../../../functions/core/sms/templates';
+
+/** A stored citation as the templates read it. */
+const parseCitation = (text: string) => shortCitation(readCitation(text));
 
 // 2025-11-28 12:00 China time.
 const NOW = Date.UTC(2025, 10, 28, 4, 0);
