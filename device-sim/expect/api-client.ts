@@ -21,12 +21,12 @@ export interface ApiFailure {
 }
 
 /** A reading's identity and arrival: what the delivery checks compare with what the run sent. */
-export type ReadingKey = Pick<ReadingView, 'ts' | 'seq'> & Partial<Pick<ReadingView, 'receivedAt'>>;
+type ReadingKey = Pick<ReadingView, 'ts' | 'seq'> & Partial<Pick<ReadingView, 'receivedAt'>>;
 export type AlarmView = Pick<AlarmSummary, 'alarmId' | 'deviceId'> &
   Partial<
     Pick<AlarmSummary, 'condition' | 'metric' | 'severity' | 'state' | 'audience' | 'raisedAt' | 'late'>
   >;
-export type QuarantineView = Pick<QuarantineEntryView, 'at' | 'topic' | 'reason' | 'payloadBase64'>;
+type QuarantineView = Pick<QuarantineEntryView, 'at' | 'topic' | 'reason' | 'payloadBase64'>;
 export type BinView = Pick<
   BinStatusView,
   | 'binId'

@@ -1,6 +1,7 @@
+import type { Audience } from '../../functions/core/alarm-types';
 import type { DeviceKind } from '../../functions/core/contract';
 import type { RunRecord } from '../record';
-import type { Audience, Count, OutcomeSpec, ScenarioInstance } from '../scenarios/types';
+import type { Count, OutcomeSpec, ScenarioInstance } from '../scenarios/types';
 import type { ServiceApi } from './api-client';
 
 /** One checked outcome, printed as PASS/FAIL with what was expected and what was found. */
