@@ -13,7 +13,7 @@ import type { CliValues } from './options';
 import { parsed } from './values';
 
 /** Where and how long --expect looks for the outcomes. */
-export interface ExpectSetup {
+interface ExpectSetup {
   view: ServiceView;
   apiUrl: string;
   timeoutMs: number;

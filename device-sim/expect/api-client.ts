@@ -16,7 +16,7 @@ import type { ApiAnswer, OutboxLine, ServiceView } from './service-view';
 // always sends but a check can do without is optional, so a partial answer still gets judged.
 
 /** A request that did not give what was asked for, in words for the check's `found`. */
-export interface ApiFailure {
+interface ApiFailure {
   error: string;
 }
 
