@@ -22,11 +22,13 @@ interface ApiFailure {
 
 /** A reading's identity and arrival: what the delivery checks compare with what the run sent. */
 type ReadingKey = Pick<ReadingView, 'ts' | 'seq'> & Partial<Pick<ReadingView, 'receivedAt'>>;
+/** An alarm as the alarm checks judge it. */
 export type AlarmView = Pick<AlarmSummary, 'alarmId' | 'deviceId'> &
   Partial<
     Pick<AlarmSummary, 'condition' | 'metric' | 'severity' | 'state' | 'audience' | 'raisedAt' | 'late'>
   >;
 type QuarantineView = Pick<QuarantineEntryView, 'at' | 'topic' | 'reason' | 'payloadBase64'>;
+/** A bin's forecast as the forecast check judges it. */
 export type BinView = Pick<
   BinStatusView,
   | 'binId'
@@ -38,6 +40,7 @@ export type BinView = Pick<
   | 'aboveThreshold'
   | 'lastReadingAt'
 >;
+/** A collection event as the collections check judges it. */
 export type CollectionView = Pick<CollectionEventView, 'binId' | 'at' | 'fromPct' | 'toPct'>;
 
 const readingKey = z.object({
@@ -131,6 +134,7 @@ export class ServiceApi {
 
   constructor(private readonly view: ServiceView) {}
 
+  /** Where the outbox is read from, for a check that finds none. */
   get outboxFile(): string {
     return this.view.outboxFile;
   }
