@@ -1,35 +1,20 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { type Fleet, type FleetDevice, parseFleet, type Site } from '../functions/core/registry';
+import { FleetFileError, readFleetFile } from '../infra/fleet/read-fleet';
 import { mulberry32, type Rng } from './random';
-
-/** The registry the local service loads unless FLEET_FILE says otherwise (infra/local/runtime.ts). */
-export const DEFAULT_FLEET_FILE = 'infra/fleet/example-county.json';
 
 /** A problem with the user's input (fleet file, certificate, option): exit code 2, message shown as is. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Reads and validates a fleet file; every error names the file and what is wrong with it. */
+/** Reads and validates a fleet file as the service does; every error names the file and what is wrong with it. */
 export async function loadFleet(file: string): Promise<Fleet> {
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return (await readFleetFile(file)).fleet;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new UsageError(`cannot read fleet file ${file}: ${why}`, { cause: err });
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`fleet file ${file} is not JSON: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    return parseFleet(doc);
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message}`, { cause: err });
+    if (err instanceof FleetFileError) throw new UsageError(err.message, { cause: err });
+    throw err;
   }
 }
 

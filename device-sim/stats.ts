@@ -1,5 +1,7 @@
 /** Counters, latency histograms and the progress line and summary built from them. */
 
+import { nearestRank } from '../functions/shared/stats';
+
 /**
  * A log-bucketed histogram (about 2 % resolution) for latencies in milliseconds: constant memory however long the
  * run, accurate enough for p50/p99.
@@ -21,7 +23,7 @@ export class Histogram {
   /** The value below which a fraction q of the recordings fall (upper edge of its bucket); 0 when empty. */
   quantile(q: number): number {
     if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.count));
+    const rank = nearestRank(this.count, q);
     let seen = 0;
     for (const b of [...this.buckets.keys()].sort((x, y) => x - y)) {
       seen += this.buckets.get(b) ?? 0;

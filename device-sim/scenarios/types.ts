@@ -1,10 +1,8 @@
 import type { DeviceKind } from '../../functions/contract';
+import type { Audience, Severity } from '../../functions/core/alarm-types';
 import type { Device, Fleet } from '../../functions/core/registry';
 import type { Rng } from '../random';
 import type { SignalSample } from '../signals/types';
-
-export type AlarmSeverity = 'critical' | 'warning' | 'sensor_fault' | 'device';
-export type Audience = 'operators' | 'engineers' | 'sanitation' | 'supervisors';
 
 /** How many of something are expected: `{ min: 1, max: 1 }` is exactly one, `{ min: 0, max: 0 }` none. */
 export interface Count {
@@ -25,7 +23,7 @@ export type OutcomeSpec =
   | { check: 'quarantine' }
   | {
       check: 'alarm';
-      severity?: AlarmSeverity;
+      severity?: Severity;
       metric?: string;
       audience?: Audience | Record<DeviceKind, Audience>;
       count: Count;
@@ -36,7 +34,7 @@ export type OutcomeSpec =
       check: 'sms';
       audience: Audience | Record<DeviceKind, Audience>;
       /** Count only SMS of this severity (an early warning may precede a critical alarm). */
-      severity?: AlarmSeverity;
+      severity?: Severity;
       count: Count;
       /** `device` (default): per affected device; `scenario`: summed over all affected devices. */
       per?: 'device' | 'scenario';

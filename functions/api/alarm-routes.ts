@@ -18,6 +18,7 @@ import {
   pathParam,
   timeParam,
 } from './http';
+import type { AlarmPage } from './types';
 
 export interface AlarmApiDeps {
   alarms: AlarmStore;
@@ -57,7 +58,7 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
       cursor: q.cursor,
     });
     const items = page.items.map(({ pending: _p, sending: _s, lastEntry: _e, ...summary }) => summary);
-    return json(200, { items, nextCursor: page.cursor });
+    return json(200, { items, nextCursor: page.cursor } satisfies AlarmPage);
   },
 
   'GET /alarms/{id}': async (event, deps) => {

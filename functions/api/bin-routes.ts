@@ -18,6 +18,13 @@ import {
   textParam,
   timeParam,
 } from './http';
+import type {
+  BinDetailView,
+  BinList,
+  BinStatusView,
+  CollectionEventView,
+  CollectionReportView,
+} from './types';
 
 export interface BinApiDeps {
   registry: DeviceRegistry;
@@ -34,7 +41,7 @@ const round2 = (v: number | undefined) => (v === undefined ? null : Math.round(v
 
 const township = textParam.optional();
 
-function presentStatus(s: BinStatus, now: number) {
+function presentStatus(s: BinStatus, now: number): BinStatusView {
   const { device: d, forecast: f } = s;
   return {
     binId: d.id,
@@ -68,7 +75,7 @@ function presentStatus(s: BinStatus, now: number) {
   };
 }
 
-function presentEvent(e: CollectionEvent) {
+function presentEvent(e: CollectionEvent): CollectionEventView {
   return {
     binId: e.binId,
     siteId: e.siteId,
@@ -118,7 +125,7 @@ export const binRoutes: Record<string, (event: ApiEvent, deps: BinApiDeps) => Pr
       township: q.township ?? null,
       needsCollectionWithin: q.needsCollectionWithin ?? null,
       items: list.map((s) => presentStatus(s, now)),
-    });
+    } satisfies BinList);
   },
 
   'GET /bins/collections': async (event, deps) => {
@@ -141,7 +148,7 @@ export const binRoutes: Record<string, (event: ApiEvent, deps: BinApiDeps) => Pr
       total: report.total,
       byWasteStream: report.byWasteStream,
       townships: report.townships.map((t) => ({ ...t, events: t.events.map(presentEvent) })),
-    });
+    } satisfies CollectionReportView);
   },
 
   'GET /bins/{id}': async (event, deps) => {
@@ -158,6 +165,6 @@ export const binRoutes: Record<string, (event: ApiEvent, deps: BinApiDeps) => Pr
       depthMm: device.depthMm,
       history: { from: iso(from), to: iso(to), ...history },
       collections: detail.collections.map(presentEvent),
-    });
+    } satisfies BinDetailView);
   },
 };

@@ -19,6 +19,7 @@ import {
   textParam,
   timeParam,
 } from './http';
+import type { LatestReading, QuarantineEntryView, QuarantinePage, ReadingsPage, ReadingView } from './types';
 
 export interface ApiDeps {
   registry: DeviceRegistry;
@@ -49,12 +50,12 @@ async function requireDevice(deps: ApiDeps, id: string): Promise<Device> {
   return device;
 }
 
-function presentReading(item: Parameters<typeof fromReadingItem>[0]) {
+function presentReading(item: Parameters<typeof fromReadingItem>[0]): ReadingView {
   const s = fromReadingItem(item);
   return { time: new Date(s.ts).toISOString(), ...s };
 }
 
-function presentQuarantine(e: QuarantineEntry) {
+function presentQuarantine(e: QuarantineEntry): QuarantineEntryView {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(e.payload);
   const payloadBytes = e.payloadBytes ?? e.payload.byteLength;
   return {
@@ -115,14 +116,14 @@ export const routes: Record<string, RouteHandler> = {
       to: new Date(to).toISOString(),
       items: page.items.map(presentReading),
       nextCursor: page.cursor,
-    });
+    } satisfies ReadingsPage);
   },
 
   'GET /devices/{id}/latest': async (event, deps) => {
     const device = await requireDevice(deps, pathParam(event, 'id', ID_FORMATS.device));
     const item = await deps.readings.latest(device.id);
     if (!item) throw new NotFoundError(`device "${device.id}" has no readings yet`);
-    return json(200, { deviceId: device.id, ...presentReading(item) });
+    return json(200, { deviceId: device.id, ...presentReading(item) } satisfies LatestReading);
   },
 
   'GET /quarantine': async (event, deps) => {
@@ -146,6 +147,9 @@ export const routes: Record<string, RouteHandler> = {
       reason: q.reason as QuarantineEntry['reason'] | undefined,
       now: deps.clock.now(),
     });
-    return json(200, { items: page.items.map(presentQuarantine), nextCursor: page.cursor });
+    return json(200, {
+      items: page.items.map(presentQuarantine),
+      nextCursor: page.cursor,
+    } satisfies QuarantinePage);
   },
 };

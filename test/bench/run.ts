@@ -5,6 +5,7 @@
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
  * shapes alone.
  */
+import { median } from '../../functions/shared/stats';
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
 import { INGEST_QUEUE } from '../../functions/contract';
@@ -29,14 +30,6 @@ const HANDLER_EVENTS_PER_RUN = Number(process.env.BENCH_EVENTS_PER_RUN ?? 50);
 const RECORDS_PER_EVENT = INGEST_QUEUE.batchSize;
 const LATENCY_ALARMS = Number(process.env.BENCH_LATENCY_ALARMS ?? 30);
 const LATENCY_BACKGROUND_PER_S = Number(process.env.BENCH_LATENCY_BACKGROUND ?? 50);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

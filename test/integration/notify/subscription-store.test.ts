@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -7,14 +7,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../functions/adapters/dynamodb/client';
 import { DynamoSubscriptionStore } from '../../../functions/adapters/dynamodb/subscription-store';
 import { OutboxNotifier } from '../../../functions/adapters/outbox-notifier';
-import { parseFleet } from '../../../functions/core/registry';
 import { renderNotification } from '../../../functions/core/sms/templates';
 import {
   loadFleetSubscriptions,
   planFleetSync,
   type Subscription,
 } from '../../../functions/core/subscription';
+import { readFleetFile } from '../../../infra/fleet/read-fleet';
 import { ensureTables, LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../../infra/local/dynamo';
+import { readOutbox } from '../../helpers/outbox';
 
 const NOW = Date.UTC(2025, 10, 28, 4, 0);
 let dynamo: LocalDynamo;
@@ -130,7 +131,7 @@ describe('example fleet subscriptions through the store and the outbox', () => {
 
   it('loads the fleet twice without duplicates and sends a plant-outlet chlorine loss to its operators', async () => {
     const store = new DynamoSubscriptionStore(doc, await freshTable());
-    const fleet = parseFleet(JSON.parse(await readFile('infra/fleet/example-county.json', 'utf8')));
+    const { fleet } = await readFleetFile();
     for (let load = 0; load < 2; load++) {
       const plan = planFleetSync(await store.list(), loadFleetSubscriptions(fleet, NOW + load));
       for (const s of plan.put) await store.put(s);
@@ -163,10 +164,7 @@ describe('example fleet subscriptions through the store and the outbox', () => {
 
     const result = await outbox.send(n);
 
-    const lines = (await readFile(file, 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = await readOutbox({ outboxFile: file });
     expect(result.recipients).toBe(2);
     expect(lines.map((l) => `${l.to} ${l.lang}`).sort()).toEqual(['+12025550143 en', '+8613800000001 zh']);
     expect(lines.find((l) => l.lang === 'zh')?.text).toBe(n.text.zh);

@@ -1,16 +1,5 @@
+import { mulberry32 } from '../../../device-sim/random';
 import type { FillReading } from '../../../functions/core/bins';
-
-/** A small seeded PRNG (mulberry32), so every synthetic series is the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function gaussian(rng: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
@@ -41,7 +30,7 @@ export function syntheticFill(options: {
   noisePct?: number;
   outlierShare?: number;
 }): SyntheticFill {
-  const rng = seeded(options.seed);
+  const rng = mulberry32(options.seed);
   const ratePctPerHour = 1 + 7 * rng();
   const startPct = 2 + 6 * rng();
   const interval = (options.intervalMin ?? 15) * 60_000;

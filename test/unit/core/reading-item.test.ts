@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../device-sim/random';
 import { CONTRACT_LIMITS } from '../../../functions/contract';
 import {
   fromReadingItem,
@@ -10,17 +11,6 @@ import {
 } from '../../../functions/core/reading-item';
 import type { Sample } from '../../../functions/core/telemetry';
 import { DAY, T0 } from '../../helpers/telemetry';
-
-/** A small deterministic PRNG (mulberry32) so the ordering check covers many pairs reproducibly. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Every water metric of the limits catalogue, with values of full sensor precision. */
 const ALL_WATER_METRICS = {
@@ -44,7 +34,7 @@ const ALL_WATER_METRICS = {
 
 describe('reading item mapping', () => {
   it('orders sort keys as strings exactly as samples order by (ts, seq)', () => {
-    const next = random(42);
+    const next = mulberry32(42);
     const pairs = Array.from({ length: 2000 }, () => ({
       ts: CONTRACT_LIMITS.earliestTs + Math.floor(next() * 20 * 365 * DAY),
       // Mix small and huge counters so keys of different digit counts are compared.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fleetDevices, parseFleet } from '../../../functions/core/registry';
+import { DEFAULT_FLEET_FILE } from '../../../infra/fleet/read-fleet';
 
 const site = (id: string) => ({ id, name: `Site ${id}`, type: 'water_plant', township: 'Town' });
 const device = (id: string, siteId: string) => ({
@@ -13,7 +14,7 @@ const device = (id: string, siteId: string) => ({
 
 describe('fleet registry', () => {
   it('parses the example county fleet shipped with the repo and joins every device to its site', () => {
-    const doc: unknown = JSON.parse(readFileSync('infra/fleet/example-county.json', 'utf8'));
+    const doc: unknown = JSON.parse(readFileSync(DEFAULT_FLEET_FILE, 'utf8'));
 
     const devices = fleetDevices(parseFleet(doc));
 

@@ -14,6 +14,7 @@ import {
   subscriptionInputSchema,
   subscriptionMatches,
 } from '../../../functions/core/subscription';
+import { DEFAULT_FLEET_FILE, readFleetFile } from '../../../infra/fleet/read-fleet';
 
 const NOW = Date.UTC(2025, 10, 28, 4, 0);
 
@@ -207,9 +208,9 @@ describe('overlapping subscriptions', () => {
   });
 });
 
-describe('fleet subscriptions', () => {
-  const exampleFleet = parseFleet(JSON.parse(readFileSync('infra/fleet/example-county.json', 'utf8')));
+const exampleFleet = (await readFleetFile()).fleet;
 
+describe('fleet subscriptions', () => {
   it('ships example subscriptions for every audience, with fake numbers said to be fake', () => {
     const subs = loadFleetSubscriptions(exampleFleet, NOW);
 
@@ -246,7 +247,7 @@ describe('fleet subscriptions', () => {
   });
 
   it('refuses a fleet whose subscriptions name unknown sites or townships, or repeat an id', () => {
-    const doc = JSON.parse(readFileSync('infra/fleet/example-county.json', 'utf8'));
+    const doc = JSON.parse(readFileSync(DEFAULT_FLEET_FILE, 'utf8'));
     doc.subscriptions = [
       { phone: '+8613800000001', audience: 'operators', siteIds: ['plant-nowhere'] },
       { phone: '+8613800000001', audience: 'operators', townships: ['Atlantis'] },
@@ -260,7 +261,7 @@ describe('fleet subscriptions', () => {
   });
 
   it('lets a fleet without subscriptions load', () => {
-    const doc = JSON.parse(readFileSync('infra/fleet/example-county.json', 'utf8'));
+    const doc = JSON.parse(readFileSync(DEFAULT_FLEET_FILE, 'utf8'));
     delete doc.subscriptions;
     expect(parseFleet(doc).subscriptions).toEqual([]);
   });

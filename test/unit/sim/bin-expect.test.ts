@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planChecks, runChecks, type ServiceView } from '../../../device-sim/expect';
+import { planChecks } from '../../../device-sim/expect/plan';
+import { runChecks } from '../../../device-sim/expect/runner';
+import type { ServiceView } from '../../../device-sim/expect/service-view';
 import { RunRecord } from '../../../device-sim/record';
 import { steadyFillLine } from '../../../device-sim/scenarios/bin-events';
 import { type BinDevice, binSettingsFor, detectCollections, fillSeries } from '../../../functions/core/bins';

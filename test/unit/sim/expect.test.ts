@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Emission } from '../../../device-sim/device';
-import { type OutboxLine, planChecks, runChecks, type ServiceView } from '../../../device-sim/expect';
+import { planChecks } from '../../../device-sim/expect/plan';
+import { runChecks } from '../../../device-sim/expect/runner';
+import type { OutboxLine, ServiceView } from '../../../device-sim/expect/service-view';
 import { RunRecord } from '../../../device-sim/record';
 import { parseScenarioSpecs, resolveScenarios } from '../../../device-sim/scenarios';
 import { exampleDevices, exampleFleet, SUMMER } from './fixtures';

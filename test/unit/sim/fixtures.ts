@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { CliIo } from '../../../device-sim/cli';
 import type { Emission } from '../../../device-sim/device';
 import { buildDeviceSims, deviceIntervalMs, simulate } from '../../../device-sim/plan';
 import { parseScenarioSpecs, resolveScenarios } from '../../../device-sim/scenarios';
 import type { ScenarioInstance } from '../../../device-sim/scenarios/types';
-import { type Device, type Fleet, fleetDevices, parseFleet } from '../../../functions/core/registry';
+import { type Device, type Fleet, fleetDevices } from '../../../functions/core/registry';
+import { readFleetFile } from '../../../infra/fleet/read-fleet';
 
-export const EXAMPLE_FLEET_FILE = 'infra/fleet/example-county.json';
-export const exampleFleet: Fleet = parseFleet(JSON.parse(readFileSync(EXAMPLE_FLEET_FILE, 'utf8')));
+export const exampleFleet: Fleet = (await readFleetFile()).fleet;
 export const exampleDevices: Device[] = fleetDevices(exampleFleet);
 
 export function device(id: string): Device {
