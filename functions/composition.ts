@@ -27,7 +27,7 @@ import { recordCollectionsStage } from './use-cases/record-collections';
 const MINUTE = 60_000;
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
-export const serviceConfigShape = {
+const serviceConfigShape = {
   ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents'),
   RETENTION_DAYS: positiveInt(400),
   QUARANTINE_RETENTION_DAYS: positiveInt(90),
@@ -44,7 +44,7 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 export type ServiceConfig = ReturnType<typeof readServiceConfig>;
 
-export function alarmSettings(config: ServiceConfig): AlarmSettings {
+function alarmSettings(config: ServiceConfig): AlarmSettings {
   return {
     floodMaxAlarms: config.FLOOD_MAX_ALARMS,
     floodWindowMs: config.FLOOD_WINDOW_MIN * MINUTE,

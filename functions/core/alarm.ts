@@ -126,11 +126,11 @@ export function alarmIdFor(deviceId: string, condition: string, sampleTs: number
   return `A${id}`;
 }
 
-/** Which transitions are allowed, ISA-18.2 style. */
-export const TRANSITIONS: Readonly<
-  Record<'clear' | 'ack' | 'reactivate', Partial<Record<AlarmState, AlarmState>>>
-> = {
+/**
+ * Which clear and ack transitions are allowed, ISA-18.2 style. Reactivation (cleared_unack → active_unack) is not
+ * here: only the engine does it, when a newer sample breaches again.
+ */
+export const TRANSITIONS: Readonly<Record<'clear' | 'ack', Partial<Record<AlarmState, AlarmState>>>> = {
   clear: { active_unack: 'cleared_unack', active_ack: 'closed' },
   ack: { active_unack: 'active_ack', cleared_unack: 'closed' },
-  reactivate: { cleared_unack: 'active_unack' },
 };

@@ -43,7 +43,7 @@ export const BIN_PHYSICAL_RANGES: Readonly<Record<string, readonly [number, numb
 const FILL_RANGE = BIN_PHYSICAL_RANGES.fill_pct as readonly [number, number];
 
 /** Why a reading's fill is not used: knocked over, an echo from beyond the bin floor, an impossible fill. */
-export type FillFlag = 'tilted' | 'beyond_floor' | 'impossible_fill';
+type FillFlag = 'tilted' | 'beyond_floor' | 'impossible_fill';
 
 /** One sample's fill level. `fillPct` is clamped to 0–100; a flagged reading is left out of detection and forecasts. */
 export interface FillReading {
@@ -182,7 +182,7 @@ export function theilSen(points: readonly { x: number; y: number }[]): { slope: 
 }
 
 /** Below this rate a bin is treated as not filling: no forecast time (it would be weeks away or never). */
-export const MIN_RATE_PCT_PER_HOUR = 0.05;
+const MIN_RATE_PCT_PER_HOUR = 0.05;
 
 /**
  * What the readings since the last collection say. `thresholdAt`/`fullAt` are epoch ms: in the past when the level
@@ -212,7 +212,7 @@ export interface BinForecast {
 }
 
 /** The readings after the newest collection in the series (its emptied reading included). */
-export function sinceLastCollection(
+function sinceLastCollection(
   readings: readonly FillReading[],
   settings: Pick<ResolvedBinSettings, 'collectedFromPct' | 'collectedToPct'>,
 ): FillReading[] {
@@ -343,7 +343,7 @@ export function fireLookbackSamples(
 }
 
 /** Fill over one local day (China Standard Time, as in the SMS texts). */
-export interface DailyFill {
+interface DailyFill {
   day: string;
   readings: number;
   minPct: number;

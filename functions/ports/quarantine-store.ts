@@ -5,8 +5,8 @@ import type { RejectionReason } from '../core/contract';
  * storage refused for good (`storage_rejected`), or one that failed every delivery and went to the dead-letter queue
  * (`dead_lettered`, recorded so it is visible beside the others).
  */
-export const INGEST_FAILURE_REASONS = ['bad_envelope', 'storage_rejected', 'dead_lettered'] as const;
-export type QuarantineReason = RejectionReason | (typeof INGEST_FAILURE_REASONS)[number];
+const INGEST_FAILURE_REASONS = ['bad_envelope', 'storage_rejected', 'dead_lettered'] as const;
+type QuarantineReason = RejectionReason | (typeof INGEST_FAILURE_REASONS)[number];
 
 /** A message the service could not accept, recorded so nothing a device sends is lost without trace. */
 export interface QuarantineEntry {

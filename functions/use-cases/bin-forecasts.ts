@@ -27,15 +27,15 @@ export interface BinReadDeps {
 }
 
 /** The forecast uses at most this many of the newest readings since the last collection (3 days at 15 min). */
-export const FORECAST_MAX_READINGS = 300;
+const FORECAST_MAX_READINGS = 300;
 /** …and none older than this, for a bin never seen emptied. */
-export const FORECAST_LOOKBACK_MS = 7 * 86_400_000;
+const FORECAST_LOOKBACK_MS = 7 * 86_400_000;
 /** Pages of readings a history summary reads at most (1000 readings each). */
 const HISTORY_MAX_PAGES = 10;
 const CONCURRENCY = 8;
 
 /** The last collection as the crew sees it: from the events table, or found in the readings if newer. */
-export interface LastCollection {
+interface LastCollection {
   at: number;
   fromPct: number;
   toPct: number;
@@ -50,7 +50,7 @@ export interface BinStatus {
 }
 
 /** Fill, rate, forecast and last collection of one bin at `now`. */
-export async function binStatus(device: BinDevice, deps: BinReadDeps, now: number): Promise<BinStatus> {
+async function binStatus(device: BinDevice, deps: BinReadDeps, now: number): Promise<BinStatus> {
   const to = now + CONTRACT_LIMITS.maxFutureMs;
   const stored = await deps.binEvents.latestCollection(device.id, to);
   const from = Math.max(stored?.ts ?? 0, now - FORECAST_LOOKBACK_MS);

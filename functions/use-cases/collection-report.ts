@@ -1,7 +1,7 @@
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { DeviceRegistry } from '../ports/device-registry';
 
-export interface TownshipCollections {
+interface TownshipCollections {
   township: string;
   collections: number;
   /** Collections per waste stream (residual, recyclable, kitchen, hazardous): sorted collection at a glance. */

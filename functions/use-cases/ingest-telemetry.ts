@@ -44,7 +44,7 @@ export interface IngestDeps {
 }
 
 /** What became of one record of the batch. */
-export type MessageOutcome =
+type MessageOutcome =
   | { messageId: string; status: 'stored'; deviceId: string; topic: string }
   | {
       messageId: string;

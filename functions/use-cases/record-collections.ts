@@ -23,7 +23,7 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
  * and the first one after them (late data lands inside the series), and every drop that involves a new reading is
  * a collection event. Already stored samples are read, never written.
  */
-export async function newCollections(
+async function newCollections(
   device: BinDevice,
   samples: readonly EvalSample[],
   readings: ReadingStore,

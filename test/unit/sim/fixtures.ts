@@ -6,7 +6,7 @@ import { parseScenarioSpecs, resolveScenarios } from '../../../device-sim/scenar
 import type { ScenarioInstance } from '../../../device-sim/scenarios/types';
 import { type Device, type Fleet, fleetDevices, parseFleet } from '../../../functions/core/registry';
 
-export const EXAMPLE_FLEET_FILE = 'infra/fleet/example-county.json';
+const EXAMPLE_FLEET_FILE = 'infra/fleet/example-county.json';
 export const exampleFleet: Fleet = parseFleet(JSON.parse(readFileSync(EXAMPLE_FLEET_FILE, 'utf8')));
 export const exampleDevices: Device[] = fleetDevices(exampleFleet);
 
