@@ -1,3 +1,4 @@
+import { CHINA_UTC_OFFSET_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
 import type { Sample } from './contract';
 import type { BinSettings, Device } from './registry';
 
@@ -7,8 +8,6 @@ import type { BinSettings, Device } from './registry';
  */
 
 export type BinDevice = Extract<Device, { kind: 'bin' }>;
-
-const HOUR_MS = 3_600_000;
 
 /** Defaults of every bin setting; the fleet file overrides them per site type and per bin (`binSettings`). */
 export const BIN_DEFAULTS = {
@@ -325,7 +324,7 @@ export function fireEvidence(
   const current = temps.at(-1);
   if (!current) return undefined;
   if (current.c >= settings.fireTemperatureC) return 'temperature';
-  const windowMs = settings.fireRiseMinutes * 60_000;
+  const windowMs = settings.fireRiseMinutes * MINUTE_MS;
   for (const p of temps.slice(0, -1)) {
     const dt = current.ts - p.ts;
     if (dt <= 0 || dt > 3 * windowMs) continue;
@@ -361,7 +360,6 @@ export interface FillHistorySummary {
   daily: DailyFill[];
 }
 
-const REPORT_OFFSET_MS = 8 * HOUR_MS;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** Counts, range and daily min/max/mean of a fill series (valid readings only; flagged ones are counted by reason). */
@@ -371,7 +369,7 @@ export function summarizeFill(readings: readonly FillReading[]): FillHistorySumm
   for (const r of readings) if (r.flag) flagged[r.flag] = (flagged[r.flag] ?? 0) + 1;
   const days = new Map<string, number[]>();
   for (const r of valid) {
-    const day = new Date(r.ts + REPORT_OFFSET_MS).toISOString().slice(0, 10);
+    const day = new Date(r.ts + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
     days.set(day, [...(days.get(day) ?? []), r.fillPct]);
   }
   const stats = (v: number[]) => ({

@@ -15,6 +15,7 @@ import { CONTRACT_LIMITS } from '../core/contract';
 import { fromReadingItem } from '../core/reading-item';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';
+import { DAY_MS } from '../shared/time';
 
 /**
  * Forecasts are computed when they are read, never stored: per bin one Query for its newest collection event and one
@@ -29,7 +30,7 @@ export interface BinReadDeps {
 /** The forecast uses at most this many of the newest readings since the last collection (3 days at 15 min). */
 const FORECAST_MAX_READINGS = 300;
 /** …and none older than this, for a bin never seen emptied. */
-const FORECAST_LOOKBACK_MS = 7 * 86_400_000;
+const FORECAST_LOOKBACK_MS = 7 * DAY_MS;
 /** Pages of readings a history summary reads at most (1000 readings each). */
 const HISTORY_MAX_PAGES = 10;
 const CONCURRENCY = 8;

@@ -17,6 +17,7 @@ import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-han
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
+import { MINUTE_MS } from '../../functions/shared/time';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
 import { API_ROUTES, FUNCTIONS, SCHEDULES } from '../wiring';
@@ -259,7 +260,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           log(`schedule ${spec.id} failed: ${err.message}`),
         );
         running.catch(() => undefined);
-      }, spec.everyMinutes * 60_000);
+      }, spec.everyMinutes * MINUTE_MS);
       stops.push(async () => {
         clearInterval(timer);
         await running?.catch(() => undefined);
