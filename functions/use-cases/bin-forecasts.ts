@@ -15,6 +15,7 @@ import { CONTRACT_LIMITS } from '../core/contract';
 import { fromReadingItem } from '../core/reading-item';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { DAY_MS } from '../shared/time';
 
 /**
@@ -76,16 +77,6 @@ async function binStatus(device: BinDevice, deps: BinReadDeps, now: number): Pro
   return status;
 }
 
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return out;
-}
-
 /**
  * The collection list: with a window, the bins above their threshold or forecast to reach it within the window;
  * without one, every bin. Ordered by urgency (core/bins.ts `byUrgency`).
@@ -96,7 +87,7 @@ export async function collectionList(
   now: number,
   windowMs?: number,
 ): Promise<BinStatus[]> {
-  const statuses = await mapLimited(bins, (bin) => binStatus(bin, deps, now));
+  const statuses = await mapWithConcurrency(bins, CONCURRENCY, (bin) => binStatus(bin, deps, now));
   return statuses
     .filter((s) => windowMs === undefined || dueForCollection(s.forecast, now, windowMs))
     .sort((a, b) => byUrgency(a.forecast, b.forecast) || a.device.id.localeCompare(b.device.id));

@@ -3,6 +3,7 @@ import type { EvalSample } from '../core/conditions';
 import { fromReadingItem } from '../core/reading-item';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { logger } from '../shared/logger';
 import type { StoredMessage } from './ingest-telemetry';
 
@@ -83,10 +84,10 @@ export function recordCollectionsStage(deps: CollectionStageDeps) {
       byBin.set(s.device.id, entry);
     }
     const failed = new Set<string>();
-    const queue = [...byBin.values()];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const { device, messageIds, samples } = next;
+    await mapWithConcurrency(
+      [...byBin.values()],
+      DEVICE_CONCURRENCY,
+      async ({ device, messageIds, samples }) => {
         try {
           const events = await newCollections(device, samples, deps.readings);
           const unwritten = events.length ? await deps.binEvents.putCollections(events) : [];
@@ -105,9 +106,8 @@ export function recordCollectionsStage(deps: CollectionStageDeps) {
           });
           for (const id of messageIds) failed.add(id);
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DEVICE_CONCURRENCY, queue.length) }, worker));
+      },
+    );
     return failed;
   };
 }
