@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { binSettingsFor } from '../functions/core/bins';
 import type { DeviceKind } from '../functions/core/contract';
 import type { Device } from '../functions/core/registry';
+import { readJsonLinesFile } from '../functions/shared/json-lines';
 import type { SampleKey } from './device';
 import type { RunRecord } from './record';
 import type { Audience, Count, OutcomeSpec, ScenarioInstance } from './scenarios/types';
@@ -83,23 +83,7 @@ export function httpServiceView(apiUrl: string, token: string, outboxFile: strin
       }
     },
     async outbox() {
-      let text: string;
-      try {
-        text = await readFile(outboxFile, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
-      }
-      return text
-        .split('\n')
-        .filter((l) => l.trim())
-        .flatMap((l) => {
-          try {
-            return [JSON.parse(l) as OutboxLine];
-          } catch {
-            return [];
-          }
-        });
+      return (await readJsonLinesFile(outboxFile)) as OutboxLine[] | undefined;
     },
   };
 }

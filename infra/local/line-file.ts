@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { jsonLine } from '../../functions/shared/json-lines';
 
 /** Appends text to a file; the default is `fs.appendFile`. Tests inject one that fails as a full disk does. */
 export type FileWriter = (path: string, data: string) => Promise<void>;
@@ -37,7 +38,7 @@ export class LineFile {
   }
 
   append(value: unknown): Promise<void> {
-    const line = `${JSON.stringify(value)}\n`;
+    const line = jsonLine(value);
     this.bytesAppended += Buffer.byteLength(line);
     this.pending.push(line);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));

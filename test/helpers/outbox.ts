@@ -1,17 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import type { OutboxLine } from '../../functions/adapters/outbox-notifier';
+import { readJsonLinesFile } from '../../functions/shared/json-lines';
 
 export type { OutboxLine };
 
-/** Every SMS the local runtime has written to its outbox so far (none before the first). */
+/** Every SMS the local runtime has written to its outbox so far (none before the first); a torn line fails the test. */
 export async function readOutbox(runtime: { outboxFile: string }): Promise<OutboxLine[]> {
-  try {
-    return (await readFile(runtime.outboxFile, 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as OutboxLine);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const lines = await readJsonLinesFile(runtime.outboxFile, (problem) => {
+    throw new Error(problem);
+  });
+  return (lines ?? []) as OutboxLine[];
 }
