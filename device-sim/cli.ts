@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Device, type Fleet, fleetDevices } from '../functions/core/registry';
+import { apiTokenFile, readApiToken } from '../infra/local/api-token';
 import type { Emission } from './device';
 import { type CheckResult, devicesAhead, httpServiceView, planChecks, runChecks } from './expect';
 import { DEFAULT_FLEET_FILE, generateFleet, loadFleet, UsageError, writeFleet } from './fleet';
@@ -193,17 +193,10 @@ async function resolveToken(
   dataDir: string,
   why = '--expect needs the API token',
 ): Promise<string> {
-  const given = (values.token as string | undefined) ?? env.API_TOKEN;
-  if (given) return given;
-  const file = join(dataDir, 'api-token');
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (token) return token;
-  } catch {
-    // Reported below with what to do.
-  }
+  const found = await readApiToken(dataDir, (values.token as string | undefined) ?? env.API_TOKEN);
+  if (found) return found.token;
   throw new UsageError(
-    `${why}: pass --token, set API_TOKEN, or point --data-dir at the service's data folder (no ${file})`,
+    `${why}: pass --token, set API_TOKEN, or point --data-dir at the service's data folder (no ${apiTokenFile(dataDir)})`,
   );
 }
 
