@@ -1,3 +1,4 @@
+import { median } from '../shared/statistics';
 import { CHINA_UTC_OFFSET_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
 import type { Sample } from './contract';
 import type { BinSettings, Device } from './registry';
@@ -152,14 +153,6 @@ export function detectCollections(
     previous = r;
   }
   return out;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
+import { percentile } from '../../functions/shared/statistics';
 import { connectDevice, deviceCredentials } from '../helpers/mqtt';
 import { startTestRuntime } from '../helpers/runtime';
 import { waterMetrics } from '../helpers/telemetry';
@@ -14,11 +15,6 @@ export interface AlertLatencyResult {
 }
 
 const TARGET = 'wq-town-outlet';
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
 
 /**
  * Sample published → SMS in the outbox, through the local runtime, while every other fleet device publishes
@@ -101,13 +97,12 @@ export async function alertLatencyBench(options: {
       await send(0.6);
       await waitFor((s) => s.text.includes('CLEARED'), beforeClear);
     }
-    const sorted = [...latencies].sort((a, b) => a - b);
     return {
       alarms: latencies.length,
       backgroundMessagesPerSecond: options.backgroundPerSecond,
       latenciesMs: latencies.map((l) => Math.round(l)),
-      p50: Math.round(percentile(sorted, 50)),
-      p99: Math.round(percentile(sorted, 99)),
+      p50: Math.round(percentile(latencies, 50)),
+      p99: Math.round(percentile(latencies, 99)),
     };
   } finally {
     clearInterval(timer);

@@ -7,6 +7,7 @@
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
+import { median } from '../../functions/shared/statistics';
 import { FUNCTIONS, INGEST_QUEUE } from '../../infra/wiring';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
@@ -28,14 +29,6 @@ const HANDLER_EVENTS_PER_RUN = Number(process.env.BENCH_EVENTS_PER_RUN ?? 50);
 const RECORDS_PER_EVENT = INGEST_QUEUE.batchSize;
 const LATENCY_ALARMS = Number(process.env.BENCH_LATENCY_ALARMS ?? 30);
 const LATENCY_BACKGROUND_PER_S = Number(process.env.BENCH_LATENCY_BACKGROUND ?? 50);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
