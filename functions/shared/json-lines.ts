@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { errorCode } from './error-code';
 
 /**
  * One record as a line of a JSON-lines file. Every `.jsonl` file the service writes (the SMS outbox, the router's
@@ -53,7 +54,7 @@ export async function readJsonLinesFile(
   try {
     for await (const record of readJsonLines(path, log)) records.push(record);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(err) === 'ENOENT') return undefined;
     throw err;
   }
   return records;

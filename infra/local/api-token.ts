@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '../../functions/shared/error-code';
 
 /** The local API's bearer token and where it came from (printed at start, so an engineer knows which one is in use). */
 export interface ApiToken {
@@ -28,7 +29,7 @@ export async function readApiToken(
     const token = (await readFile(file, 'utf8')).trim();
     return token ? { token, source: file } : undefined;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(err) === 'ENOENT') return undefined;
     throw err;
   }
 }

@@ -9,6 +9,7 @@ import type {
   RedriveResult,
   RedriveSelection,
 } from '../../functions/ports/dead-letters';
+import { errorCode } from '../../functions/shared/error-code';
 import { jsonLine, readJsonLines } from '../../functions/shared/json-lines';
 import { appendWriter, type FileWriter, LineFile } from './line-file';
 import type { SpooledMessage } from './spool';
@@ -106,7 +107,7 @@ export class DeadLetterFile {
       for await (const value of readJsonLines(this.path, (line) => this.log(`spool: ${line}`)))
         if (isRecord(value)) yield value;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errorCode(err) !== 'ENOENT') throw err;
     }
   }
 

@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { errorCode } from '../../functions/shared/error-code';
 import { jsonLine } from '../../functions/shared/json-lines';
 
 /** Appends text to a file; the default is `fs.appendFile`. Tests inject one that fails as a full disk does. */
@@ -12,7 +13,7 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 /** Whether an error is a write refused because the disk (or the quota) is full. */
 export function isNoSpace(err: unknown): boolean {
-  return NO_SPACE.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+  return NO_SPACE.has(errorCode(err) ?? '');
 }
 
 /**

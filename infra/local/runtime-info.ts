@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '../../functions/shared/error-code';
 import { jsonLine } from '../../functions/shared/json-lines';
 
 /** What a running `npm start` tells other commands (e.g. `npm run dlq`) about itself. */
@@ -34,6 +35,6 @@ export async function runningRuntime(dataDir: string): Promise<RuntimeInfo | und
     return info;
   } catch (err) {
     // EPERM: alive but another user's; still running.
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? info : undefined;
+    return errorCode(err) === 'EPERM' ? info : undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '../../functions/shared/error-code';
 import { readJsonLines } from '../../functions/shared/json-lines';
 import { appendWriter, type FileWriter, isNoSpace, LineFile } from './line-file';
 
@@ -21,7 +22,7 @@ export class SpoolFullError extends Error {
     cause: unknown,
   ) {
     super(
-      `disk full (${(cause as NodeJS.ErrnoException).code}) writing the spool ${path}: message not accepted, ` +
+      `disk full (${errorCode(cause)}) writing the spool ${path}: message not accepted, ` +
         'the device will send it again; free space under DATA_DIR',
     );
     this.name = 'SpoolFullError';
@@ -144,7 +145,7 @@ export class SegmentSpool {
     try {
       for await (const id of readJsonLines(donePath, this.skipped)) if (typeof id === 'string') done.add(id);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errorCode(err) !== 'ENOENT') throw err;
     }
     const adopted: SpooledMessage[] = [];
     try {
@@ -155,7 +156,7 @@ export class SegmentSpool {
         adopted.push(m);
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (errorCode(err) === 'ENOENT') return [];
       throw err;
     }
     // Deleted only once every pending message is in a segment: a crash before this re-adopts (duplicates, never loss).
@@ -238,6 +239,6 @@ async function unlinkIfThere(path: string): Promise<void> {
   try {
     await unlink(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
 }
