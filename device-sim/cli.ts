@@ -30,7 +30,7 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, connect: 3 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2, connect: 3 } as const;
 
 const isParseArgsError = (err: unknown): err is Error =>
   err instanceof Error &&

@@ -21,7 +21,7 @@ export function encodeSample(s: DeviceSample): string {
 }
 
 /** Contract v1, a batch: `{"v":1,"samples":[…]}`, each sample with its own battery reading. */
-export function encodeBatch(samples: readonly DeviceSample[]): string {
+function encodeBatch(samples: readonly DeviceSample[]): string {
   return JSON.stringify({ v: 1, samples: samples.map(sampleJson) });
 }
 

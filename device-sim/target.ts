@@ -67,7 +67,7 @@ export function dataDirCredentials(
 }
 
 /** Reads the secrets of `deviceIds`; throws a UsageError for a missing one unless anonymous devices are allowed. */
-export function readDeviceSecrets(
+function readDeviceSecrets(
   dataDir: string,
   deviceIds: readonly string[],
   allowAnonymous: boolean,
@@ -160,11 +160,7 @@ function readPem(option: string, file: string): string {
 }
 
 /** Reads and checks one certificate and key pair: parseable, matching, and valid now. */
-export function loadCredentials(
-  certFile: string,
-  keyFile: string,
-  now: number,
-): { cert: string; key: string } {
+function loadCredentials(certFile: string, keyFile: string, now: number): { cert: string; key: string } {
   const cert = readPem('--cert', certFile);
   const key = readPem('--key', keyFile);
   let x509: X509Certificate;

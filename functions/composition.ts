@@ -18,24 +18,23 @@ import type { LiveEvents } from './ports/live-events';
 import type { Notifier } from './ports/notifier';
 import type { SubscriptionChannel } from './ports/subscription-store';
 import { positiveInt, readConfig, tableVars } from './shared/config';
+import { HOUR_MS, MINUTE_MS } from './shared/time';
 import { ALARM_SETTING_DEFAULTS, AlarmEngine, type AlarmSettings } from './use-cases/alarm-engine';
 import type { SweepDeps } from './use-cases/alarm-sweep';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
 import { recordCollectionsStage } from './use-cases/record-collections';
 
-const MINUTE = 60_000;
-
 /** Settings every function reads; table names are required, the rest have documented defaults. */
-export const serviceConfigShape = {
+const serviceConfigShape = {
   ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents'),
   RETENTION_DAYS: positiveInt(400),
   QUARANTINE_RETENTION_DAYS: positiveInt(90),
   FLOOD_MAX_ALARMS: positiveInt(ALARM_SETTING_DEFAULTS.floodMaxAlarms),
-  FLOOD_WINDOW_MIN: positiveInt(ALARM_SETTING_DEFAULTS.floodWindowMs / MINUTE),
-  REMINDER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.reminderMs / MINUTE),
-  ESCALATE_AFTER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.escalateAfterMs / MINUTE),
-  SHELVE_MAX_HOURS: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxMs / 3_600_000),
+  FLOOD_WINDOW_MIN: positiveInt(ALARM_SETTING_DEFAULTS.floodWindowMs / MINUTE_MS),
+  REMINDER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.reminderMs / MINUTE_MS),
+  ESCALATE_AFTER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.escalateAfterMs / MINUTE_MS),
+  SHELVE_MAX_HOURS: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxMs / HOUR_MS),
   SHELVE_MAX_PER_DAY: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxPerDay),
 };
 
@@ -44,13 +43,13 @@ export function readServiceConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 export type ServiceConfig = ReturnType<typeof readServiceConfig>;
 
-export function alarmSettings(config: ServiceConfig): AlarmSettings {
+function alarmSettings(config: ServiceConfig): AlarmSettings {
   return {
     floodMaxAlarms: config.FLOOD_MAX_ALARMS,
-    floodWindowMs: config.FLOOD_WINDOW_MIN * MINUTE,
-    reminderMs: config.REMINDER_MIN * MINUTE,
-    escalateAfterMs: config.ESCALATE_AFTER_MIN * MINUTE,
-    shelveMaxMs: config.SHELVE_MAX_HOURS * 3_600_000,
+    floodWindowMs: config.FLOOD_WINDOW_MIN * MINUTE_MS,
+    reminderMs: config.REMINDER_MIN * MINUTE_MS,
+    escalateAfterMs: config.ESCALATE_AFTER_MIN * MINUTE_MS,
+    shelveMaxMs: config.SHELVE_MAX_HOURS * HOUR_MS,
     shelveMaxPerDay: config.SHELVE_MAX_PER_DAY,
   };
 }

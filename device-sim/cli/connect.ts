@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Device } from '../../functions/core/registry';
+import { apiTokenFile, readApiToken } from '../../infra/local/api-token';
 import type { CliIo } from '../cli';
 import { UsageError } from '../fleet';
 import type { ScenarioSpec } from '../scenarios';
@@ -18,17 +17,11 @@ export async function resolveToken(
   env: CliIo['env'],
   why = '--expect needs the API token',
 ): Promise<string> {
-  const given = values.token ?? env.API_TOKEN;
-  if (given) return given;
-  const file = join(dataDirOf(values, env), 'api-token');
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (token) return token;
-  } catch {
-    // Reported below with what to do.
-  }
+  const dataDir = dataDirOf(values, env);
+  const found = await readApiToken(dataDir, values.token ?? env.API_TOKEN);
+  if (found) return found.token;
   throw new UsageError(
-    `${why}: pass --token, set API_TOKEN, or point --data-dir at the service's data folder (no ${file})`,
+    `${why}: pass --token, set API_TOKEN, or point --data-dir at the service's data folder (no ${apiTokenFile(dataDir)})`,
   );
 }
 

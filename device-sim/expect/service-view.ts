@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OutboxLine } from '../../functions/adapters/outbox-notifier';
 import { AUDIENCES, LANGUAGES, SEVERITIES } from '../../functions/core/alarm-types';
-import { readJsonLines } from '../../infra/local/spool';
+import { readJsonLines } from '../../functions/shared/json-lines';
 
 export type { OutboxLine };
 

@@ -69,7 +69,7 @@ export const binSteadyFill: ScenarioDef = {
 const ROUTE_MS = 30 * MINUTE_MS;
 
 /** When bin-collection-round's crew empties a bin: `round_after` past the start, plus its place on the route. */
-export function collectionRoundAt(t: TruthContext): number {
+function collectionRoundAt(t: TruthContext): number {
   return (
     t.start + parseDuration(t.params.round_after ?? '2h') + ROUTE_MS * uniformAt(t.seed, t.device.id, 'route')
   );

@@ -4,7 +4,7 @@ import type { SignalSample } from '../signals/types';
 import type { ApplyContext, ScenarioDef } from './types';
 
 export const isWater = (d: Device): d is Extract<Device, { kind: 'water' }> => d.kind === 'water';
-export const isBin = (d: Device): d is Extract<Device, { kind: 'bin' }> => d.kind === 'bin';
+const isBin = (d: Device): d is Extract<Device, { kind: 'bin' }> => d.kind === 'bin';
 
 export const anyDevice: ScenarioDef['appliesTo'] = { text: 'any device', test: () => true };
 export const waterDevice: ScenarioDef['appliesTo'] = { text: 'water-quality devices', test: isWater };

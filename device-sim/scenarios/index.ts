@@ -32,7 +32,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   lowBattery,
 ];
 
-export function findScenario(name: string): ScenarioDef | undefined {
+function findScenario(name: string): ScenarioDef | undefined {
   return SCENARIOS.find((s) => s.name === name);
 }
 

@@ -81,7 +81,7 @@ export interface FillLine {
 
 export type Params = Readonly<Record<string, string>>;
 
-export interface ParamSpec {
+interface ParamSpec {
   default: string;
   description: string;
   /** `auto-number`: `auto` or a number; `metric`: a metric the device reports; `list`: `/`-separated `choices`. */

@@ -52,7 +52,7 @@ function saturate(raw: number): number {
 }
 
 /** The latest collection round at or before ts, epoch ms (looks back a week). */
-export function lastCollection(device: BinDevice, ts: number, seed: number): number | undefined {
+function lastCollection(device: BinDevice, ts: number, seed: number): number | undefined {
   const profile = PROFILES[device.siteType];
   const parity = Math.floor(uniformAt(seed, device.siteId, 'round') * 2);
   const today = localDay(ts);

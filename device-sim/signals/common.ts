@@ -84,7 +84,7 @@ export function batteryPct(seed: number, deviceId: string, ts: number, lifetimeD
   return Math.round(100 - (85 * age) / lifetimeDays);
 }
 
-export function round(value: number, decimals: number): number {
+function round(value: number, decimals: number): number {
   const f = 10 ** decimals;
   return Math.round(value * f) / f;
 }
@@ -101,7 +101,7 @@ export function noise(rng: Rng, sigma: number): number {
 }
 
 /** Decimal places each metric is reported with, as real instruments do. */
-export const METRIC_DECIMALS: Record<string, number> = {
+const METRIC_DECIMALS: Record<string, number> = {
   turbidity_ntu: 2,
   free_chlorine_mg_l: 2,
   total_chlorine_mg_l: 2,

@@ -1,6 +1,7 @@
 import type { Device } from '../core/registry';
 import type { Clock } from '../ports/clock';
 import type { DeviceFilter, DeviceRegistry } from '../ports/device-registry';
+import { MINUTE_MS } from '../shared/time';
 
 /**
  * Keeps registry look-ups in memory for the life of a warm function, so a batch of 100 messages from one device
@@ -12,7 +13,7 @@ export class CachedDeviceRegistry implements DeviceRegistry {
   constructor(
     private readonly inner: DeviceRegistry,
     private readonly clock: Clock,
-    private readonly ttlMs = 60_000,
+    private readonly ttlMs = MINUTE_MS,
     private readonly negativeTtlMs = 10_000,
   ) {}
 

@@ -5,6 +5,7 @@ import { subscriptionMatches } from '../core/subscription';
 import type { Clock } from '../ports/clock';
 import type { Notifier, SendResult } from '../ports/notifier';
 import type { SubscriptionChannel, SubscriptionStore } from '../ports/subscription-store';
+import { jsonLine } from '../shared/json-lines';
 
 /** One line of the local outbox (ARCHITECTURE.md, fixed): one per recipient. */
 export interface OutboxLine {
@@ -61,7 +62,7 @@ export class OutboxNotifier implements Notifier {
     }));
     await mkdir(dirname(file), { recursive: true });
     // One append for all recipients: concurrent sends never interleave inside a line.
-    await appendFile(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 'utf8');
+    await appendFile(file, lines.map(jsonLine).join(''), 'utf8');
     for (const l of lines) print?.(`SMS to ${l.to} (${l.audience}, ${l.lang}): ${l.text}`);
     return {
       recipients: lines.length,

@@ -3,7 +3,7 @@ import { LANGUAGES, type Language, type Notification } from '../core/alarm-types
 import type { Notifier, SendResult } from '../ports/notifier';
 
 /** The message attributes subscriptions filter on (`snsFilterPolicy`), plus context for whoever reads the topic. */
-export function smsMessageAttributes(n: Notification, lang: Language): Record<string, MessageAttributeValue> {
+function smsMessageAttributes(n: Notification, lang: Language): Record<string, MessageAttributeValue> {
   const strings: Record<string, string> = {
     audience: n.audience,
     severity: n.severity,

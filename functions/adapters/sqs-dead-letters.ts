@@ -25,7 +25,7 @@ export interface SqsDeadLettersConfig {
 /** SQS returns at most 10 messages per receive. */
 const RECEIVE_MAX = 10;
 /** Messages one listing shows: SQS has no browse order, so there is one page of at most this many. */
-export const SQS_LIST_MAX = 100;
+const SQS_LIST_MAX = 100;
 /** Empty short-poll answers in a row after which the queue counts as exhausted (short polls sample servers). */
 const EMPTY_POLLS = 2;
 

@@ -6,6 +6,7 @@ import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { ReadingStore } from '../ports/reading-store';
+import { CHINA_UTC_OFFSET_MS, DAY_MS, HOUR_MS } from '../shared/time';
 import { type BinStatus, binDetail, collectionList } from '../use-cases/bin-forecasts';
 import { collectionReport } from '../use-cases/collection-report';
 import {
@@ -33,8 +34,6 @@ export interface BinApiDeps {
   clock: Clock;
 }
 
-const DAY_MS = 86_400_000;
-const CHINA_OFFSET_MS = 8 * 3_600_000;
 const iso = (ts: number | undefined) => (ts === undefined ? null : new Date(ts).toISOString());
 const round1 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 10) / 10);
 const round2 = (v: number | undefined) => (v === undefined ? null : Math.round(v * 100) / 100);
@@ -63,8 +62,7 @@ function presentStatus(s: BinStatus, now: number): BinStatusView {
     ratePctPerHour: round2(f.ratePctPerHour),
     noisePct: round1(f.noisePct),
     thresholdAt: iso(f.thresholdAt),
-    hoursToThreshold:
-      f.thresholdAt === undefined ? null : round1(Math.max(0, f.thresholdAt - now) / 3_600_000),
+    hoursToThreshold: f.thresholdAt === undefined ? null : round1(Math.max(0, f.thresholdAt - now) / HOUR_MS),
     fullAt: iso(f.fullAt),
     forecast: f.status,
     reason: f.reason ?? null,
@@ -97,8 +95,8 @@ async function requireBin(deps: BinApiDeps, id: string): Promise<BinDevice> {
 
 /** Start of the calendar month of `ts`, China Standard Time (the month a county report covers). */
 function monthStart(ts: number): number {
-  const d = new Date(ts + CHINA_OFFSET_MS);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - CHINA_OFFSET_MS;
+  const d = new Date(ts + CHINA_UTC_OFFSET_MS);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - CHINA_UTC_OFFSET_MS;
 }
 
 /** Bin collection list, bin detail and the collection report, keyed by route. */

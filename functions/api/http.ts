@@ -9,7 +9,7 @@ export type ApiEvent = APIGatewayProxyEventV2;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 
 /** The request body is larger than the API accepts. */
-export class PayloadTooLargeError extends DomainError {
+class PayloadTooLargeError extends DomainError {
   override readonly status = 413;
 }
 
@@ -17,7 +17,7 @@ export class PayloadTooLargeError extends DomainError {
  * Largest JSON body a route accepts. Every body the API takes (an acknowledgement, a shelving, a subscription) is well
  * under 4 KiB; the bound keeps a hostile body from costing parse time and memory.
  */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 export function json(statusCode: number, body: unknown): ApiResult {
   return {
@@ -127,7 +127,7 @@ export const textParam = z
  * bound is far enough for any query and keeps every derived time (a day or a year either side) inside the range a
  * JavaScript Date can hold, so no date arithmetic or formatting downstream can throw.
  */
-export const TIME_RANGE = {
+const TIME_RANGE = {
   earliest: CONTRACT_LIMITS.earliestTs,
   latest: Date.UTC(2100, 0, 1),
 } as const;

@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { QuarantineEntry, QuarantineStore } from '../ports/quarantine-store';
 import type { ReadingStore } from '../ports/reading-store';
+import { DAY_MS } from '../shared/time';
 import {
   type ApiEvent,
   type ApiResult,
@@ -29,8 +30,6 @@ export interface ApiDeps {
 }
 
 export type RouteHandler = (event: ApiEvent, deps: ApiDeps) => Promise<ApiResult>;
-
-const DAY_MS = 86_400_000;
 
 const readingsQuery = z
   .object({

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DAY_MS, MINUTE_MS } from '../shared/time';
 import type { AlarmState, Audience, NotificationKind, Severity } from './alarm-types';
 
 /**
@@ -91,7 +92,7 @@ export interface AlarmDetail extends Alarm {
 }
 
 /** Shelving is limited per alarm to this many shelves in a rolling 24 hours (`SHELVE_MAX_PER_DAY`). */
-export const SHELVE_WINDOW_MS = 24 * 3_600_000;
+export const SHELVE_WINDOW_MS = DAY_MS;
 
 export interface AlarmTransition {
   at: number;
@@ -112,7 +113,7 @@ export interface NotificationRecord {
 }
 
 /** A sample arriving this long after it was taken is late data. */
-export const LATE_AFTER_MS = 10 * 60_000;
+export const LATE_AFTER_MS = 10 * MINUTE_MS;
 
 /**
  * Alarm ids are derived from the device, condition and the sample that raised the alarm, so a redelivered batch
@@ -126,11 +127,11 @@ export function alarmIdFor(deviceId: string, condition: string, sampleTs: number
   return `A${id}`;
 }
 
-/** Which transitions are allowed, ISA-18.2 style. */
-export const TRANSITIONS: Readonly<
-  Record<'clear' | 'ack' | 'reactivate', Partial<Record<AlarmState, AlarmState>>>
-> = {
+/**
+ * Which clear and ack transitions are allowed, ISA-18.2 style. Reactivation (cleared_unack → active_unack) is not
+ * here: only the engine does it, when a newer sample breaches again.
+ */
+export const TRANSITIONS: Readonly<Record<'clear' | 'ack', Partial<Record<AlarmState, AlarmState>>>> = {
   clear: { active_unack: 'cleared_unack', active_ack: 'closed' },
   ack: { active_unack: 'active_ack', cleared_unack: 'closed' },
-  reactivate: { cleared_unack: 'active_unack' },
 };

@@ -1,4 +1,5 @@
 import { median } from '../shared/stats';
+import { CHINA_UTC_OFFSET_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
 import type { BinSettings, Device } from './registry';
 import type { Sample } from './telemetry';
 
@@ -8,8 +9,6 @@ import type { Sample } from './telemetry';
  */
 
 export type BinDevice = Extract<Device, { kind: 'bin' }>;
-
-const HOUR_MS = 3_600_000;
 
 /** Defaults of every bin setting; the fleet file overrides them per site type and per bin (`binSettings`). */
 export const BIN_DEFAULTS = {
@@ -44,7 +43,7 @@ export const BIN_PHYSICAL_RANGES: Readonly<Record<string, readonly [number, numb
 const FILL_RANGE = BIN_PHYSICAL_RANGES.fill_pct as readonly [number, number];
 
 /** Why a reading's fill is not used: knocked over, an echo from beyond the bin floor, an impossible fill. */
-export type FillFlag = 'tilted' | 'beyond_floor' | 'impossible_fill';
+type FillFlag = 'tilted' | 'beyond_floor' | 'impossible_fill';
 
 /** One sample's fill level. `fillPct` is clamped to 0–100; a flagged reading is left out of detection and forecasts. */
 export interface FillReading {
@@ -175,7 +174,7 @@ export function theilSen(points: readonly { x: number; y: number }[]): { slope: 
 }
 
 /** Below this rate a bin is treated as not filling: no forecast time (it would be weeks away or never). */
-export const MIN_RATE_PCT_PER_HOUR = 0.05;
+const MIN_RATE_PCT_PER_HOUR = 0.05;
 
 /**
  * What the readings since the last collection say. `thresholdAt`/`fullAt` are epoch ms: in the past when the level
@@ -205,7 +204,7 @@ export interface BinForecast {
 }
 
 /** The readings after the newest collection in the series (its emptied reading included). */
-export function sinceLastCollection(
+function sinceLastCollection(
   readings: readonly FillReading[],
   settings: Pick<ResolvedBinSettings, 'collectedFromPct' | 'collectedToPct'>,
 ): FillReading[] {
@@ -318,7 +317,7 @@ export function fireEvidence(
   const current = temps.at(-1);
   if (!current) return undefined;
   if (current.c >= settings.fireTemperatureC) return 'temperature';
-  const windowMs = settings.fireRiseMinutes * 60_000;
+  const windowMs = settings.fireRiseMinutes * MINUTE_MS;
   for (const p of temps.slice(0, -1)) {
     const dt = current.ts - p.ts;
     if (dt <= 0 || dt > 3 * windowMs) continue;
@@ -336,7 +335,7 @@ export function fireLookbackSamples(
 }
 
 /** Fill over one local day (China Standard Time, as in the SMS texts). */
-export interface DailyFill {
+interface DailyFill {
   day: string;
   readings: number;
   minPct: number;
@@ -354,7 +353,6 @@ export interface FillHistorySummary {
   daily: DailyFill[];
 }
 
-const REPORT_OFFSET_MS = 8 * HOUR_MS;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** Counts, range and daily min/max/mean of a fill series (valid readings only; flagged ones are counted by reason). */
@@ -364,7 +362,7 @@ export function summarizeFill(readings: readonly FillReading[]): FillHistorySumm
   for (const r of readings) if (r.flag) flagged[r.flag] = (flagged[r.flag] ?? 0) + 1;
   const days = new Map<string, number[]>();
   for (const r of valid) {
-    const day = new Date(r.ts + REPORT_OFFSET_MS).toISOString().slice(0, 10);
+    const day = new Date(r.ts + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10);
     days.set(day, [...(days.get(day) ?? []), r.fillPct]);
   }
   const stats = (v: number[]) => ({

@@ -1,10 +1,12 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../shared/time';
+
 /**
  * ISO-8601 durations of fixed length: `PnW`, or `PnDTnHnMnS` with any part omitted (`PT6H`, `PT90M`, `P1DT12H`,
  * `PT0.5H`). Years and months are refused: their length depends on the calendar.
  */
 const PATTERN =
   /^P(?:(?<w>\d+(?:[.,]\d+)?)W|(?:(?<d>\d+(?:[.,]\d+)?)D)?(?:T(?:(?<h>\d+(?:[.,]\d+)?)H)?(?:(?<m>\d+(?:[.,]\d+)?)M)?(?:(?<s>\d+(?:[.,]\d+)?)S)?)?)$/;
-const UNIT_MS = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
+const UNIT_MS = { w: 7 * DAY_MS, d: DAY_MS, h: HOUR_MS, m: MINUTE_MS, s: SECOND_MS } as const;
 
 export type DurationResult = { ok: true; ms: number } | { ok: false; message: string };
 

@@ -25,10 +25,6 @@ export class TooManyRequestsError extends DomainError {
   override readonly status = 429;
 }
 
-export class UnauthorizedError extends DomainError {
-  override readonly status = 401;
-}
-
 /** Configuration missing or malformed at cold start; lists every problem at once. */
 export class ConfigError extends DomainError {}
 

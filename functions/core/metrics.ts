@@ -21,13 +21,6 @@ export type WaterMetric = (typeof WATER_METRICS)[number];
 
 /** Bin metrics (LwM2M object 3435 "Filling level" in spirit). */
 export const BIN_METRICS = ['fill_pct', 'distance_mm', 'temperature_c', 'tilt'] as const;
-export type BinMetric = (typeof BIN_METRICS)[number];
-
-const known = new Set<string>([...WATER_METRICS, ...BIN_METRICS]);
-
-export function isKnownMetric(name: string): boolean {
-  return known.has(name);
-}
 
 /**
  * A record's own entry for a metric name, never one inherited from Object.prototype: `m.constructor` on a plain

@@ -3,13 +3,13 @@ import { DEVICE_ID_PATTERN, METRIC_NAME_PATTERN } from '../contract';
 import { fleetSubscriptionIssues, fleetSubscriptionSchema } from './subscription';
 
 /** Where along the supply a water sensor sits; limits depend on it (water-limits.md). */
-export const MEASUREMENT_POINTS = ['source', 'plant_outlet', 'network', 'tap'] as const;
+const MEASUREMENT_POINTS = ['source', 'plant_outlet', 'network', 'tap'] as const;
 export type MeasurementPoint = (typeof MEASUREMENT_POINTS)[number];
-export const SUPPLY_CLASSES = ['standard', 'small'] as const;
+const SUPPLY_CLASSES = ['standard', 'small'] as const;
 export type SupplyClass = (typeof SUPPLY_CLASSES)[number];
-export const DISINFECTANTS = ['free_chlorine', 'chloramine', 'chlorine_dioxide', 'none'] as const;
+const DISINFECTANTS = ['free_chlorine', 'chloramine', 'chlorine_dioxide', 'none'] as const;
 export type Disinfectant = (typeof DISINFECTANTS)[number];
-export const SITE_TYPES = [
+const SITE_TYPES = [
   'water_source',
   'water_plant',
   'water_network',
@@ -26,7 +26,7 @@ const location = z.object({ lat: z.number().min(-90).max(90), lon: z.number().mi
 const metricKey = z.string().regex(METRIC_NAME_PATTERN, 'metric names are lower_snake_case with their unit');
 
 /** Per-site alarm settings: limit overrides, early-warning levels, on-delay; every field optional. */
-export const alarmSettingsSchema = z
+const alarmSettingsSchema = z
   .object({
     /** Early warning at this fraction of a maximum (and limit / fraction for a minimum); default 0.8. */
     warningFraction: z.number().gt(0).lt(1).optional(),
@@ -55,13 +55,13 @@ export const alarmSettingsSchema = z
     lowBatteryPct: z.number().min(1).max(90).optional(),
   })
   .strict();
-export type AlarmSettings = z.infer<typeof alarmSettingsSchema>;
+type AlarmSettings = z.infer<typeof alarmSettingsSchema>;
 
 /**
  * Waste-bin settings (functions/core/bins.ts has the defaults): per site type in the fleet's `binSettings`, per bin in
  * the device's `binSettings`; a bin's own value wins. Every field optional.
  */
-export const binSettingsSchema = z
+const binSettingsSchema = z
   .object({
     /** Fill at which a bin is due for collection (warning alarm, collection list); default 80. */
     collectionThresholdPct: z.number().min(10).max(99).optional(),
@@ -89,7 +89,7 @@ export const binSettingsSchema = z
   );
 export type BinSettings = z.infer<typeof binSettingsSchema>;
 
-export const siteSchema = z.object({
+const siteSchema = z.object({
   id,
   name: z.string().min(1),
   nameZh: z.string().min(1).optional(),
@@ -112,13 +112,13 @@ const deviceBase = {
   description: z.string().optional(),
 };
 
-export const waterDeviceSchema = z.object({
+const waterDeviceSchema = z.object({
   ...deviceBase,
   kind: z.literal('water'),
   measurementPoint: z.enum(MEASUREMENT_POINTS),
 });
 
-export const binDeviceSchema = z.object({
+const binDeviceSchema = z.object({
   ...deviceBase,
   kind: z.literal('bin'),
   /** Distance from the ultrasonic sensor to the bin floor, mm: fill = 1 - distance / depth. */
@@ -129,10 +129,10 @@ export const binDeviceSchema = z.object({
   binSettings: binSettingsSchema.optional(),
 });
 
-export const fleetDeviceSchema = z.discriminatedUnion('kind', [waterDeviceSchema, binDeviceSchema]);
+const fleetDeviceSchema = z.discriminatedUnion('kind', [waterDeviceSchema, binDeviceSchema]);
 export type FleetDevice = z.infer<typeof fleetDeviceSchema>;
 
-export const fleetSchema = z
+const fleetSchema = z
   .object({
     county: z.string().min(1),
     sites: z.array(siteSchema).min(1),

@@ -12,10 +12,10 @@ import {
 import type { Fleet } from './registry';
 
 /** E.164: a plus, a country code that does not start with 0, and 7 to 15 digits in all. */
-export const PHONE_PATTERN = /^\+[1-9]\d{6,14}$/;
+const PHONE_PATTERN = /^\+[1-9]\d{6,14}$/;
 
 /** SNS allows at most 150 value combinations in one filter policy; a subscription must stay below that. */
-export const SNS_FILTER_MAX_COMBINATIONS = 150;
+const SNS_FILTER_MAX_COMBINATIONS = 150;
 
 const oneOf = (values: readonly string[], what: string) => ({
   error: (issue: { input?: unknown }) =>
@@ -72,9 +72,8 @@ export const subscriptionInputSchema = z
           `${SNS_FILTER_MAX_COMBINATIONS}); split it into several subscriptions or use townships`,
       });
   });
-export type SubscriptionInput = z.input<typeof subscriptionInputSchema>;
 
-export const subscriptionSchema = z.object({
+const subscriptionSchema = z.object({
   subscriptionId: z.string().min(1),
   phone: z.string().regex(PHONE_PATTERN),
   audience: z.enum(AUDIENCES),
@@ -124,7 +123,7 @@ function filterCombinations(sub: Scoped & { minSeverity?: Severity }): number {
 const isScoped = (sub: Scoped) => (sub.siteIds?.length ?? 0) + (sub.townships?.length ?? 0) > 0;
 
 /** True when an alarm at this site/township falls inside the subscription's scope. */
-export function inScope(sub: Scoped, where: { siteId: string; township: string }): boolean {
+function inScope(sub: Scoped, where: { siteId: string; township: string }): boolean {
   if (!isScoped(sub)) return true;
   return (sub.siteIds?.includes(where.siteId) ?? false) || (sub.townships?.includes(where.township) ?? false);
 }

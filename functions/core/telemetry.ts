@@ -31,7 +31,7 @@ export interface TelemetryMessage {
   samples: Sample[];
 }
 
-export interface Rejection {
+interface Rejection {
   reason: RejectionReason;
   /** What a firmware engineer should fix, in one sentence. */
   message: string;

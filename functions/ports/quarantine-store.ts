@@ -6,7 +6,7 @@ import type { RejectionReason } from '../contract';
  * (`dead_lettered`, recorded so it is visible beside the others).
  */
 export const INGEST_FAILURE_REASONS = ['bad_envelope', 'storage_rejected', 'dead_lettered'] as const;
-export type QuarantineReason = RejectionReason | (typeof INGEST_FAILURE_REASONS)[number];
+type QuarantineReason = RejectionReason | (typeof INGEST_FAILURE_REASONS)[number];
 
 /** A message the service could not accept, recorded so nothing a device sends is lost without trace. */
 export interface QuarantineEntry {

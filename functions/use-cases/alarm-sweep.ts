@@ -11,6 +11,7 @@ import type { DeviceRegistry } from '../ports/device-registry';
 import type { Notifier } from '../ports/notifier';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
+import { MINUTE_MS } from '../shared/time';
 import { type AlarmEngine, type AlarmSettings, alarmFacts } from './alarm-engine';
 
 export interface SweepDeps {
@@ -41,14 +42,14 @@ export interface SweepResult {
  * A pending evaluation is stuck, and engineers are told (an error log line that a metric filter turns into the
  * `alarm-evaluation-stuck` health alarm), once it has failed this often or is this old.
  */
-export const EVALUATION_STUCK = { failures: 5, afterMs: 15 * 60_000 } as const;
+export const EVALUATION_STUCK = { failures: 5, afterMs: 15 * MINUTE_MS } as const;
 /** Stored samples evaluated again per call of the engine (a long outage is done in order, in slices). */
 const REEVALUATE_PAGE = 500;
 
 /** A pending notification older than this was left by a failed attempt; the sweep sends it. */
 const STALE_PENDING_MS = 30_000;
 /** A claim older than this belongs to a sender that died. */
-const STALE_CLAIM_MS = 2 * 60_000;
+const STALE_CLAIM_MS = 2 * MINUTE_MS;
 
 async function openAlarms(alarms: AlarmStore): Promise<Alarm[]> {
   const all: Alarm[] = [];
@@ -207,7 +208,7 @@ async function reevaluate(
         fromTs: pending.fromTs,
         toTs: pending.toTs,
         failures,
-        ageMinutes: Math.floor(ageMs / 60_000),
+        ageMinutes: Math.floor(ageMs / MINUTE_MS),
         error,
       });
     } else {

@@ -15,6 +15,8 @@ import {
 import { fromReadingItem } from '../core/reading-item';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';
+import { mapWithConcurrency } from '../shared/concurrency';
+import { DAY_MS } from '../shared/time';
 
 /**
  * Forecasts are computed when they are read, never stored: per bin one Query for its newest collection event and one
@@ -27,15 +29,15 @@ export interface BinReadDeps {
 }
 
 /** The forecast uses at most this many of the newest readings since the last collection (3 days at 15 min). */
-export const FORECAST_MAX_READINGS = 300;
+const FORECAST_MAX_READINGS = 300;
 /** …and none older than this, for a bin never seen emptied. */
-export const FORECAST_LOOKBACK_MS = 7 * 86_400_000;
+const FORECAST_LOOKBACK_MS = 7 * DAY_MS;
 /** Pages of readings a history summary reads at most (1000 readings each). */
 const HISTORY_MAX_PAGES = 10;
 const CONCURRENCY = 8;
 
 /** The last collection as the crew sees it: from the events table, or found in the readings if newer. */
-export interface LastCollection {
+interface LastCollection {
   at: number;
   fromPct: number;
   toPct: number;
@@ -50,7 +52,7 @@ export interface BinStatus {
 }
 
 /** Fill, rate, forecast and last collection of one bin at `now`. */
-export async function binStatus(device: BinDevice, deps: BinReadDeps, now: number): Promise<BinStatus> {
+async function binStatus(device: BinDevice, deps: BinReadDeps, now: number): Promise<BinStatus> {
   const to = now + CONTRACT_LIMITS.maxFutureMs;
   const stored = await deps.binEvents.latestCollection(device.id, to);
   const from = Math.max(stored?.ts ?? 0, now - FORECAST_LOOKBACK_MS);
@@ -75,16 +77,6 @@ export async function binStatus(device: BinDevice, deps: BinReadDeps, now: numbe
   return status;
 }
 
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return out;
-}
-
 /**
  * The collection list: with a window, the bins above their threshold or forecast to reach it within the window;
  * without one, every bin. Ordered by urgency (core/bins.ts `byUrgency`).
@@ -95,7 +87,7 @@ export async function collectionList(
   now: number,
   windowMs?: number,
 ): Promise<BinStatus[]> {
-  const statuses = await mapLimited(bins, (bin) => binStatus(bin, deps, now));
+  const statuses = await mapWithConcurrency(bins, CONCURRENCY, (bin) => binStatus(bin, deps, now));
   return statuses
     .filter((s) => windowMs === undefined || dueForCollection(s.forecast, now, windowMs))
     .sort((a, b) => byUrgency(a.forecast, b.forecast) || a.device.id.localeCompare(b.device.id));

@@ -3,6 +3,7 @@ import type { EvalSample, OfflineCondition } from '../core/conditions/types';
 import type { Device } from '../core/registry';
 import type { AlarmStore } from '../ports/alarm-store';
 import type { Clock } from '../ports/clock';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { logger } from '../shared/logger';
 import type { AlarmEngine } from './alarm-engine';
 import type { StoredMessage } from './ingest-telemetry';
@@ -67,37 +68,32 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
       byDevice.set(s.device.id, entry);
     }
     const failed = new Set<string>();
-    const queue = [...byDevice.values()];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const { messages, samples } = next;
-        const device = (messages[0] as StoredMessage).device;
-        await heartbeat(device, samples);
+    await mapWithConcurrency([...byDevice.values()], DEVICE_CONCURRENCY, async ({ messages, samples }) => {
+      const device = (messages[0] as StoredMessage).device;
+      await heartbeat(device, samples);
+      try {
+        await deps.engine.evaluateDevice(device, samples);
+      } catch (err) {
+        const range = {
+          fromTs: Math.min(...samples.map((s) => s.ts)),
+          toTs: Math.max(...samples.map((s) => s.ts)),
+        };
+        logger.error('alarm evaluation failed; the alarm sweep evaluates the stored samples again', {
+          deviceId: device.id,
+          ...range,
+          error: err as Error,
+        });
         try {
-          await deps.engine.evaluateDevice(device, samples);
-        } catch (err) {
-          const range = {
-            fromTs: Math.min(...samples.map((s) => s.ts)),
-            toTs: Math.max(...samples.map((s) => s.ts)),
-          };
-          logger.error('alarm evaluation failed; the alarm sweep evaluates the stored samples again', {
+          await deps.alarms.addPendingEvaluation(device.id, range, deps.clock.now(), String(err));
+        } catch (markErr) {
+          logger.error('pending evaluation not recorded; messages will be retried', {
             deviceId: device.id,
-            ...range,
-            error: err as Error,
+            error: markErr as Error,
           });
-          try {
-            await deps.alarms.addPendingEvaluation(device.id, range, deps.clock.now(), String(err));
-          } catch (markErr) {
-            logger.error('pending evaluation not recorded; messages will be retried', {
-              deviceId: device.id,
-              error: markErr as Error,
-            });
-            for (const m of messages) failed.add(m.messageId);
-          }
+          for (const m of messages) failed.add(m.messageId);
         }
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(DEVICE_CONCURRENCY, queue.length) }, worker));
+    });
     return failed;
   };
 }

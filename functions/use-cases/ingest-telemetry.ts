@@ -9,6 +9,7 @@ import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { QuarantineEntry, QuarantineStore } from '../ports/quarantine-store';
 import type { ReadingStore } from '../ports/reading-store';
+import { mapWithConcurrency } from '../shared/concurrency';
 
 /** One queued message: the SQS message id and body (the IoT rule's envelope). */
 export interface IngestRecord {
@@ -44,7 +45,7 @@ export interface IngestDeps {
 }
 
 /** What became of one record of the batch. */
-export type MessageOutcome =
+type MessageOutcome =
   | { messageId: string; status: 'stored'; deviceId: string; topic: string }
   | {
       messageId: string;
@@ -298,26 +299,22 @@ function markUnwritten(p: Pending, unwritten: readonly ReadingItem[]): void {
  * call had already stored are simply written again.
  */
 async function writeAlone(writing: readonly Pending[], deps: IngestDeps): Promise<void> {
-  const queue = [...writing];
-  const worker = async () => {
-    for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-      try {
-        markUnwritten(p, await deps.readings.putItems(p.items ?? []));
-      } catch (err) {
-        if (err instanceof StorageRejectedError) {
-          p.rejection = {
-            ...p.base,
-            ...(p.deviceId === undefined ? {} : { deviceId: p.deviceId }),
-            reason: 'storage_rejected',
-            message: `storage refused this message's samples (${err.message}): check the values against the device contract`,
-          };
-        } else {
-          p.error = `writing the samples failed: ${errorText(err)}`;
-        }
+  await mapWithConcurrency(writing, deps.splitConcurrency ?? 8, async (p) => {
+    try {
+      markUnwritten(p, await deps.readings.putItems(p.items ?? []));
+    } catch (err) {
+      if (err instanceof StorageRejectedError) {
+        p.rejection = {
+          ...p.base,
+          ...(p.deviceId === undefined ? {} : { deviceId: p.deviceId }),
+          reason: 'storage_rejected',
+          message: `storage refused this message's samples (${err.message}): check the values against the device contract`,
+        };
+      } else {
+        p.error = `writing the samples failed: ${errorText(err)}`;
       }
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, deps.splitConcurrency ?? 8) }, worker));
+  });
 }
 
 function outcomeOf(p: Pending, maxReceiveCount: number): MessageOutcome {

@@ -3,6 +3,7 @@ import type { EvalSample } from '../core/conditions/types';
 import { fromReadingItem } from '../core/reading-item';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { logger } from '../shared/logger';
 import type { StoredMessage } from './ingest-telemetry';
 
@@ -23,7 +24,7 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
  * and the first one after them (late data lands inside the series), and every drop that involves a new reading is
  * a collection event. Already stored samples are read, never written.
  */
-export async function newCollections(
+async function newCollections(
   device: BinDevice,
   samples: readonly EvalSample[],
   readings: ReadingStore,
@@ -83,10 +84,10 @@ export function recordCollectionsStage(deps: CollectionStageDeps) {
       byBin.set(s.device.id, entry);
     }
     const failed = new Set<string>();
-    const queue = [...byBin.values()];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const { device, messageIds, samples } = next;
+    await mapWithConcurrency(
+      [...byBin.values()],
+      DEVICE_CONCURRENCY,
+      async ({ device, messageIds, samples }) => {
         try {
           const events = await newCollections(device, samples, deps.readings);
           const unwritten = events.length ? await deps.binEvents.putCollections(events) : [];
@@ -105,9 +106,8 @@ export function recordCollectionsStage(deps: CollectionStageDeps) {
           });
           for (const id of messageIds) failed.add(id);
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DEVICE_CONCURRENCY, queue.length) }, worker));
+      },
+    );
     return failed;
   };
 }

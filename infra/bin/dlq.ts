@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -11,6 +10,7 @@ import type {
   RedriveResult,
   RedriveSelection,
 } from '../../functions/ports/dead-letters';
+import { readApiToken } from '../local/api-token';
 import { DeadLetterFile, LocalDeadLetterQueue } from '../local/dead-letter-file';
 import { routerFiles } from '../local/router';
 import { runningRuntime } from '../local/runtime-info';
@@ -83,8 +83,7 @@ function apiDeadLetters(port: number, token: string): DeadLetterQueue {
 async function localDeadLetters(dataDir: string): Promise<{ queue: DeadLetterQueue; where: string }> {
   const running = await runningRuntime(dataDir);
   if (running) {
-    const token =
-      process.env.API_TOKEN || (await readFile(join(dataDir, 'api-token'), 'utf8').catch(() => '')).trim();
+    const token = (await readApiToken(dataDir, process.env.API_TOKEN))?.token;
     if (!token)
       throw new Error(`npm start is running (pid ${running.pid}) but no API token was found: set API_TOKEN`);
     return {

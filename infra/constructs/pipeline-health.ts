@@ -32,7 +32,7 @@ export const INGEST_LAG_ALARM_S = INGEST_QUEUE.visibilityTimeoutS * INGEST_QUEUE
 export const HEALTH_METRIC_NAMESPACE = 'PamirTelemetry';
 
 /** Share of the SMS spend limit at which engineers are told, before SNS silently stops sending alarm SMS. */
-export const SMS_SPEND_ALARM_SHARE = 0.8;
+const SMS_SPEND_ALARM_SHARE = 0.8;
 
 export interface PipelineHealthProps {
   readonly ingestQueue: IQueue;

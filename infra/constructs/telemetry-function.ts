@@ -20,7 +20,7 @@ import { wildcardResourceFinding } from './nag-findings';
 import { DEPS_LOCK_FILE, PROJECT_ROOT, projectPath } from './project-paths';
 
 /** Service name every function logs under (Powertools Logger reads `POWERTOOLS_SERVICE_NAME`). */
-export const SERVICE_NAME = 'pamir-telemetry';
+const SERVICE_NAME = 'pamir-telemetry';
 
 /**
  * What listing and redriving the dead-letter queue needs on it: receive and release (list without deleting), delete
@@ -36,12 +36,12 @@ export const DEAD_LETTER_ACTIONS = [
 ] as const;
 
 /** The Lambda runtime of every function. */
-export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
+const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 /** The esbuild target: the same Node.js major as the runtime. */
-export const BUNDLE_TARGET = 'node22';
+const BUNDLE_TARGET = 'node22';
 
 /** Item reads: CDK's `grantReadData` without the stream actions (no table has a stream). */
-export const TABLE_READ_ACTIONS = [
+const TABLE_READ_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:GetItem',
   'dynamodb:Query',
@@ -50,7 +50,7 @@ export const TABLE_READ_ACTIONS = [
 ] as const;
 
 /** Item writes: CDK's `grantWriteData`. */
-export const TABLE_WRITE_ACTIONS = [
+const TABLE_WRITE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',

@@ -40,7 +40,7 @@ export function mayReceive(role: ClientRole, clientId: string, topic: string): b
   return isPermitted(LOCAL_PERMISSIONS, { action: 'receive', who: role, clientId, topic });
 }
 
-export interface BrokerAuth {
+interface BrokerAuth {
   /** Local MQTT password of every registered device, by device id (`$DATA_DIR/devices/<id>.secret`). */
   deviceSecrets: ReadonlyMap<string, string>;
   /** Password of console clients (username `console`): the runtime's API token. */

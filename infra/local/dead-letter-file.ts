@@ -9,8 +9,10 @@ import type {
   RedriveResult,
   RedriveSelection,
 } from '../../functions/ports/dead-letters';
+import { errorCode } from '../../functions/shared/error-code';
+import { jsonLine, readJsonLines } from '../../functions/shared/json-lines';
 import { appendWriter, type FileWriter, LineFile } from './line-file';
-import { readJsonLines, type SpooledMessage } from './spool';
+import type { SpooledMessage } from './spool';
 
 /** One line of the local dead-letter file: the spooled message, when and why it was dead-lettered. */
 export interface DeadLetterRecord extends SpooledMessage {
@@ -89,7 +91,7 @@ export class DeadLetterFile {
       const tmp = `${this.path}.tmp`;
       const out = createWriteStream(tmp, { encoding: 'utf8' });
       for await (const r of this.records()) {
-        if (!movedIds.has(r.id) && !out.write(`${JSON.stringify(r)}\n`)) {
+        if (!movedIds.has(r.id) && !out.write(jsonLine(r))) {
           await new Promise<void>((resolve) => out.once('drain', () => resolve()));
         }
       }
@@ -102,9 +104,10 @@ export class DeadLetterFile {
 
   private async *records(): AsyncGenerator<DeadLetterRecord> {
     try {
-      for await (const value of readJsonLines(this.path, this.log)) if (isRecord(value)) yield value;
+      for await (const value of readJsonLines(this.path, (line) => this.log(`spool: ${line}`)))
+        if (isRecord(value)) yield value;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errorCode(err) !== 'ENOENT') throw err;
     }
   }
 

@@ -24,7 +24,7 @@ export const LOCAL_AWS = {
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 } as const;
 
-export function createTableInput(name: string, spec: TableSpec): CreateTableCommandInput {
+function createTableInput(name: string, spec: TableSpec): CreateTableCommandInput {
   const keys = [spec.partitionKey, ...(spec.sortKey ? [spec.sortKey] : [])];
   const indexKeys = (spec.globalIndexes ?? []).flatMap((g) => [
     g.partitionKey,

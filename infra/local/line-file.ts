@@ -1,5 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { errorCode } from '../../functions/shared/error-code';
+import { jsonLine } from '../../functions/shared/json-lines';
 
 /** Appends text to a file; the default is `fs.appendFile`. Tests inject one that fails as a full disk does. */
 export type FileWriter = (path: string, data: string) => Promise<void>;
@@ -11,7 +13,7 @@ const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 /** Whether an error is a write refused because the disk (or the quota) is full. */
 export function isNoSpace(err: unknown): boolean {
-  return NO_SPACE.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+  return NO_SPACE.has(errorCode(err) ?? '');
 }
 
 /**
@@ -37,7 +39,7 @@ export class LineFile {
   }
 
   append(value: unknown): Promise<void> {
-    const line = `${JSON.stringify(value)}\n`;
+    const line = jsonLine(value);
     this.bytesAppended += Buffer.byteLength(line);
     this.pending.push(line);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));

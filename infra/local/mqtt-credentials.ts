@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '../../functions/shared/error-code';
 
 /** Username of console and engineer clients on the local broker; their password is the runtime's API token. */
 export const CONSOLE_USERNAME = 'console';
@@ -26,7 +27,7 @@ export async function ensureDeviceSecrets(
     try {
       secret = (await readFile(file, 'utf8')).trim() || undefined;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errorCode(err) !== 'ENOENT') throw err;
     }
     if (!secret) {
       secret = randomBytes(24).toString('base64url');

@@ -1,5 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '../../functions/shared/error-code';
+import { jsonLine } from '../../functions/shared/json-lines';
 
 /** What a running `npm start` tells other commands (e.g. `npm run dlq`) about itself. */
 export interface RuntimeInfo {
@@ -12,7 +14,7 @@ const FILE = 'runtime.json';
 /** Records the running runtime in `$DATA_DIR/runtime.json`; returns the file's path (removed on a clean stop). */
 export async function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): Promise<string> {
   const path = join(dataDir, FILE);
-  await writeFile(path, `${JSON.stringify(info)}\n`, { mode: 0o600 });
+  await writeFile(path, jsonLine(info), { mode: 0o600 });
   return path;
 }
 
@@ -33,6 +35,6 @@ export async function runningRuntime(dataDir: string): Promise<RuntimeInfo | und
     return info;
   } catch (err) {
     // EPERM: alive but another user's; still running.
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? info : undefined;
+    return errorCode(err) === 'EPERM' ? info : undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
@@ -18,9 +18,11 @@ import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-han
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
+import { MINUTE_MS } from '../../functions/shared/time';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
 import { FUNCTIONS, SCHEDULES } from '../wiring';
+import { ensureApiToken } from './api-token';
 import { type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
 import { LOCAL_AWS, startLocalDynamo } from './dynamo';
@@ -90,24 +92,6 @@ function scheduledEvent(id: string): ScheduledEvent {
   };
 }
 
-async function resolveToken(
-  dataDir: string,
-  explicit: string | undefined,
-): Promise<{ token: string; source: string }> {
-  if (explicit) return { token: explicit, source: 'API_TOKEN' };
-  const file = join(dataDir, 'api-token');
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (token) return { token, source: file };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const token = randomBytes(24).toString('base64url');
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return { token, source: `${file} (generated)` };
-}
-
 /**
  * Starts the whole service in this process on embedded stand-ins: dynalite (persisted under dataDir), the aedes
  * broker, the router that plays IoT rule + SQS + event source, and the HTTP API, all running the same handlers as
@@ -117,7 +101,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const dataDir = resolve(options.dataDir);
   const log = options.log ?? (() => undefined);
   await mkdir(dataDir, { recursive: true });
-  const { token, source } = await resolveToken(dataDir, options.apiToken);
+  const { token, source } = await ensureApiToken(dataDir, options.apiToken);
   const { file: fleetFile, fleet } = await readFleetFile(options.fleetFile);
   const devices = fleetDevices(fleet);
 
@@ -260,7 +244,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           log(`schedule ${spec.id} failed: ${err.message}`),
         );
         running.catch(() => undefined);
-      }, spec.everyMinutes * 60_000);
+      }, spec.everyMinutes * MINUTE_MS);
       stops.push(async () => {
         clearInterval(timer);
         await running?.catch(() => undefined);

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { errorCode } from '../../functions/shared/error-code';
+import { readJsonLines } from '../../functions/shared/json-lines';
 import { appendWriter, type FileWriter, isNoSpace, LineFile } from './line-file';
 
 /** One message the router holds: the SQS message it stands in for. */
@@ -22,7 +22,7 @@ export class SpoolFullError extends Error {
     cause: unknown,
   ) {
     super(
-      `disk full (${(cause as NodeJS.ErrnoException).code}) writing the spool ${path}: message not accepted, ` +
+      `disk full (${errorCode(cause)}) writing the spool ${path}: message not accepted, ` +
         'the device will send it again; free space under DATA_DIR',
     );
     this.name = 'SpoolFullError';
@@ -59,37 +59,6 @@ function isMessage(value: unknown): value is SpooledMessage {
 }
 
 /**
- * Reads a JSON-lines file as a stream, one record at a time, so a file of any size is read in bounded memory. A line
- * that is not JSON (a record torn by a crash mid-write, or a corrupt one) is skipped and reported with its byte offset.
- */
-export async function* readJsonLines(
-  path: string,
-  log: (line: string) => void,
-): AsyncGenerator<unknown, void, undefined> {
-  const input = createReadStream(path);
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let offset = 0;
-  try {
-    for await (const line of lines) {
-      const at = offset;
-      offset += Buffer.byteLength(line) + 1;
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        log(`spool: skipped a torn or corrupt record in ${path} at byte ${at} (${line.length} characters)`);
-        continue;
-      }
-      yield value;
-    }
-  } finally {
-    lines.close();
-    input.destroy();
-  }
-}
-
-/**
  * The router's on-disk spool: messages are appended to the current segment file, and a message's "done" marker (its
  * id as a JSON string) is appended to the segment that holds the message, so a segment can be read on its own. A
  * segment is started afresh once the current one reaches `segmentBytes`, and a closed segment is deleted as soon as
@@ -105,6 +74,8 @@ export class SegmentSpool {
   private readonly segmentBytes: number;
   private readonly writer: FileWriter;
   private readonly log: (line: string) => void;
+  /** Reports a line `readJsonLines` skipped, under the spool's name. */
+  private readonly skipped = (line: string) => this.log(`spool: ${line}`);
 
   constructor(private readonly options: SpoolOptions) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
@@ -132,7 +103,7 @@ export class SegmentSpool {
     for (const n of numbers) {
       const path = join(this.options.dir, segmentName(n));
       const pending = new Map<string, SpooledMessage>();
-      for await (const record of readJsonLines(path, this.log)) {
+      for await (const record of readJsonLines(path, this.skipped)) {
         if (typeof record === 'string') pending.delete(record);
         else if (isMessage(record)) pending.set(record.id, { ...record, receiveCount: 0 });
         else this.log(`spool: skipped a record that is not a message in ${path}`);
@@ -172,20 +143,20 @@ export class SegmentSpool {
     const donePath = join(legacyDir, 'done.jsonl');
     const done = new Set<string>();
     try {
-      for await (const id of readJsonLines(donePath, this.log)) if (typeof id === 'string') done.add(id);
+      for await (const id of readJsonLines(donePath, this.skipped)) if (typeof id === 'string') done.add(id);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errorCode(err) !== 'ENOENT') throw err;
     }
     const adopted: SpooledMessage[] = [];
     try {
-      for await (const record of readJsonLines(spoolPath, this.log)) {
+      for await (const record of readJsonLines(spoolPath, this.skipped)) {
         if (!isMessage(record) || done.has(record.id)) continue;
         const m = { ...record, receiveCount: 0 };
         await this.add(m);
         adopted.push(m);
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (errorCode(err) === 'ENOENT') return [];
       throw err;
     }
     // Deleted only once every pending message is in a segment: a crash before this re-adopts (duplicates, never loss).
@@ -268,6 +239,6 @@ async function unlinkIfThere(path: string): Promise<void> {
   try {
     await unlink(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errorCode(err) !== 'ENOENT') throw err;
   }
 }

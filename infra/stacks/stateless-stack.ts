@@ -18,7 +18,7 @@ import type { FunctionName } from '../wiring';
  * Throttling of the whole API. A county's operators and the console issue a few requests per second at most;
  * the limit caps what a leaked token or a runaway client can cost.
  */
-export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
 export interface StatelessStackProps extends StackProps {
   /** The tables of the stateful stack. */
@@ -32,7 +32,7 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /** Deploy-time settings, from `-c key=value` or cdk.json's context; none is a secret. */
-export interface HealthSettings {
+interface HealthSettings {
   /** `opsEmails`: comma-separated addresses for the pipeline-health alarms. */
   emails: string[];
   /** `smsMonthlySpendLimitUsd`: the account's SNS SMS spend limit (AWS's default for a new account: 1). */
@@ -42,7 +42,7 @@ export interface HealthSettings {
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 
 /** Reads and checks the health settings from the construct tree's context; a bad value fails the synth, saying why. */
-export function healthSettings(scope: Construct): HealthSettings {
+function healthSettings(scope: Construct): HealthSettings {
   const rawEmails = scope.node.tryGetContext('opsEmails') as string | undefined;
   const emails = (rawEmails ?? '')
     .split(',')

@@ -5,10 +5,10 @@
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
  * shapes alone.
  */
-import { median } from '../../functions/shared/stats';
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
 import { INGEST_QUEUE } from '../../functions/contract';
+import { median } from '../../functions/shared/stats';
 import { FUNCTIONS } from '../../infra/wiring';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { CONTRACT_LIMITS } from '../../functions/contract';
 
 /** Values a device could put in a metric, biased towards the edges of what storage holds. */
-export const hostileNumber = fc.oneof(
+const hostileNumber = fc.oneof(
   fc.double(),
   fc.integer(),
   fc.constantFrom(
@@ -25,7 +25,7 @@ export const hostileNumber = fc.oneof(
   ),
 );
 
-export const hostileValue = fc.oneof(
+const hostileValue = fc.oneof(
   { weight: 6, arbitrary: hostileNumber },
   { weight: 1, arbitrary: fc.boolean() },
   {
@@ -35,7 +35,7 @@ export const hostileValue = fc.oneof(
 );
 
 /** Metric names: mostly valid, plus Object.prototype names and arbitrary strings. */
-export const hostileName = fc.oneof(
+const hostileName = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[a-z][a-z0-9_]{0,12}$/) },
   {
     weight: 2,
@@ -55,7 +55,7 @@ export const hostileName = fc.oneof(
 );
 
 /** Timestamps around the accepted window and far outside the Date range, as numbers and ISO strings. */
-export function hostileTs(receivedAt: number) {
+function hostileTs(receivedAt: number) {
   const window = fc.integer({ min: CONTRACT_LIMITS.earliestTs - 1000, max: receivedAt + 2 * 86_400_000 });
   return fc.oneof(
     { weight: 4, arbitrary: window },
@@ -83,7 +83,7 @@ export function hostileTs(receivedAt: number) {
 }
 
 /** JSON text of an object whose keys are written as given, so `__proto__` arrives as an own key, as on the wire. */
-export function objectText(entries: readonly (readonly [string, unknown])[]): string {
+function objectText(entries: readonly (readonly [string, unknown])[]): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${valueText(v)}`).join(',')}}`;
 }
 
@@ -100,7 +100,7 @@ function valueText(v: unknown): string {
 }
 
 /** A sample in wire format with hostile parts, as JSON text. */
-export function hostileSample(receivedAt: number) {
+function hostileSample(receivedAt: number) {
   return fc
     .record({
       ts: hostileTs(receivedAt),

@@ -122,7 +122,7 @@ export async function startRuntimeProcess(options: {
 }
 
 /** VmRSS of a process from /proc (Linux), bytes; 0 when the process is gone. */
-export async function vmRss(pid: number): Promise<number> {
+async function vmRss(pid: number): Promise<number> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];

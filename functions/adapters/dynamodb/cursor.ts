@@ -4,7 +4,7 @@ import { ValidationError } from '../../core/errors';
  * Longest cursor accepted. The cursors this service issues hold one table key (a device id and a sort key, an alarm id
  * and its index key, a quarantine day and sort key) and stay under 400 characters; anything longer was not issued here.
  */
-export const MAX_CURSOR_CHARS = 2048;
+const MAX_CURSOR_CHARS = 2048;
 
 const NOT_OURS = 'cursor is not valid: pass the nextCursor value of the previous page unchanged';
 

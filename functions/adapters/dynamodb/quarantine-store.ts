@@ -8,10 +8,9 @@ import {
   type QuarantineQuery,
   type QuarantineStore,
 } from '../../ports/quarantine-store';
+import { DAY_MS } from '../../shared/time';
 import { batchWriteAll } from './batch-write';
 import { decodeCursor, encodeCursor } from './cursor';
-
-const DAY_MS = 86_400_000;
 
 /**
  * A page stops once its entries hold this many bytes of payload and text, even below `limit`: 500 entries of 8 KiB

@@ -33,13 +33,13 @@ export interface ThresholdCondition extends ConditionBase {
   verify?: boolean;
 }
 
-export interface RangeCondition extends ConditionBase {
+interface RangeCondition extends ConditionBase {
   kind: 'range';
   metric: string;
   range: readonly [number, number];
 }
 
-export interface StuckCondition extends ConditionBase {
+interface StuckCondition extends ConditionBase {
   kind: 'stuck';
   metric: string;
   samples: number;
@@ -80,7 +80,7 @@ export interface FireCondition extends ConditionBase {
 }
 
 /** A boolean channel: `true` breaches, `false` clears (a bin's tilt switch). */
-export interface SwitchCondition extends ConditionBase {
+interface SwitchCondition extends ConditionBase {
   kind: 'switch';
   metric: string;
 }

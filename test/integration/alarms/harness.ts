@@ -8,7 +8,7 @@ import type { Clock } from '../../../functions/ports/clock';
 import { type IngestRecord, ingestTelemetry } from '../../../functions/use-cases/ingest-telemetry';
 import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../../infra/local/dynamo';
 
-export class ManualClock implements Clock {
+class ManualClock implements Clock {
   constructor(public t: number) {}
   now(): number {
     return this.t;
