@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { readingItemSize } from './reading-item';
 
 /**
- * Device contract v1 (ARCHITECTURE.md): topics `dt/water/<deviceId>`, `dt/bin/<deviceId>`, JSON payload with one
- * sample or a `samples` batch. Parsing is atomic per message: a message is accepted whole or quarantined whole.
+ * Device contract v1 (README, "Device contract (v1)"; docs/architecture.md): topics `dt/water/<deviceId>`,
+ * `dt/bin/<deviceId>`, JSON payload with one sample or a `samples` batch. Parsing is atomic per message: a message is
+ * accepted whole or quarantined whole.
  */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
