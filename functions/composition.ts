@@ -26,7 +26,7 @@ import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
 import { recordCollectionsStage } from './use-cases/record-collections';
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
-const serviceConfigShape = {
+export const serviceConfigShape = {
   ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents'),
   RETENTION_DAYS: positiveInt(400),
   QUARANTINE_RETENTION_DAYS: positiveInt(90),

@@ -74,7 +74,7 @@ export const sensorDrift: ScenarioDef = {
   outcomes: faultOutcomes,
 };
 
-/** Values no instrument of that kind can report (water-limits.md, "What sensors can physically report"). */
+/** Values no instrument of that kind can report (docs/limits.md, "Instrument ranges"). */
 const IMPOSSIBLE: Record<string, number> = {
   ph: 15.2,
   turbidity_ntu: -0.4,

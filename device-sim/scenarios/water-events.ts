@@ -4,7 +4,7 @@ import { parseDuration } from '../time';
 import { isWater, jitter, num, rampIn, withMetrics } from './common';
 import type { Affected, ScenarioDef } from './types';
 
-/** Minimum residual at the outlet and further along (GB 5749-2022 Table 2, water-limits.md). */
+/** Minimum residual at the outlet and further along (GB 5749-2022 Table 2, docs/limits.md). */
 const RESIDUAL_MINIMUM: Record<Exclude<Disinfectant, 'none'>, { outlet: number; downstream: number }> = {
   free_chlorine: { outlet: 0.3, downstream: 0.05 },
   chloramine: { outlet: 0.5, downstream: 0.05 },

@@ -7,7 +7,7 @@ import type { Notifier, SendResult } from '../ports/notifier';
 import type { SubscriptionChannel, SubscriptionStore } from '../ports/subscription-store';
 import { jsonLine } from '../shared/json-lines';
 
-/** One line of the local outbox (ARCHITECTURE.md, fixed): one per recipient. */
+/** One line of the local outbox (a fixed format, documented in the README): one per recipient. */
 export interface OutboxLine {
   /** When the SMS was sent, ISO-8601 UTC. */
   at: string;

@@ -3,8 +3,8 @@ import type { Disinfectant, MeasurementPoint, SupplyClass } from './registry';
 
 /**
  * The limits catalogue: safe-drinking-water limits as data, keyed by standard, measurement point, supply class and
- * disinfectant (water-limits.md). Each limit carries the clause it cites, so an SMS and a report can name it. A
- * second standard is a data change here, not a code change.
+ * disinfectant (docs/limits.md lists every rule with its source). Each limit carries the clause it cites, so an SMS
+ * and a report can name it. A second standard is a data change here, not a code change.
  */
 export interface LimitRule extends Clause {
   metric: WaterMetric;
@@ -16,7 +16,7 @@ export interface LimitRule extends Clause {
   direction: 'min' | 'max';
   value: number;
   unit: string;
-  /** Not confirmed against the official text (water-limits.md "(verify)"); overridable per site. */
+  /** Not confirmed against the official text of the standard (docs/limits.md); overridable per site. */
   verify?: boolean;
 }
 
@@ -108,7 +108,7 @@ export const LIMITS: readonly LimitRule[] = [
   t1('fluoride_mg_l', 'max', 1.2, 'mg/L', { supplyClass: 'small', verify: true }),
   t1('ammonia_n_mg_l', 'max', 0.5, 'mg/L'),
   t1('codmn_mg_l', 'max', 3, 'mg/L'),
-  // water-limits.md leaves the small-supply CODMn relaxation unconfirmed: keep the standard value, flagged.
+  // No confirmed small-supply CODMn relaxation (docs/limits.md): keep the general value, which errs safe; flagged.
   t1('codmn_mg_l', 'max', 3, 'mg/L', { supplyClass: 'small', verify: true }),
   t2('free_chlorine_mg_l', 'free_chlorine', OUTLET, 'min', 0.3),
   t2('free_chlorine_mg_l', 'free_chlorine', END, 'min', 0.05),

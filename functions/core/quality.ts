@@ -2,8 +2,8 @@ import { ownValue } from './metrics';
 import type { Sample } from './telemetry';
 
 /**
- * What instruments can physically report (water-limits.md). A value outside its range is a sensor fault, never
- * unsafe water.
+ * What instruments can physically report (docs/limits.md, "Instrument ranges"). A value outside its range is a sensor
+ * fault, never unsafe water.
  */
 export const PHYSICAL_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   ph: [0, 14],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEVICE_ID_PATTERN, METRIC_NAME_PATTERN } from '../contract';
 import { fleetSubscriptionIssues, fleetSubscriptionSchema } from './subscription';
 
-/** Where along the supply a water sensor sits; limits depend on it (water-limits.md). */
+/** Where along the supply a water sensor sits; limits depend on it (docs/limits.md). */
 const MEASUREMENT_POINTS = ['source', 'plant_outlet', 'network', 'tap'] as const;
 export type MeasurementPoint = (typeof MEASUREMENT_POINTS)[number];
 const SUPPLY_CLASSES = ['standard', 'small'] as const;

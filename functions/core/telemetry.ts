@@ -11,8 +11,9 @@ import {
 import { readingItemSize } from './reading-item';
 
 /**
- * A telemetry message as the service holds it, and its parsing against device contract v1 (`functions/contract`).
- * Parsing is atomic per message: a message is accepted whole or quarantined whole.
+ * A telemetry message as the service holds it, and its parsing against device contract v1 (`functions/contract`;
+ * README "Device contract (v1)", docs/architecture.md). Parsing is atomic per message: a message is accepted whole
+ * or quarantined whole.
  */
 
 export interface Sample {

@@ -20,8 +20,8 @@ import { DAY_MS } from '../shared/time';
 
 /**
  * Forecasts are computed when they are read, never stored: per bin one Query for its newest collection event and one
- * Query for its readings since then. No sample causes a write beyond its own reading item (ARCHITECTURE.md: one
- * write unit per sample), and a changed threshold applies to the next read at once.
+ * Query for its readings since then. No sample causes a write beyond its own reading item (one write unit per sample,
+ * docs/architecture.md), and a changed threshold applies to the next read at once.
  */
 export interface BinReadDeps {
   readings: ReadingStore;

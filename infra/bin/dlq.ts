@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsDeadLetters } from '../../functions/adapters/sqs-dead-letters';
-import { DEAD_LETTER_ENV } from '../../functions/contract';
+import { DEAD_LETTER_ENV, INGEST_QUEUE } from '../../functions/contract';
 import type {
   DeadLetter,
   DeadLetterPage,
@@ -20,7 +20,7 @@ const HELP = `Usage: npm run dlq -- list [--limit N] [--cursor CURSOR] [--json]
        npm run dlq -- redrive (--all | --id ID [--id ID ...])
 
 Inspects and redrives the ingest dead-letter queue: messages the ingest function failed on
-every delivery (5 by default). Fix the cause first (ingest's log, GET /quarantine?… reason
+all ${INGEST_QUEUE.maxReceiveCount} of their deliveries. Fix the cause first (ingest's log, GET /quarantine?… reason
 dead_lettered), then redrive: the messages are delivered to ingest again as new.
 
 Local (default): the data dir of npm start (--data-dir, else $DATA_DIR, else .data).
@@ -46,6 +46,15 @@ Options:
   --queue-url URL    cloud dead-letter queue
   --ingest-queue-url URL   cloud ingest queue (where a redrive sends messages)
   -h, --help
+
+Environment:
+  DATA_DIR               local data dir when --data-dir is not given (default .data)
+  API_TOKEN              token for the running npm start's API (default: <data dir>/api-token)
+  ${DEAD_LETTER_ENV.deadLetterQueueUrl}  cloud dead-letter queue when --queue-url is not given
+  ${DEAD_LETTER_ENV.ingestQueueUrl}       cloud ingest queue when --ingest-queue-url is not given
+  AWS_PROFILE, AWS_REGION, ...   credentials and region for the cloud (the SDK's usual chain)
+
+Runbook for the dead-letters alarm: docs/operations.md.
 `;
 
 /** arn:<partition>:sqs:<region>:<account>:<name> from a standard queue URL. */

@@ -1,14 +1,43 @@
 import { parseArgs } from 'node:util';
 import { cloudService } from '../../functions/composition-cloud';
+import { CHANNEL_ENV } from '../../functions/contract';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { DEFAULT_FLEET_FILE, readFleetFile } from '../fleet/read-fleet';
+import {
+  channelSettingLines,
+  formatSettings,
+  serviceSettingLines,
+  tableSettingLines,
+} from '../settings-help';
 
-const HELP = `Usage: npm run fleet:load -- [--file FLEET_FILE]
+const SETTING_WIDTH = Math.max(
+  ...[...tableSettingLines(), ...channelSettingLines(), ...serviceSettingLines()].map(
+    ([name]) => name.length,
+  ),
+);
 
-Loads a fleet file into the deployed registry and SMS subscriptions (devices put, maintenance flags kept,
-fleet subscriptions synced with SNS). Reads the same environment as the functions: READINGS_TABLE,
-DEVICES_TABLE, QUARANTINE_TABLE, ALARMS_TABLE, SUBSCRIPTIONS_TABLE, BIN_EVENTS_TABLE, ALARM_TOPIC_ARN,
-IOT_DATA_ENDPOINT (the stack outputs), and AWS credentials from the usual chain.
+const HELP = `Usage: npm run fleet:load -- [--file PATH]
+
+Loads a fleet file (default ${DEFAULT_FLEET_FILE}) into the deployed registry and SMS subscriptions:
+devices are put, maintenance flags kept, and the fleet's subscriptions synced with SNS. It is the sync
+npm start runs at start, and it builds the service as the functions do, so it needs their environment.
+
+Environment, required:
+${formatSettings([...tableSettingLines(), ...channelSettingLines()], SETTING_WIDTH)}
+
+Environment, optional (checked like the functions do; loading does not use them):
+${formatSettings(serviceSettingLines(), SETTING_WIDTH)}
+
+Where the values come from. CloudFormation names the tables, and none of these is a stack output except
+the topic; every deployed function carries them all in its environment:
+  aws cloudformation describe-stack-resources --stack-name PamirTelemetry-Stateless \\
+    --query "StackResources[?ResourceType=='AWS::Lambda::Function'].[LogicalResourceId,PhysicalResourceId]"
+  aws lambda get-function-configuration --function-name <the AlarmSweepFunction… one> \\
+    --query Environment.Variables
+${CHANNEL_ENV.alarmTopicArn} is also the output AlarmTopicArn of PamirTelemetry-Stateful, and
+${CHANNEL_ENV.iotDataEndpoint} is what
+  aws iot describe-endpoint --endpoint-type iot:Data-ATS --query endpointAddress --output text
+prints. AWS credentials and region come from the usual chain (AWS_PROFILE, AWS_REGION, ...).
 `;
 
 async function main(): Promise<number> {

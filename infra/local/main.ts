@@ -1,23 +1,48 @@
 import { parseArgs } from 'node:util';
+import type { SettingLine } from '../settings-help';
 
-const HELP = `Usage: npm start [-- --help]
+/** The local runtime's own settings; the functions' settings are added from their configuration shape. */
+const LOCAL_SETTINGS = (maxBacklog: number): SettingLine[] => [
+  ['MQTT_PORT', 'MQTT broker port on 127.0.0.1 (default 1883)'],
+  ['HTTP_PORT', 'HTTP API port on 127.0.0.1 (default 3000)'],
+  ['DYNAMODB_PORT', 'dynalite port on 127.0.0.1 (default 8000; 0 = any free port)'],
+  ['DATA_DIR', 'where tables, token, device secrets, outbox, spool and dead letters live (default .data)'],
+  ['FLEET_FILE', 'device registry to load at start (default infra/fleet/example-county.json)'],
+  [
+    'API_TOKEN',
+    'bearer token for the API and the console MQTT login (default: generated into $DATA_DIR/api-token)',
+  ],
+  ['LOG_LEVEL', "the functions' log level (default WARN locally; POWERTOOLS_LOG_LEVEL, when set, wins)"],
+  [
+    'LOCAL_MAX_BACKLOG',
+    `messages the router holds (queued, in flight, awaiting retry) before the broker stops acknowledging publishes until it drains (default ${maxBacklog})`,
+  ],
+  [
+    'ALLOW_ANONYMOUS_DEVICES',
+    '1 lets devices connect without their secret (quick experiments only; off by default)',
+  ],
+];
+
+/**
+ * The help text. Imported only here: the functions' configuration pulls in their logger, which must not load before
+ * the log level is set.
+ */
+async function help(): Promise<string> {
+  const { DEFAULT_MAX_BACKLOG } = await import('./router');
+  const { formatSettings, serviceSettingLines } = await import('../settings-help');
+  const local = LOCAL_SETTINGS(DEFAULT_MAX_BACKLOG);
+  const functions = serviceSettingLines();
+  const width = Math.max(...[...local, ...functions].map(([name]) => name.length));
+  return `Usage: npm start [-- --help]
 
 Runs Pamir Telemetry locally in one process: MQTT broker, DynamoDB-API server (dynalite),
 ingest router, HTTP API and SMS outbox, running the same handlers as the cloud.
 
-Environment:
-  MQTT_PORT      MQTT broker port on 127.0.0.1            (default 1883)
-  HTTP_PORT      HTTP API port on 127.0.0.1               (default 3000)
-  DYNAMODB_PORT  dynalite port on 127.0.0.1               (default 8000; 0 = any free port)
-  DATA_DIR       where data, token, outbox and spool live (default .data)
-  FLEET_FILE     device registry to load                  (default infra/fleet/example-county.json)
-  API_TOKEN      bearer token for the API                 (default: generated into $DATA_DIR/api-token)
-  RETENTION_DAYS raw sample retention                     (default 400)
-  LOG_LEVEL      function log level                       (default WARN locally)
-  SHELVE_MAX_PER_DAY  shelves allowed per alarm in 24 h     (default 20; more answer 429)
-  LOCAL_MAX_BACKLOG  messages the router holds (queued, in flight, awaiting retry) before the broker
-                 stops acknowledging publishes until it drains   (default 5000)
-  ALLOW_ANONYMOUS_DEVICES=1  let devices connect without their secret (quick experiments only)
+Environment, local runtime:
+${formatSettings(local, width)}
+
+Environment, the functions (the same variables as in the cloud; table names are set by the runtime):
+${formatSettings(functions, width)}
 
 Every 10 s while there is traffic a progress line shows messages received, ingested, retried and
 dead-lettered, the backlog against its bound and the drain rate (msg/s). Local functions have the
@@ -30,7 +55,10 @@ MQTT credentials (the broker is as strict as the cloud policy):
   console  any client id that is not a device id, username console, password = the API token;
            subscribes to evt/... only, publishes nothing
   Publishes over 128 KB (AWS IoT Core's limit) are refused and quarantined as oversize.
+
+Settings, per-site alarm and bin settings in the fleet file, and runbooks: docs/operations.md.
 `;
+}
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -54,7 +82,7 @@ function positive(name: string, fallback: number): number {
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(await help());
     return 0;
   }
   // The functions' logger reads its level at import; keep the console readable unless asked otherwise.

@@ -1,7 +1,7 @@
 import type { Device } from '../../functions/core/registry';
 import type { Sample } from '../../functions/core/telemetry';
 
-/** 2025-11-28T10:00:00Z, the timestamp of the ARCHITECTURE.md examples. */
+/** 2025-11-28T10:00:00Z, the timestamp of the device-contract examples in the README. */
 export const T0 = 1_764_324_000_000;
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

@@ -14,7 +14,7 @@ import { series, waterDevice } from './fixtures';
 
 type Case = [MeasurementPoint, SupplyClass, Disinfectant, string, 'min' | 'max', number, string];
 
-/** Every limit of water-limits.md at each point and supply class. */
+/** Every limit of the catalogue (docs/limits.md) at each point and supply class. */
 const EXPECTED: Case[] = [
   ['plant_outlet', 'standard', 'free_chlorine', 'turbidity_ntu', 'max', 1, GB5749],
   ['tap', 'standard', 'free_chlorine', 'turbidity_ntu', 'max', 1, GB5749],
