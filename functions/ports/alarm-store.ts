@@ -67,6 +67,10 @@ export type Expectation = Record<string, number | undefined>;
 export interface AlarmStore {
   /** condition key → id of the alarm holding it (open, or closed but not yet released). */
   openIndex(deviceId: string): Promise<Record<string, { alarmId: string; at: number }>>;
+  /** `openIndex` for many devices in as few reads as the store allows; every asked id is in the answer. */
+  openIndexes(
+    deviceIds: readonly string[],
+  ): Promise<Map<string, Record<string, { alarmId: string; at: number }>>>;
   /** Takes the device/condition slot for `alarmId` unless another alarm holds it; returns the holder. */
   acquire(deviceId: string, condition: string, alarmId: string, at: number): Promise<string>;
   /** Frees the slot if `alarmId` still holds it. */
