@@ -7,7 +7,8 @@ import type { AlarmEngine } from './alarm-engine';
 import type { StoredMessage } from './ingest-telemetry';
 import type { RecentReadings } from './recent-readings';
 
-const DEVICE_CONCURRENCY = 8;
+/** Devices evaluated at once: a batch from a large fleet holds up to 100, each waiting on its own reads. */
+const DEVICE_CONCURRENCY = 16;
 
 export interface EvaluateStageDeps {
   engine: AlarmEngine;

@@ -15,7 +15,7 @@ export interface CollectionStageDeps {
 
 /** Stored readings read before a bin's new samples: enough to find the last valid one before them. */
 const HISTORY = 12;
-const DEVICE_CONCURRENCY = 8;
+const DEVICE_CONCURRENCY = 16;
 const key = (s: { ts: number; seq: number }) => `${s.ts}#${s.seq}`;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
