@@ -122,6 +122,13 @@ export interface AlarmStore {
   markDigestSent(window: FloodWindow, at: number): Promise<boolean>;
   /** Records a device's newest sample time unless a newer one is recorded; clears `offlineFor` when it moves on. */
   recordHeartbeat(deviceId: string, lastSeenTs: number): Promise<void>;
+  /**
+   * Records many heartbeats in as few writes as the store allows. Unlike `recordHeartbeat` the writes are not
+   * conditional: when two batches of one device race, a heartbeat may move back by their difference. That costs
+   * no alarm, as the sweep checks a stale heartbeat against the device's newest reading before it calls it offline.
+   * Returns the device ids whose heartbeat stayed unwritten.
+   */
+  recordHeartbeats(beats: readonly { deviceId: string; lastSeenTs: number }[]): Promise<string[]>;
   /** Every heartbeat, in one paged query (a few hundred devices per page). */
   heartbeats(): Promise<Heartbeat[]>;
   /** Notes that the offline alarm for the silence since `lastSeenTs` has been dealt with. */

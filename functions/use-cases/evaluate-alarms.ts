@@ -12,7 +12,7 @@ const DEVICE_CONCURRENCY = 16;
 
 export interface EvaluateStageDeps {
   engine: AlarmEngine;
-  alarms: Pick<AlarmStore, 'addPendingEvaluation' | 'recordHeartbeat' | 'openIndexes'>;
+  alarms: Pick<AlarmStore, 'addPendingEvaluation' | 'recordHeartbeat' | 'recordHeartbeats' | 'openIndexes'>;
   clock: Clock;
 }
 
@@ -40,23 +40,46 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
   /** Last heartbeat written per device by this process: a warm function writes each at most once per period. */
   const written = new Map<string, number>();
 
-  const heartbeat = async (device: Device, samples: readonly EvalSample[]) => {
+  /** The heartbeat a device's new samples call for, or none within a period of the last one written. */
+  const dueHeartbeat = (device: Device, samples: readonly EvalSample[]) => {
     const period = heartbeatPeriodMs(device);
-    if (period === undefined) return;
+    if (period === undefined) return undefined;
     // A device clock ahead of ours must not keep it "seen" into the future.
     const newest = Math.min(
       Math.max(...samples.map((s) => s.ts)),
       Math.max(...samples.map((s) => s.receivedAt)),
     );
     const last = written.get(device.id);
-    if (last !== undefined && newest < last + period) return;
+    if (last !== undefined && newest < last + period) return undefined;
+    return { deviceId: device.id, lastSeenTs: newest };
+  };
+
+  /**
+   * Writes the batch's due heartbeats: one conditional update for a single device, else batched puts (a large fleet
+   * has a third of a batch's devices due at a 1 s interval). A heartbeat left unwritten costs the sweep a query,
+   * not an alarm: it checks a device with a stale heartbeat against its readings.
+   */
+  const writeHeartbeats = async (beats: { deviceId: string; lastSeenTs: number }[]) => {
+    if (beats.length === 0) return;
+    let unwritten: string[];
     try {
-      await deps.alarms.recordHeartbeat(device.id, newest);
-      written.set(device.id, newest);
+      if (beats.length === 1) {
+        const [beat] = beats as [{ deviceId: string; lastSeenTs: number }];
+        await deps.alarms.recordHeartbeat(beat.deviceId, beat.lastSeenTs);
+        unwritten = [];
+      } else {
+        unwritten = await deps.alarms.recordHeartbeats(beats);
+      }
     } catch (err) {
-      // The sweep checks a device with a stale heartbeat against its readings, so this costs a query, not an alarm.
-      logger.warn('heartbeat not recorded', { deviceId: device.id, error: err as Error });
+      logger.warn('heartbeat not recorded', {
+        deviceIds: beats.map((b) => b.deviceId),
+        error: err as Error,
+      });
+      return;
     }
+    if (unwritten.length > 0) logger.warn('heartbeat not recorded', { deviceIds: unwritten });
+    const missed = new Set(unwritten);
+    for (const b of beats) if (!missed.has(b.deviceId)) written.set(b.deviceId, b.lastSeenTs);
   };
 
   /**
@@ -83,6 +106,12 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
     }
     const failed = new Set<string>();
     const queue = [...byDevice.values()];
+    const heartbeats = writeHeartbeats(
+      queue.flatMap(({ messages, samples }) => {
+        const beat = dueHeartbeat((messages[0] as StoredMessage).device, samples);
+        return beat ? [beat] : [];
+      }),
+    );
     const indexes = await readIndexes(
       queue.flatMap(({ messages }) => {
         const device = (messages[0] as StoredMessage).device;
@@ -93,7 +122,6 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const { messages, samples } = next;
         const device = (messages[0] as StoredMessage).device;
-        await heartbeat(device, samples);
         try {
           const index = indexes?.get(device.id);
           await deps.engine.evaluateDevice(device, samples, {
@@ -122,7 +150,10 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(DEVICE_CONCURRENCY, queue.length) }, worker));
+    await Promise.all([
+      heartbeats,
+      ...Array.from({ length: Math.min(DEVICE_CONCURRENCY, queue.length) }, worker),
+    ]);
     return failed;
   };
 }

@@ -166,6 +166,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const router = new LocalIngestRouter({
       dir: join(dataDir, 'router'),
       invoke: async (event) => (await ingest(event, localContext('ingest'))) ?? undefined,
+      // The event source runs several instances at once (at least five pollers); four batches in flight keep this
+      // thread and dynalite's busy while each waits on the other.
+      concurrency: 4,
       log,
       ...options.router,
     });

@@ -27,6 +27,7 @@ import type {
   PendingEvaluation,
   TransitionRequest,
 } from '../../ports/alarm-store';
+import { batchWriteAll } from './batch-write';
 import { decodeCursor, encodeCursor } from './cursor';
 
 const indexKey = (deviceId: string) => `dev#${deviceId}`;
@@ -635,6 +636,18 @@ export class DynamoAlarmStore implements AlarmStore {
         }),
       ),
     );
+  }
+
+  async recordHeartbeats(beats: readonly { deviceId: string; lastSeenTs: number }[]): Promise<string[]> {
+    // The same attributes recordHeartbeat sets; a put also drops `offlineFor`, as recordHeartbeat's REMOVE does.
+    const items = beats.map((b) => ({
+      alarmId: heartbeatKey(b.deviceId),
+      status: HEARTBEAT_STATUS,
+      raisedAt: b.lastSeenTs,
+      deviceId: b.deviceId,
+    }));
+    const unwritten = await batchWriteAll(this.doc, this.tableName, items, (i) => i.alarmId);
+    return unwritten.map((i) => i.deviceId);
   }
 
   async heartbeats(): Promise<Heartbeat[]> {

@@ -79,3 +79,31 @@ describe('DynamoAlarmStore.openIndexes', () => {
     }
   });
 });
+
+describe('DynamoAlarmStore.recordHeartbeats', () => {
+  it('puts the heartbeat items recordHeartbeat would leave, 25 a request, and names those left unwritten', async () => {
+    const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({
+        UnprocessedItems: {
+          [TABLE]: [
+            { PutRequest: { Item: { alarmId: 'hb#d3', status: 'heartbeat', raisedAt: 3, deviceId: 'd3' } } },
+          ],
+        },
+      })
+      .resolves({});
+    const beats = Array.from({ length: 30 }, (_, i) => ({ deviceId: `d${i}`, lastSeenTs: i }));
+
+    const unwritten = await new DynamoAlarmStore(doc, TABLE).recordHeartbeats(beats);
+
+    expect(unwritten).toEqual([]);
+    const requests = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((c) => c.args[0].input.RequestItems?.[TABLE] ?? []);
+    expect(requests.map((r) => r.length)).toEqual([25, 1, 5]);
+    expect(requests[0]?.[3]).toEqual({
+      PutRequest: { Item: { alarmId: 'hb#d3', status: 'heartbeat', raisedAt: 3, deviceId: 'd3' } },
+    });
+  });
+});
