@@ -186,11 +186,12 @@ export async function runFleetShape(
 
 /**
  * dynalite's own write ceiling: BatchWriteItem requests of 25 reading items, `concurrency` in flight, against a fresh
- * on-disk dynalite in this process for `seconds`. Items per second.
+ * on-disk dynalite on a worker thread of this process (as the runtime runs it) for `seconds`. Items per second.
  */
 export async function batchWriteCeiling(options: { seconds: number; concurrency: number }): Promise<number> {
   const dir = await makeTempDir('pamir-ceiling-');
-  const dynamo = await startLocalDynamo({ dir });
+  // On a worker thread, as the runtime runs it.
+  const dynamo = await startLocalDynamo({ dir, offThread: true });
   const doc = documentClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
   try {
     const base = Date.now() - 3_600_000;
