@@ -50,6 +50,8 @@ export interface ShapeResult {
   publishS: number;
 }
 
+/** BENCH_SHAPE_TRACE=1 prints the router's counters every 5 s while a shape runs (to stderr). */
+const TRACE = process.env.BENCH_SHAPE_TRACE === '1';
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,6 +104,7 @@ export async function runFleetShape(
     let drainedAt: number | undefined;
     const stats = new RunStats();
     let sampling = true;
+    let traced = 0;
     const sampler = (async () => {
       while (sampling) {
         const [rss, s] = await Promise.all([runtime.rss(), runtime.stats()]);
@@ -109,6 +112,12 @@ export async function runFleetShape(
         peakBacklog = Math.max(peakBacklog, s.backlog);
         last = s;
         const now = Date.now();
+        if (TRACE && now - traced >= 5_000) {
+          traced = now;
+          console.error(
+            `  [${shape.name}] delivered ${s.delivered} backlog ${s.backlog} drain/s ${s.drainRatePerS} retried ${s.retried} timedOut ${s.timedOut} rss ${Math.round(rss / 2 ** 20)} MB`,
+          );
+        }
         if (
           publishEnded !== undefined &&
           drainedAt === undefined &&
