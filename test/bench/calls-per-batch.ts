@@ -2,8 +2,7 @@
  * DynamoDB requests per ingest batch, by operation, for the two fleet shapes: batches of 100 single-sample messages
  * from the example county's 18 devices (about 5.5 per device) and from 100 distinct devices of a generated
  * 1,000-device fleet (one each). The ingest handler runs in this process against dynalite, warm (registry cached,
- * heartbeats written) as it is a minute into a run. `npm run bench` prints it; `tsx test/bench/calls-per-batch.ts`
- * runs it alone.
+ * heartbeats written) as it is a minute into a run. Run it with `npx tsx test/bench/calls-per-batch.ts` (about 40 s).
  */
 import './log-level';
 import { performance } from 'node:perf_hooks';
