@@ -12,18 +12,26 @@ import type { BinApiDeps } from './api/bin-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
+import type { Device } from './core/registry';
 import { type Clock, systemClock } from './ports/clock';
 import type { DeadLetterQueue } from './ports/dead-letters';
 import type { LiveEvents } from './ports/live-events';
 import type { Notifier } from './ports/notifier';
+import type { ReadingStore } from './ports/reading-store';
 import type { SubscriptionChannel } from './ports/subscription-store';
 import { positiveInt, readConfig, tableVars } from './shared/config';
 import { HOUR_MS, MINUTE_MS } from './shared/time';
-import { ALARM_SETTING_DEFAULTS, AlarmEngine, type AlarmSettings } from './use-cases/alarm-engine';
+import {
+  ALARM_SETTING_DEFAULTS,
+  AlarmEngine,
+  type AlarmSettings,
+  alarmHistoryNeed,
+} from './use-cases/alarm-engine';
 import type { SweepDeps } from './use-cases/alarm-sweep';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
-import { recordCollectionsStage } from './use-cases/record-collections';
+import { type ReadingsNeed, RecentReadings } from './use-cases/recent-readings';
+import { collectionsNeed, recordCollectionsStage } from './use-cases/record-collections';
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
 export const serviceConfigShape = {
@@ -113,13 +121,20 @@ export function ingestDeps(service: Service): IngestDeps {
     clock: service.clock,
     retentionDays: service.config.RETENTION_DAYS,
     afterStore: allStages(
+      service.readings,
       evaluateAlarmsStage({ engine: service.engine, alarms: service.alarms, clock: service.clock }),
       recordCollectionsStage({ readings: service.readings, binEvents: service.binEvents }),
     ),
   };
 }
 
-type Stage = NonNullable<IngestDeps['afterStore']>;
+type Stage = (stored: StoredMessage[], recent: RecentReadings) => Promise<Set<string>>;
+
+/** What every after-store stage together reads around a device's new samples. */
+function readingsNeed(device: Device, newSamples: number): ReadingsNeed {
+  const bins = collectionsNeed(device, newSamples);
+  return { before: Math.max(alarmHistoryNeed(device, newSamples), bins.before), after: bins.after };
+}
 
 /**
  * Runs independent after-store stages side by side; a message failed by any of them is retried (all are idempotent).
@@ -127,9 +142,11 @@ type Stage = NonNullable<IngestDeps['afterStore']>;
  * collection recording keeps the queue's retry: its only failure is a write to its own small items, transient by
  * nature, and the queue is the one place its input (the new samples between the stored ones) is still at hand.
  */
-function allStages(...stages: Stage[]): Stage {
+function allStages(readings: ReadingStore, ...stages: Stage[]): NonNullable<IngestDeps['afterStore']> {
   return async (stored: StoredMessage[]) => {
-    const failed = await Promise.all(stages.map((stage) => stage(stored)));
+    // One read of each device's recent readings per batch, shared by the stages.
+    const recent = new RecentReadings(readings, readingsNeed);
+    const failed = await Promise.all(stages.map((stage) => stage(stored, recent)));
     return new Set(failed.flatMap((ids) => [...ids]));
   };
 }

@@ -67,6 +67,10 @@ export type Expectation = Record<string, number | undefined>;
 export interface AlarmStore {
   /** condition key → id of the alarm holding it (open, or closed but not yet released). */
   openIndex(deviceId: string): Promise<Record<string, { alarmId: string; at: number }>>;
+  /** `openIndex` for many devices in as few reads as the store allows; every asked id is in the answer. */
+  openIndexes(
+    deviceIds: readonly string[],
+  ): Promise<Map<string, Record<string, { alarmId: string; at: number }>>>;
   /** Takes the device/condition slot for `alarmId` unless another alarm holds it; returns the holder. */
   acquire(deviceId: string, condition: string, alarmId: string, at: number): Promise<string>;
   /** Frees the slot if `alarmId` still holds it. */
@@ -118,6 +122,13 @@ export interface AlarmStore {
   markDigestSent(window: FloodWindow, at: number): Promise<boolean>;
   /** Records a device's newest sample time unless a newer one is recorded; clears `offlineFor` when it moves on. */
   recordHeartbeat(deviceId: string, lastSeenTs: number): Promise<void>;
+  /**
+   * Records many heartbeats in as few writes as the store allows. Unlike `recordHeartbeat` the writes are not
+   * conditional: when two batches of one device race, a heartbeat may move back by their difference. That costs
+   * no alarm, as the sweep checks a stale heartbeat against the device's newest reading before it calls it offline.
+   * Returns the device ids whose heartbeat stayed unwritten.
+   */
+  recordHeartbeats(beats: readonly { deviceId: string; lastSeenTs: number }[]): Promise<string[]>;
   /** Every heartbeat, in one paged query (a few hundred devices per page). */
   heartbeats(): Promise<Heartbeat[]>;
   /** Notes that the offline alarm for the silence since `lastSeenTs` has been dealt with. */

@@ -23,6 +23,7 @@ import type { LiveEvents } from '../ports/live-events';
 import type { Notifier } from '../ports/notifier';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
+import type { RecentReadings } from './recent-readings';
 
 export interface AlarmSettings {
   /** More raise notifications than this per audience and site in one window are folded into a digest. */
@@ -118,6 +119,18 @@ export function alarmFacts(alarm: Alarm, kind: NotificationKind): AlarmFacts {
   return facts;
 }
 
+/**
+ * Stored readings evaluation reads before a device's `newSamples` new samples: the conditions' longest window, plus
+ * the new samples themselves (stored already, so the newest-first read returns them too).
+ */
+export function alarmHistoryNeed(
+  device: Device,
+  newSamples: number,
+  conditions: readonly Condition[] = conditionsFor(device),
+): number {
+  return historyFor(conditions) + newSamples;
+}
+
 /** The alarm lifecycle: raise, clear, re-activate, acknowledge, shelve, and the notifications they record. */
 export class AlarmEngine {
   constructor(private readonly deps: AlarmEngineDeps) {}
@@ -125,22 +138,34 @@ export class AlarmEngine {
   /**
    * Evaluates a device's new samples in timestamp order against its conditions, with the stored samples just
    * before them as history, and applies the transitions they cause. State is written only on transitions.
+   * `prefetched.index` is the device's open-alarm index when the caller read it already (one batched read for a
+   * whole ingest batch); it is read here otherwise. `prefetched.recent` shares the history read with the batch's
+   * other stages.
    */
-  async evaluateDevice(device: Device, newSamples: readonly EvalSample[]): Promise<void> {
+  async evaluateDevice(
+    device: Device,
+    newSamples: readonly EvalSample[],
+    prefetched: { index?: Record<string, { alarmId: string; at: number }>; recent?: RecentReadings } = {},
+  ): Promise<void> {
     if (device.maintenance || newSamples.length === 0) return;
     const conditions = conditionsFor(device);
-    const historySize = historyFor(conditions);
     const sorted = [...newSamples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     const last = sorted[sorted.length - 1] as EvalSample;
-    const page = await this.deps.readings.query({
-      deviceId: device.id,
-      from: 0,
-      to: last.ts,
-      limit: historySize + sorted.length,
-      newestFirst: true,
-    });
+    const limit = alarmHistoryNeed(device, sorted.length, conditions);
+    const stored = prefetched.recent
+      ? await prefetched.recent.before(device, sorted.length, last.ts, limit)
+      : (
+          await this.deps.readings.query({
+            deviceId: device.id,
+            from: 0,
+            to: last.ts,
+            limit,
+            newestFirst: true,
+          })
+        ).items;
+    const historySize = historyFor(conditions);
     const timeline = new Map<string, EvalSample>();
-    for (const item of page.items) {
+    for (const item of stored) {
       const s = fromReadingItem(item);
       timeline.set(`${s.ts}#${s.seq}`, s);
     }
@@ -148,7 +173,8 @@ export class AlarmEngine {
     const ordered = [...timeline.values()].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     const isNew = new Set(sorted.map((s) => `${s.ts}#${s.seq}`));
 
-    const index = await this.deps.alarms.openIndex(device.id);
+    // A copy: the index is updated below as slots are taken and released.
+    const index = prefetched.index ? { ...prefetched.index } : await this.deps.alarms.openIndex(device.id);
     const loaded = new Map<string, Alarm | undefined>();
     const load = async (alarmId: string) => {
       if (!loaded.has(alarmId)) loaded.set(alarmId, await this.deps.alarms.head(alarmId));

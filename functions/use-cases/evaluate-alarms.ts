@@ -7,12 +7,14 @@ import { mapWithConcurrency } from '../shared/concurrency';
 import { logger } from '../shared/logger';
 import type { AlarmEngine } from './alarm-engine';
 import type { StoredMessage } from './ingest-telemetry';
+import type { RecentReadings } from './recent-readings';
 
-const DEVICE_CONCURRENCY = 8;
+/** Devices evaluated at once: a batch from a large fleet holds up to 100, each waiting on its own reads. */
+const DEVICE_CONCURRENCY = 16;
 
 export interface EvaluateStageDeps {
   engine: AlarmEngine;
-  alarms: Pick<AlarmStore, 'addPendingEvaluation' | 'recordHeartbeat'>;
+  alarms: Pick<AlarmStore, 'addPendingEvaluation' | 'recordHeartbeat' | 'recordHeartbeats' | 'openIndexes'>;
   clock: Clock;
 }
 
@@ -40,26 +42,63 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
   /** Last heartbeat written per device by this process: a warm function writes each at most once per period. */
   const written = new Map<string, number>();
 
-  const heartbeat = async (device: Device, samples: readonly EvalSample[]) => {
+  /** The heartbeat a device's new samples call for, or none within a period of the last one written. */
+  const dueHeartbeat = (device: Device, samples: readonly EvalSample[]) => {
     const period = heartbeatPeriodMs(device);
-    if (period === undefined) return;
+    if (period === undefined) return undefined;
     // A device clock ahead of ours must not keep it "seen" into the future.
     const newest = Math.min(
       Math.max(...samples.map((s) => s.ts)),
       Math.max(...samples.map((s) => s.receivedAt)),
     );
     const last = written.get(device.id);
-    if (last !== undefined && newest < last + period) return;
+    if (last !== undefined && newest < last + period) return undefined;
+    return { deviceId: device.id, lastSeenTs: newest };
+  };
+
+  /**
+   * Writes the batch's due heartbeats: one conditional update for a single device, else batched puts (a large fleet
+   * has a third of a batch's devices due at a 1 s interval). A heartbeat left unwritten costs the sweep a query,
+   * not an alarm: it checks a device with a stale heartbeat against its readings.
+   */
+  const writeHeartbeats = async (beats: { deviceId: string; lastSeenTs: number }[]) => {
+    if (beats.length === 0) return;
+    let unwritten: string[];
     try {
-      await deps.alarms.recordHeartbeat(device.id, newest);
-      written.set(device.id, newest);
+      if (beats.length === 1) {
+        const [beat] = beats as [{ deviceId: string; lastSeenTs: number }];
+        await deps.alarms.recordHeartbeat(beat.deviceId, beat.lastSeenTs);
+        unwritten = [];
+      } else {
+        unwritten = await deps.alarms.recordHeartbeats(beats);
+      }
     } catch (err) {
-      // The sweep checks a device with a stale heartbeat against its readings, so this costs a query, not an alarm.
-      logger.warn('heartbeat not recorded', { deviceId: device.id, error: err as Error });
+      logger.warn('heartbeat not recorded', {
+        deviceIds: beats.map((b) => b.deviceId),
+        error: err as Error,
+      });
+      return;
+    }
+    if (unwritten.length > 0) logger.warn('heartbeat not recorded', { deviceIds: unwritten });
+    const missed = new Set(unwritten);
+    for (const b of beats) if (!missed.has(b.deviceId)) written.set(b.deviceId, b.lastSeenTs);
+  };
+
+  /**
+   * Every device's open-alarm index in one batched read instead of one read per device: with a large fleet a batch
+   * holds up to 100 devices. When it fails, each evaluation reads its own and fails (and is retried) on its own.
+   */
+  const readIndexes = async (deviceIds: string[]) => {
+    if (deviceIds.length < 2) return undefined;
+    try {
+      return await deps.alarms.openIndexes(deviceIds);
+    } catch (err) {
+      logger.warn('batched open-alarm index read failed; reading per device', { error: err as Error });
+      return undefined;
     }
   };
 
-  return async (stored: StoredMessage[]): Promise<Set<string>> => {
+  return async (stored: StoredMessage[], recent?: RecentReadings): Promise<Set<string>> => {
     const byDevice = new Map<string, { messages: StoredMessage[]; samples: EvalSample[] }>();
     for (const s of stored) {
       const entry = byDevice.get(s.device.id) ?? { messages: [], samples: [] };
@@ -68,11 +107,27 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
       byDevice.set(s.device.id, entry);
     }
     const failed = new Set<string>();
-    await mapWithConcurrency([...byDevice.values()], DEVICE_CONCURRENCY, async ({ messages, samples }) => {
+    const queue = [...byDevice.values()];
+    const heartbeats = writeHeartbeats(
+      queue.flatMap(({ messages, samples }) => {
+        const beat = dueHeartbeat((messages[0] as StoredMessage).device, samples);
+        return beat ? [beat] : [];
+      }),
+    );
+    const indexes = await readIndexes(
+      queue.flatMap(({ messages }) => {
+        const device = (messages[0] as StoredMessage).device;
+        return device.maintenance ? [] : [device.id];
+      }),
+    );
+    const evaluations = mapWithConcurrency(queue, DEVICE_CONCURRENCY, async ({ messages, samples }) => {
       const device = (messages[0] as StoredMessage).device;
-      await heartbeat(device, samples);
       try {
-        await deps.engine.evaluateDevice(device, samples);
+        const index = indexes?.get(device.id);
+        await deps.engine.evaluateDevice(device, samples, {
+          ...(index ? { index } : {}),
+          ...(recent ? { recent } : {}),
+        });
       } catch (err) {
         const range = {
           fromTs: Math.min(...samples.map((s) => s.ts)),
@@ -94,6 +149,7 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
         }
       }
     });
+    await Promise.all([heartbeats, evaluations]);
     return failed;
   };
 }

@@ -1,11 +1,13 @@
 import { type BinDevice, binSettingsFor, detectCollections, fillSeries } from '../core/bins';
 import type { EvalSample } from '../core/conditions/types';
 import { fromReadingItem } from '../core/reading-item';
+import type { Device } from '../core/registry';
 import type { BinEventStore, CollectionEvent } from '../ports/bin-event-store';
 import type { ReadingStore } from '../ports/reading-store';
 import { mapWithConcurrency } from '../shared/concurrency';
 import { logger } from '../shared/logger';
 import type { StoredMessage } from './ingest-telemetry';
+import { type ReadingsNeed, RecentReadings } from './recent-readings';
 
 export interface CollectionStageDeps {
   readings: ReadingStore;
@@ -14,10 +16,19 @@ export interface CollectionStageDeps {
 
 /** Stored readings read before a bin's new samples: enough to find the last valid one before them. */
 const HISTORY = 12;
-const LATEST_SORTABLE_TS = 9_999_999_999_999;
-const DEVICE_CONCURRENCY = 8;
+const DEVICE_CONCURRENCY = 16;
 const key = (s: { ts: number; seq: number }) => `${s.ts}#${s.seq}`;
 const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * Stored readings collection detection reads around a bin's `newSamples` new samples: the readings up to the last
+ * new one (enough to find the last valid reading before them) and the first ones after it.
+ */
+export function collectionsNeed(device: Device, newSamples: number): ReadingsNeed {
+  return device.kind === 'bin'
+    ? { before: newSamples + HISTORY, after: newSamples + 2 }
+    : { before: 0, after: 0 };
+}
 
 /**
  * Collections among a bin's new samples: the new samples are placed between the stored readings just before them
@@ -28,22 +39,18 @@ async function newCollections(
   device: BinDevice,
   samples: readonly EvalSample[],
   readings: ReadingStore,
+  recent: RecentReadings = new RecentReadings(readings, collectionsNeed),
 ): Promise<CollectionEvent[]> {
   if (samples.length === 0) return [];
   const sorted = [...samples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
   const last = sorted.at(-1) as EvalSample;
+  const need = collectionsNeed(device, sorted.length);
   const [before, after] = await Promise.all([
-    readings.query({
-      deviceId: device.id,
-      from: 0,
-      to: last.ts,
-      limit: sorted.length + HISTORY,
-      newestFirst: true,
-    }),
-    readings.query({ deviceId: device.id, from: last.ts, to: LATEST_SORTABLE_TS, limit: sorted.length + 2 }),
+    recent.before(device, sorted.length, last.ts, need.before),
+    recent.after(device, sorted.length, last.ts, need.after),
   ]);
   const timeline = new Map<string, EvalSample>();
-  for (const item of [...before.items, ...after.items]) {
+  for (const item of [...before, ...after]) {
     const s = fromReadingItem(item);
     timeline.set(key(s), s);
   }
@@ -74,7 +81,7 @@ async function newCollections(
  * its messages retried.
  */
 export function recordCollectionsStage(deps: CollectionStageDeps) {
-  return async (stored: StoredMessage[]): Promise<Set<string>> => {
+  return async (stored: StoredMessage[], recent?: RecentReadings): Promise<Set<string>> => {
     const byBin = new Map<string, { device: BinDevice; messageIds: string[]; samples: EvalSample[] }>();
     for (const s of stored) {
       if (s.device.kind !== 'bin') continue;
@@ -89,7 +96,7 @@ export function recordCollectionsStage(deps: CollectionStageDeps) {
       DEVICE_CONCURRENCY,
       async ({ device, messageIds, samples }) => {
         try {
-          const events = await newCollections(device, samples, deps.readings);
+          const events = await newCollections(device, samples, deps.readings, recent);
           const unwritten = events.length ? await deps.binEvents.putCollections(events) : [];
           if (unwritten.length > 0) throw new Error(`${unwritten.length} collection events unwritten`);
           for (const e of events)

@@ -110,7 +110,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    const dynamo = await startLocalDynamo({ dir: join(dataDir, 'dynamodb'), port: options.dynamoPort ?? 0 });
+    // Off the event loop the handlers and the broker run on: dynalite gets the machine's other core.
+    const dynamo = await startLocalDynamo({
+      dir: join(dataDir, 'dynamodb'),
+      port: options.dynamoPort ?? 0,
+      offThread: true,
+      onCrash: (err) => {
+        log(err.message);
+        throw err;
+      },
+    });
     stops.push(dynamo.stop);
     const config = readServiceConfig({ ...process.env, ...options.env, ...dynamo.tableEnv });
     const doc = documentClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
@@ -151,6 +160,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const router = new LocalIngestRouter({
       dir: join(dataDir, 'router'),
       invoke: async (event) => (await ingest(event, localContext('ingest'))) ?? undefined,
+      // The event source runs several instances at once (at least five pollers); four batches in flight keep this
+      // thread and dynalite's busy while each waits on the other.
+      concurrency: 4,
       log,
       ...options.router,
     });

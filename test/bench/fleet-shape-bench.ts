@@ -51,6 +51,8 @@ export interface ShapeResult {
   publishS: number;
 }
 
+/** BENCH_SHAPE_TRACE=1 prints the router's counters every 5 s while a shape runs (to stderr). */
+const TRACE = process.env.BENCH_SHAPE_TRACE === '1';
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,6 +103,7 @@ export async function runFleetShape(
     let drainedAt: number | undefined;
     const stats = new RunStats();
     let sampling = true;
+    let traced = 0;
     const sampler = (async () => {
       while (sampling) {
         const [rss, s] = await Promise.all([runtime.rss(), runtime.stats()]);
@@ -108,6 +111,12 @@ export async function runFleetShape(
         peakBacklog = Math.max(peakBacklog, s.backlog);
         last = s;
         const now = Date.now();
+        if (TRACE && now - traced >= 5_000) {
+          traced = now;
+          console.error(
+            `  [${shape.name}] delivered ${s.delivered} backlog ${s.backlog} drain/s ${s.drainRatePerS} retried ${s.retried} timedOut ${s.timedOut} rss ${Math.round(rss / 2 ** 20)} MB`,
+          );
+        }
         if (
           publishEnded !== undefined &&
           drainedAt === undefined &&
@@ -185,11 +194,12 @@ export async function runFleetShape(
 
 /**
  * dynalite's own write ceiling: BatchWriteItem requests of 25 reading items, `concurrency` in flight, against a fresh
- * on-disk dynalite in this process for `seconds`. Items per second.
+ * on-disk dynalite on a worker thread of this process (as the runtime runs it) for `seconds`. Items per second.
  */
 export async function batchWriteCeiling(options: { seconds: number; concurrency: number }): Promise<number> {
   const dir = await makeTempDir('pamir-ceiling-');
-  const dynamo = await startLocalDynamo({ dir });
+  // On a worker thread, as the runtime runs it.
+  const dynamo = await startLocalDynamo({ dir, offThread: true });
   const doc = documentClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
   try {
     const base = Date.now() - 3_600_000;

@@ -40,7 +40,9 @@ export async function startRuntimeProcess(options: {
   fleetFile?: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<RuntimeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  // RUNTIME_NODE_ARGS adds node flags for the child, e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the runtime.
+  const nodeArgs = (process.env.RUNTIME_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN], {
     env: {
       ...process.env,
       ...options.env,

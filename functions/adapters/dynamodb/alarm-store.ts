@@ -28,6 +28,7 @@ import type {
   PendingEvaluation,
   TransitionRequest,
 } from '../../ports/alarm-store';
+import { batchWriteAll } from './batch-write';
 import { decodeKeyCursor, encodeCursor } from './cursor';
 
 const indexKey = (deviceId: string) => `dev#${deviceId}`;
@@ -41,6 +42,7 @@ const PENDING_EVAL_STATUS = 'pending_eval';
 const DEFAULT_HISTORY_LIMIT = 100;
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET_MAX = 100;
+const BATCH_GET_ATTEMPTS = 8;
 const MAX_ERROR_CHARS = 300;
 const floodKey = (w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>) =>
   `flood#${w.audience}#${w.siteId}#${w.windowStart}`;
@@ -119,6 +121,20 @@ export class DynamoAlarmStore implements AlarmStore {
     );
     const { alarmId: _key, ...slots } = (out.Item ?? {}) as Record<string, { alarmId: string; at: number }>;
     return slots;
+  }
+
+  async openIndexes(
+    deviceIds: readonly string[],
+  ): Promise<Map<string, Record<string, { alarmId: string; at: number }>>> {
+    const ids = [...new Set(deviceIds)];
+    // Eventually consistent like openIndex: a slot taken meanwhile is caught by acquire's conditional write.
+    const found = await this.batchGet(ids.map(indexKey), { consistent: false, strict: true });
+    return new Map(
+      ids.map((id) => [
+        id,
+        (found.get(indexKey(id)) ?? {}) as Record<string, { alarmId: string; at: number }>,
+      ]),
+    );
   }
 
   async acquire(deviceId: string, condition: string, alarmId: string, at: number): Promise<string> {
@@ -221,17 +237,26 @@ export class DynamoAlarmStore implements AlarmStore {
     );
   }
 
-  /** Reads log items by key, following unprocessed keys; returns them by key without their key attributes. */
-  private async batchGet(keys: string[]): Promise<Map<string, Record<string, unknown>>> {
+  /**
+   * Reads items by key, 100 keys a request, following unprocessed keys with a backoff; returns them by key without
+   * their key attributes. With `strict`, keys still unprocessed at the end throw, so the caller never takes an
+   * unread item for an absent one.
+   */
+  private async batchGet(
+    keys: string[],
+    options: { consistent?: boolean; strict?: boolean } = {},
+  ): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
     for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
       let request: Record<string, unknown>[] | undefined = keys
         .slice(i, i + BATCH_GET_MAX)
         .map((alarmId) => ({ alarmId }));
-      for (let attempt = 0; request?.length && attempt < 8; attempt++) {
+      for (let attempt = 0; request?.length && attempt < BATCH_GET_ATTEMPTS; attempt++) {
         const out: BatchGetCommandOutput = await this.doc.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } },
+            RequestItems: {
+              [this.tableName]: { Keys: request, ConsistentRead: options.consistent ?? true },
+            },
           }),
         );
         for (const item of out.Responses?.[this.tableName] ?? []) {
@@ -240,6 +265,11 @@ export class DynamoAlarmStore implements AlarmStore {
         }
         request = out.UnprocessedKeys?.[this.tableName]?.Keys;
         if (request?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+      if (options.strict && request?.length) {
+        throw new Error(
+          `${request.length} keys stayed unprocessed after ${BATCH_GET_ATTEMPTS} BatchGetItem attempts`,
+        );
       }
     }
     return found;
@@ -607,6 +637,18 @@ export class DynamoAlarmStore implements AlarmStore {
         }),
       ),
     );
+  }
+
+  async recordHeartbeats(beats: readonly { deviceId: string; lastSeenTs: number }[]): Promise<string[]> {
+    // The same attributes recordHeartbeat sets; a put also drops `offlineFor`, as recordHeartbeat's REMOVE does.
+    const items = beats.map((b) => ({
+      alarmId: heartbeatKey(b.deviceId),
+      status: HEARTBEAT_STATUS,
+      raisedAt: b.lastSeenTs,
+      deviceId: b.deviceId,
+    }));
+    const unwritten = await batchWriteAll(this.doc, this.tableName, items, (i) => i.alarmId);
+    return unwritten.map((i) => i.deviceId);
   }
 
   async heartbeats(): Promise<Heartbeat[]> {

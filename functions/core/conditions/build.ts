@@ -209,8 +209,25 @@ function deviceConditions(device: Device): Condition[] {
   return conditions;
 }
 
-/** Every condition watched on a device, from the limits catalogue, its site's settings and the quality rules. */
+/** Conditions per device object for the default catalogue; registry look-ups hand out the same object while cached. */
+const conditionsCache = new WeakMap<Device, readonly Condition[]>();
+
+/**
+ * Every condition watched on a device, from the limits catalogue, its site's settings and the quality rules.
+ * A device is a value: the answer for the default catalogue is computed once per device object (ingest asks for
+ * every device of every batch), so a changed device must be a new object, as the registry's are.
+ */
 export function conditionsFor(device: Device, catalogue: readonly LimitRule[] = LIMITS): Condition[] {
+  if (catalogue !== LIMITS) return buildConditions(device, catalogue);
+  let conditions = conditionsCache.get(device);
+  if (!conditions) {
+    conditions = Object.freeze(buildConditions(device, catalogue));
+    conditionsCache.set(device, conditions);
+  }
+  return conditions as Condition[];
+}
+
+function buildConditions(device: Device, catalogue: readonly LimitRule[]): Condition[] {
   const own = device.kind === 'water' ? waterConditions(device, catalogue) : binConditions(device);
   return [...own, ...deviceConditions(device)];
 }

@@ -1,0 +1,109 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoAlarmStore } from '../../../functions/adapters/dynamodb/alarm-store';
+
+const TABLE = 'pamir-alarms';
+const doc = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+);
+const ddb = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => ddb.reset());
+
+const slot = (alarmId: string) => ({ alarmId, at: 1 });
+const keysOf = (call: number) =>
+  (ddb.commandCalls(BatchGetCommand)[call]?.args[0].input.RequestItems?.[TABLE]?.Keys ?? []).map(
+    (k) => k.alarmId as string,
+  );
+
+describe('DynamoAlarmStore.openIndexes', () => {
+  it('reads every device index in BatchGetItem calls of at most 100 keys, eventually consistent', async () => {
+    ddb.on(BatchGetCommand).callsFake((input) => ({
+      Responses: {
+        [TABLE]: input.RequestItems[TABLE].Keys.filter(
+          (k: { alarmId: string }) => k.alarmId === 'dev#d7',
+        ).map(() => ({ alarmId: 'dev#d7', 'limit:ph:max': slot('a1') })),
+      },
+    }));
+    const ids = Array.from({ length: 150 }, (_, i) => `d${i}`);
+
+    const indexes = await new DynamoAlarmStore(doc, TABLE).openIndexes([...ids, 'd7']);
+
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(2);
+    expect(keysOf(0)).toHaveLength(100);
+    expect(keysOf(1)).toHaveLength(50);
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.ConsistentRead).toBe(
+      false,
+    );
+    expect(indexes.size).toBe(150);
+    expect(indexes.get('d7')).toEqual({ 'limit:ph:max': slot('a1') });
+    expect(indexes.get('d8')).toEqual({});
+  });
+
+  it('asks again for unprocessed keys and merges what each answer held', async () => {
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE]: [{ alarmId: 'dev#a', offline: slot('x1') }] },
+        UnprocessedKeys: { [TABLE]: { Keys: [{ alarmId: 'dev#b' }] } },
+      })
+      .resolvesOnce({ Responses: { [TABLE]: [{ alarmId: 'dev#b', 'stuck:ph': slot('x2') }] } });
+
+    const indexes = await new DynamoAlarmStore(doc, TABLE).openIndexes(['a', 'b', 'c']);
+
+    expect(keysOf(1)).toEqual(['dev#b']);
+    expect(Object.fromEntries(indexes)).toEqual({
+      a: { offline: slot('x1') },
+      b: { 'stuck:ph': slot('x2') },
+      c: {},
+    });
+  });
+
+  it('fails rather than report an index it could not read as empty', async () => {
+    ddb.on(BatchGetCommand).resolves({
+      Responses: { [TABLE]: [] },
+      UnprocessedKeys: { [TABLE]: { Keys: [{ alarmId: 'dev#a' }] } },
+    });
+
+    vi.useFakeTimers();
+    try {
+      const read = new DynamoAlarmStore(doc, TABLE).openIndexes(['a']);
+      const outcome = expect(read).rejects.toThrow(/1 keys stayed unprocessed after 8 BatchGetItem attempts/);
+      await vi.runAllTimersAsync();
+      await outcome;
+      expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(8);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('DynamoAlarmStore.recordHeartbeats', () => {
+  it('puts the heartbeat items recordHeartbeat would leave, 25 a request, and names those left unwritten', async () => {
+    const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({
+        UnprocessedItems: {
+          [TABLE]: [
+            { PutRequest: { Item: { alarmId: 'hb#d3', status: 'heartbeat', raisedAt: 3, deviceId: 'd3' } } },
+          ],
+        },
+      })
+      .resolves({});
+    const beats = Array.from({ length: 30 }, (_, i) => ({ deviceId: `d${i}`, lastSeenTs: i }));
+
+    const unwritten = await new DynamoAlarmStore(doc, TABLE).recordHeartbeats(beats);
+
+    expect(unwritten).toEqual([]);
+    const requests = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((c) => c.args[0].input.RequestItems?.[TABLE] ?? []);
+    expect(requests.map((r) => r.length)).toEqual([25, 1, 5]);
+    expect(requests[0]?.[3]).toEqual({
+      PutRequest: { Item: { alarmId: 'hb#d3', status: 'heartbeat', raisedAt: 3, deviceId: 'd3' } },
+    });
+  });
+});
