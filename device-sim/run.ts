@@ -1,5 +1,6 @@
 import { CONTRACT_LIMITS } from '../functions/contract';
 import type { Device, Fleet } from '../functions/core/registry';
+import { HOUR_MS } from '../functions/shared/time';
 import type { Emission } from './device';
 import { UsageError } from './fleet';
 import { buildDeviceSims, deviceIntervalMs, type StopRule, simulate } from './plan';
@@ -54,7 +55,7 @@ export interface SimulationResult {
 }
 
 /** The service rejects samples stamped more than 24 h ahead of its clock (contract ts_in_future). */
-const FUTURE_MARGIN_MS = CONTRACT_LIMITS.maxFutureMs - 60 * 60 * 1000;
+const FUTURE_MARGIN_MS = CONTRACT_LIMITS.maxFutureMs - HOUR_MS;
 
 /**
  * Runs a simulation: resolves scenarios, connects the fleet (unless dry), builds the devices on the simulated clock,

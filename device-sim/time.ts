@@ -1,9 +1,8 @@
 /** Durations and instants as the CLI accepts them. */
 
-const SECOND_MS = 1000;
-export const MINUTE_MS = 60 * SECOND_MS;
-export const HOUR_MS = 60 * MINUTE_MS;
-export const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from '../functions/shared/time';
+
+export { DAY_MS, HOUR_MS, MINUTE_MS };
 
 const UNITS: Record<string, number> = { ms: 1, s: SECOND_MS, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS };
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Device } from '../../functions/core/registry';
+import { MINUTE_MS } from '../../functions/shared/time';
 import type { CliIo } from '../cli';
 import type { CheckResult } from '../expect/check';
 import { planChecks } from '../expect/plan';
@@ -46,7 +47,7 @@ export async function warnIfServiceAhead(
   const first = ahead[0];
   if (first) {
     io.stderr.write(
-      `pamir-sim: warning: the service already holds samples up to ${new Date(first.latest).toISOString()} for ${ahead.length} device(s) (e.g. ${first.deviceId}); this run's samples will interleave with them and expectations may not hold: start after it with --from ${new Date(first.latest + 60_000).toISOString()}\n`,
+      `pamir-sim: warning: the service already holds samples up to ${new Date(first.latest).toISOString()} for ${ahead.length} device(s) (e.g. ${first.deviceId}); this run's samples will interleave with them and expectations may not hold: start after it with --from ${new Date(first.latest + MINUTE_MS).toISOString()}\n`,
     );
   }
 }

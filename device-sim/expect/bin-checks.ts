@@ -1,5 +1,6 @@
 import { binSettingsFor } from '../../functions/core/bins';
 import type { Device } from '../../functions/core/registry';
+import { MINUTE_MS } from '../../functions/shared/time';
 import type { OutcomeSpec, ScenarioInstance } from '../scenarios/types';
 import { HOUR_MS } from '../time';
 import { type BinView, type CollectionView, failed, type ServiceApi } from './api-client';
@@ -13,7 +14,7 @@ import {
   within,
 } from './check';
 
-const signedMinutes = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.round(Math.abs(ms) / 60_000)} min`;
+const signedMinutes = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.round(Math.abs(ms) / MINUTE_MS)} min`;
 /** The window `GET /bins` takes, in whole seconds (ISO 8601). */
 const isoWindow = (ms: number) => `PT${Math.max(0, Math.round(ms / 1000))}S`;
 const pct = (share: number) => `${Math.round(share * 100)} %`;

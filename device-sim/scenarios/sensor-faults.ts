@@ -1,3 +1,4 @@
+import { HOUR_MS } from '../../functions/shared/time';
 import { jitter, num, rampIn, waterDevice, withMetrics } from './common';
 import type { OutcomeSpec, ScenarioDef } from './types';
 
@@ -67,7 +68,7 @@ export const sensorDrift: ScenarioDef = {
   apply(sample, ctx) {
     const metric = ctx.params.metric ?? 'ph';
     const rate = ctx.params.rate === 'auto' ? (DRIFT_PER_HOUR[metric] ?? 0.1) : Number(ctx.params.rate);
-    const value = num(sample, metric) + (rate * ctx.elapsed) / 3_600_000;
+    const value = num(sample, metric) + (rate * ctx.elapsed) / HOUR_MS;
     return withMetrics(sample, { [metric]: NEVER_NEGATIVE.has(metric) ? Math.max(0, value) : value });
   },
   expected: 'one sensor_fault alarm for engineers on the drifting channel; nothing to operators',

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../shared/time';
 /**
  * Device contract v1: what a device is called, what it may send and why a message is refused. Data only; parsing a
  * message against it is `functions/core/telemetry.ts`.
@@ -15,7 +16,7 @@ export const CONTRACT_LIMITS = {
   maxMetricsPerSample: 32,
   maxItemBytes: 1024,
   earliestTs: Date.UTC(2020, 0, 1),
-  maxFutureMs: 24 * 60 * 60 * 1000,
+  maxFutureMs: DAY_MS,
   /**
    * Largest magnitude of a number value: beyond it a JS number is no longer exact to the unit, and the AWS SDK refuses
    * to write it (lib-dynamodb marshalling rejects numbers past Number.MAX_SAFE_INTEGER).

@@ -1,3 +1,5 @@
+import { CHINA_UTC_OFFSET_MS } from '../../shared/time';
+
 function decimalsFor(v: number): number {
   const abs = Math.abs(v);
   return abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
@@ -26,10 +28,8 @@ export function formatAgainst(value: number, limit: number): string {
   return s;
 }
 
-const CHINA_OFFSET_MS = 8 * 3_600_000;
-
 function chinaClock(ts: number) {
-  const d = new Date(ts + CHINA_OFFSET_MS);
+  const d = new Date(ts + CHINA_UTC_OFFSET_MS);
   return {
     day: `${d.getUTCFullYear()}-${d.getUTCMonth()}-${d.getUTCDate()}`,
     date: `${d.getUTCMonth() + 1}/${d.getUTCDate()}`,
