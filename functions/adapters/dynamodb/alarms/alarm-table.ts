@@ -5,6 +5,8 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 
 /** BatchGetItem takes at most 100 keys. */
@@ -27,6 +29,13 @@ export class AlarmTable {
     readonly doc: DynamoDBDocumentClient,
     readonly name: string,
   ) {}
+
+  /** A conditional UpdateItem on the item under `key`; undefined when its condition failed. */
+  updateIf(key: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>) {
+    return conditional(() =>
+      this.doc.send(new UpdateCommand({ TableName: this.name, Key: { alarmId: key }, ...update })),
+    );
+  }
 
   /**
    * Reads items by key, 100 keys a request, following unprocessed keys with a backoff; returns them by key without

@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Alarm, AlarmTransition, PendingNotification } from '../../../core/alarm';
 import type { AlarmEpisodes, Expectation, TransitionRequest } from '../../../ports/alarm-episodes';
 import type { AlarmLog } from './alarm-log';
@@ -172,23 +172,12 @@ export class DynamoAlarmEpisodes implements AlarmEpisodes {
   private async write(
     alarmId: string,
     entry: AlarmTransition | undefined,
-    expression: {
-      UpdateExpression: string;
-      ConditionExpression: string;
-      ExpressionAttributeNames: Names;
-      ExpressionAttributeValues: Values | undefined;
-    },
+    expression: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
   ): Promise<Alarm | undefined> {
-    const out = await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.episode(alarmId) },
-          ...expression,
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
+    const out = await this.table.updateIf(itemKey.episode(alarmId), {
+      ...expression,
+      ReturnValues: 'ALL_NEW',
+    });
     const alarm = toAlarm(out?.Attributes);
     if (alarm && entry) await this.log.append('history', alarmId, alarm.historyCount, entry);
     return alarm;

@@ -1,6 +1,6 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FloodWindow, FloodWindows } from '../../../ports/flood-windows';
-import { type AlarmTable, conditional } from './alarm-table';
+import type { AlarmTable } from './alarm-table';
 import { itemKey, STATUS } from './item-keys';
 
 const FLOOD_TTL_S = 7 * 86_400;
@@ -93,18 +93,12 @@ export class DynamoFloodWindows implements FloodWindows {
   }
 
   async markDigestSent(w: FloodWindow, at: number): Promise<boolean> {
-    const ok = await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.flood(w) },
-          UpdateExpression: 'SET #sent = :now REMOVE #status',
-          ConditionExpression: 'attribute_not_exists(#sent)',
-          ExpressionAttributeNames: { '#sent': 'digestSentAt', '#status': 'status' },
-          ExpressionAttributeValues: { ':now': at },
-        }),
-      ),
-    );
+    const ok = await this.table.updateIf(itemKey.flood(w), {
+      UpdateExpression: 'SET #sent = :now REMOVE #status',
+      ConditionExpression: 'attribute_not_exists(#sent)',
+      ExpressionAttributeNames: { '#sent': 'digestSentAt', '#status': 'status' },
+      ExpressionAttributeValues: { ':now': at },
+    });
     return ok !== undefined;
   }
 }

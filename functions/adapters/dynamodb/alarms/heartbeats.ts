@@ -1,7 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Heartbeat, Heartbeats } from '../../../ports/heartbeats';
 import { batchWriteAll } from '../batch-write';
-import { type AlarmTable, conditional } from './alarm-table';
+import type { AlarmTable } from './alarm-table';
 import { itemKey, STATUS } from './item-keys';
 
 /**
@@ -13,23 +12,17 @@ export class DynamoHeartbeats implements Heartbeats {
 
   async recordHeartbeat(deviceId: string, lastSeenTs: number): Promise<void> {
     // The index sort key is the last seen time; only a newer time moves it, so concurrent batches never regress it.
-    await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.heartbeat(deviceId) },
-          UpdateExpression: 'SET #status = :hb, #seen = :ts, #dev = :dev REMOVE #off',
-          ConditionExpression: 'attribute_not_exists(#seen) OR #seen < :ts',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#seen': 'raisedAt',
-            '#dev': 'deviceId',
-            '#off': 'offlineFor',
-          },
-          ExpressionAttributeValues: { ':hb': STATUS.heartbeat, ':ts': lastSeenTs, ':dev': deviceId },
-        }),
-      ),
-    );
+    await this.table.updateIf(itemKey.heartbeat(deviceId), {
+      UpdateExpression: 'SET #status = :hb, #seen = :ts, #dev = :dev REMOVE #off',
+      ConditionExpression: 'attribute_not_exists(#seen) OR #seen < :ts',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#seen': 'raisedAt',
+        '#dev': 'deviceId',
+        '#off': 'offlineFor',
+      },
+      ExpressionAttributeValues: { ':hb': STATUS.heartbeat, ':ts': lastSeenTs, ':dev': deviceId },
+    });
   }
 
   async recordHeartbeats(beats: readonly { deviceId: string; lastSeenTs: number }[]): Promise<string[]> {
@@ -56,17 +49,11 @@ export class DynamoHeartbeats implements Heartbeats {
   }
 
   async markOffline(deviceId: string, lastSeenTs: number): Promise<void> {
-    await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.heartbeat(deviceId) },
-          UpdateExpression: 'SET #off = :ts',
-          ConditionExpression: '#seen = :ts',
-          ExpressionAttributeNames: { '#off': 'offlineFor', '#seen': 'raisedAt' },
-          ExpressionAttributeValues: { ':ts': lastSeenTs },
-        }),
-      ),
-    );
+    await this.table.updateIf(itemKey.heartbeat(deviceId), {
+      UpdateExpression: 'SET #off = :ts',
+      ConditionExpression: '#seen = :ts',
+      ExpressionAttributeNames: { '#off': 'offlineFor', '#seen': 'raisedAt' },
+      ExpressionAttributeValues: { ':ts': lastSeenTs },
+    });
   }
 }

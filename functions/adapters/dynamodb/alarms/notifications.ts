@@ -1,8 +1,7 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NotificationRecord, PendingNotification } from '../../../core/alarm';
 import type { AlarmNotifications } from '../../../ports/alarm-notifications';
 import type { AlarmLog } from './alarm-log';
-import { type AlarmTable, conditional } from './alarm-table';
+import type { AlarmTable } from './alarm-table';
 import { readAlarm } from './episode-item';
 import { itemKey } from './item-keys';
 
@@ -20,18 +19,12 @@ export class DynamoAlarmNotifications implements AlarmNotifications {
     const alarm = await readAlarm(this.table, alarmId);
     const index = alarm?.pending.indexOf(kind) ?? -1;
     if (!alarm || index < 0) return false;
-    const ok = await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.episode(alarmId) },
-          UpdateExpression: `REMOVE #pending[${index}] SET #sending.#kind = :at`,
-          ConditionExpression: `#pending[${index}] = :kind AND attribute_not_exists(#sending.#kind)`,
-          ExpressionAttributeNames: { '#pending': 'pending', '#sending': 'sending', '#kind': kind },
-          ExpressionAttributeValues: { ':kind': kind, ':at': at },
-        }),
-      ),
-    );
+    const ok = await this.table.updateIf(itemKey.episode(alarmId), {
+      UpdateExpression: `REMOVE #pending[${index}] SET #sending.#kind = :at`,
+      ConditionExpression: `#pending[${index}] = :kind AND attribute_not_exists(#sending.#kind)`,
+      ExpressionAttributeNames: { '#pending': 'pending', '#sending': 'sending', '#kind': kind },
+      ExpressionAttributeValues: { ':kind': kind, ':at': at },
+    });
     return ok !== undefined;
   }
 
@@ -41,29 +34,23 @@ export class DynamoAlarmNotifications implements AlarmNotifications {
     record: NotificationRecord,
   ): Promise<boolean> {
     const folded = record.suppressed === 'flood' && record.kind === 'raised';
-    const out = await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.episode(alarmId) },
-          UpdateExpression: `REMOVE #sending.#kind SET #lna = :at ADD #nc :one${folded ? ', #ff :aud' : ''}`,
-          ConditionExpression: 'attribute_exists(#sending.#kind)',
-          ExpressionAttributeNames: {
-            '#sending': 'sending',
-            '#kind': kind,
-            '#nc': 'notificationCount',
-            '#lna': 'lastNotifiedAt',
-            ...(folded ? { '#ff': 'floodFolded' } : {}),
-          },
-          ExpressionAttributeValues: {
-            ':at': record.at,
-            ':one': 1,
-            ...(folded ? { ':aud': new Set([record.audience]) } : {}),
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
-    );
+    const out = await this.table.updateIf(itemKey.episode(alarmId), {
+      UpdateExpression: `REMOVE #sending.#kind SET #lna = :at ADD #nc :one${folded ? ', #ff :aud' : ''}`,
+      ConditionExpression: 'attribute_exists(#sending.#kind)',
+      ExpressionAttributeNames: {
+        '#sending': 'sending',
+        '#kind': kind,
+        '#nc': 'notificationCount',
+        '#lna': 'lastNotifiedAt',
+        ...(folded ? { '#ff': 'floodFolded' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':at': record.at,
+        ':one': 1,
+        ...(folded ? { ':aud': new Set([record.audience]) } : {}),
+      },
+      ReturnValues: 'UPDATED_NEW',
+    });
     const n = out?.Attributes?.notificationCount;
     if (typeof n !== 'number') return false;
     await this.log.append('notification', alarmId, n, record);
@@ -71,17 +58,11 @@ export class DynamoAlarmNotifications implements AlarmNotifications {
   }
 
   async releaseNotification(alarmId: string, kind: PendingNotification): Promise<void> {
-    await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.episode(alarmId) },
-          UpdateExpression: 'REMOVE #sending.#kind SET #pending = list_append(#pending, :kind)',
-          ConditionExpression: 'attribute_exists(#sending.#kind)',
-          ExpressionAttributeNames: { '#sending': 'sending', '#kind': kind, '#pending': 'pending' },
-          ExpressionAttributeValues: { ':kind': [kind] },
-        }),
-      ),
-    );
+    await this.table.updateIf(itemKey.episode(alarmId), {
+      UpdateExpression: 'REMOVE #sending.#kind SET #pending = list_append(#pending, :kind)',
+      ConditionExpression: 'attribute_exists(#sending.#kind)',
+      ExpressionAttributeNames: { '#sending': 'sending', '#kind': kind, '#pending': 'pending' },
+      ExpressionAttributeValues: { ':kind': [kind] },
+    });
   }
 }

@@ -1,6 +1,6 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { OpenAlarmIndex, OpenSlot } from '../../../ports/open-alarm-index';
-import { type AlarmTable, conditional } from './alarm-table';
+import type { AlarmTable } from './alarm-table';
 import { itemKey } from './item-keys';
 
 /** A device's index item without its key: one attribute per condition, holding the slot. */
@@ -31,38 +31,26 @@ export class DynamoOpenAlarmIndex implements OpenAlarmIndex {
   }
 
   async acquire(deviceId: string, condition: string, alarmId: string, at: number): Promise<string> {
-    const key = { alarmId: itemKey.index(deviceId) };
-    const ok = await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: key,
-          UpdateExpression: 'SET #c = :slot',
-          ConditionExpression: 'attribute_not_exists(#c) OR #c.alarmId = :id',
-          ExpressionAttributeNames: { '#c': condition },
-          ExpressionAttributeValues: { ':slot': { alarmId, at }, ':id': alarmId },
-        }),
-      ),
-    );
+    const key = itemKey.index(deviceId);
+    const ok = await this.table.updateIf(key, {
+      UpdateExpression: 'SET #c = :slot',
+      ConditionExpression: 'attribute_not_exists(#c) OR #c.alarmId = :id',
+      ExpressionAttributeNames: { '#c': condition },
+      ExpressionAttributeValues: { ':slot': { alarmId, at }, ':id': alarmId },
+    });
     if (ok) return alarmId;
     const slots = await this.table.doc.send(
-      new GetCommand({ TableName: this.table.name, Key: key, ConsistentRead: true }),
+      new GetCommand({ TableName: this.table.name, Key: { alarmId: key }, ConsistentRead: true }),
     );
     return slotsOf(slots.Item)[condition]?.alarmId ?? alarmId;
   }
 
   async release(deviceId: string, condition: string, alarmId: string): Promise<void> {
-    await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.index(deviceId) },
-          UpdateExpression: 'REMOVE #c',
-          ConditionExpression: '#c.alarmId = :id',
-          ExpressionAttributeNames: { '#c': condition },
-          ExpressionAttributeValues: { ':id': alarmId },
-        }),
-      ),
-    );
+    await this.table.updateIf(itemKey.index(deviceId), {
+      UpdateExpression: 'REMOVE #c',
+      ConditionExpression: '#c.alarmId = :id',
+      ExpressionAttributeNames: { '#c': condition },
+      ExpressionAttributeValues: { ':id': alarmId },
+    });
   }
 }

@@ -18,11 +18,11 @@ export class DynamoPendingEvaluations implements PendingEvaluations {
     at: number,
     error: string,
   ): Promise<void> {
-    const key = { alarmId: itemKey.pendingEvaluation(deviceId) };
+    const key = itemKey.pendingEvaluation(deviceId);
     const out = await this.table.doc.send(
       new UpdateCommand({
         TableName: this.table.name,
-        Key: key,
+        Key: { alarmId: key },
         UpdateExpression:
           'SET #status = :pe, #first = if_not_exists(#first, :at), #dev = :dev, #err = :err, ' +
           '#from = if_not_exists(#from, :from), #to = if_not_exists(#to, :to) ADD #failures :one',
@@ -54,18 +54,12 @@ export class DynamoPendingEvaluations implements PendingEvaluations {
       ['toTs', range.toTs, '<'],
     ] as const) {
       if (op === '>' ? stored[attr] <= value : stored[attr] >= value) continue;
-      await conditional(() =>
-        this.table.doc.send(
-          new UpdateCommand({
-            TableName: this.table.name,
-            Key: key,
-            UpdateExpression: 'SET #a = :v',
-            ConditionExpression: `#a ${op} :v`,
-            ExpressionAttributeNames: { '#a': attr },
-            ExpressionAttributeValues: { ':v': value },
-          }),
-        ),
-      );
+      await this.table.updateIf(key, {
+        UpdateExpression: 'SET #a = :v',
+        ConditionExpression: `#a ${op} :v`,
+        ExpressionAttributeNames: { '#a': attr },
+        ExpressionAttributeValues: { ':v': value },
+      });
     }
   }
 
@@ -97,17 +91,11 @@ export class DynamoPendingEvaluations implements PendingEvaluations {
   }
 
   async failPendingEvaluation(deviceId: string, error: string): Promise<void> {
-    await conditional(() =>
-      this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: { alarmId: itemKey.pendingEvaluation(deviceId) },
-          UpdateExpression: 'SET #err = :err ADD #failures :one',
-          ConditionExpression: 'attribute_exists(alarmId)',
-          ExpressionAttributeNames: { '#err': 'lastError', '#failures': 'failures' },
-          ExpressionAttributeValues: { ':err': error.slice(0, MAX_ERROR_CHARS), ':one': 1 },
-        }),
-      ),
-    );
+    await this.table.updateIf(itemKey.pendingEvaluation(deviceId), {
+      UpdateExpression: 'SET #err = :err ADD #failures :one',
+      ConditionExpression: 'attribute_exists(alarmId)',
+      ExpressionAttributeNames: { '#err': 'lastError', '#failures': 'failures' },
+      ExpressionAttributeValues: { ':err': error.slice(0, MAX_ERROR_CHARS), ':one': 1 },
+    });
   }
 }
