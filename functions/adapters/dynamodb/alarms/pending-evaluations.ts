@@ -47,8 +47,19 @@ export class DynamoPendingEvaluations implements PendingEvaluations {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    // An existing marker is widened to cover the new range; each bound only ever moves outwards.
-    const stored = { fromTs: Number(out.Attributes?.fromTs), toTs: Number(out.Attributes?.toTs) };
+    await this.widen(
+      key,
+      { fromTs: Number(out.Attributes?.fromTs), toTs: Number(out.Attributes?.toTs) },
+      range,
+    );
+  }
+
+  /** Widens an existing marker to cover `range`; each bound only ever moves outwards, so racing writers agree. */
+  private async widen(
+    key: string,
+    stored: { fromTs: number; toTs: number },
+    range: { fromTs: number; toTs: number },
+  ): Promise<void> {
     for (const [attr, value, op] of [
       ['fromTs', range.fromTs, '>'],
       ['toTs', range.toTs, '<'],
