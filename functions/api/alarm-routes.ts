@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALARM_STATES, SEVERITIES } from '../core/alarm-types';
 import { NotFoundError } from '../core/errors';
-import type { AlarmStore } from '../ports/alarm-store';
+import type { AlarmQueries } from '../ports/alarm-queries';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { AlarmEngine } from '../use-cases/alarm-engine';
@@ -21,7 +21,7 @@ import {
 import type { AlarmPage } from './types';
 
 export interface AlarmApiDeps {
-  alarms: AlarmStore;
+  alarms: AlarmQueries;
   engine: AlarmEngine;
   registry: DeviceRegistry;
   clock: Clock;

@@ -17,10 +17,13 @@ import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } f
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
 import { renderNotification } from '../core/sms/templates';
-import type { AlarmStore } from '../ports/alarm-store';
+import type { AlarmEpisodes } from '../ports/alarm-episodes';
+import type { AlarmNotifications } from '../ports/alarm-notifications';
 import type { Clock } from '../ports/clock';
+import type { FloodWindows } from '../ports/flood-windows';
 import type { LiveEvents } from '../ports/live-events';
 import type { Notifier } from '../ports/notifier';
+import type { OpenAlarmIndex } from '../ports/open-alarm-index';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
 import type { RecentReadings } from './recent-readings';
@@ -52,7 +55,7 @@ const notYetPending = (alarm: Alarm, kinds: readonly PendingNotification[]) =>
   kinds.filter((k) => !alarm.pending.includes(k));
 
 export interface AlarmEngineDeps {
-  alarms: AlarmStore;
+  alarms: AlarmEpisodes & OpenAlarmIndex & AlarmNotifications & FloodWindows;
   readings: ReadingStore;
   notifier: Notifier;
   live: LiveEvents;

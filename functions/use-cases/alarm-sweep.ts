@@ -5,10 +5,15 @@ import type { EvalSample, OfflineCondition } from '../core/conditions/types';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
 import { renderNotification } from '../core/sms/templates';
-import type { AlarmStore, PendingEvaluation } from '../ports/alarm-store';
+import type { AlarmEpisodes } from '../ports/alarm-episodes';
+import type { AlarmNotifications } from '../ports/alarm-notifications';
+import type { AlarmQueries } from '../ports/alarm-queries';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
+import type { FloodWindows } from '../ports/flood-windows';
+import type { Heartbeats } from '../ports/heartbeats';
 import type { Notifier } from '../ports/notifier';
+import type { PendingEvaluation, PendingEvaluations } from '../ports/pending-evaluations';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
 import { MINUTE_MS } from '../shared/time';
@@ -16,7 +21,7 @@ import { type AlarmEngine, type AlarmSettings, alarmFacts } from './alarm-engine
 
 export interface SweepDeps {
   engine: AlarmEngine;
-  alarms: AlarmStore;
+  alarms: AlarmEpisodes & AlarmQueries & AlarmNotifications & FloodWindows & Heartbeats & PendingEvaluations;
   registry: DeviceRegistry;
   readings: ReadingStore;
   notifier: Notifier;
@@ -51,7 +56,7 @@ const STALE_PENDING_MS = 30_000;
 /** A claim older than this belongs to a sender that died. */
 const STALE_CLAIM_MS = 2 * MINUTE_MS;
 
-async function openAlarms(alarms: AlarmStore): Promise<Alarm[]> {
+async function openAlarms(alarms: AlarmQueries): Promise<Alarm[]> {
   const all: Alarm[] = [];
   let cursor: string | undefined;
   do {

@@ -1,8 +1,10 @@
 import { conditionsFor } from '../core/conditions/build';
 import type { EvalSample, OfflineCondition } from '../core/conditions/types';
 import type { Device } from '../core/registry';
-import type { AlarmStore } from '../ports/alarm-store';
 import type { Clock } from '../ports/clock';
+import type { Heartbeats } from '../ports/heartbeats';
+import type { OpenAlarmIndex } from '../ports/open-alarm-index';
+import type { PendingEvaluations } from '../ports/pending-evaluations';
 import { mapWithConcurrency } from '../shared/concurrency';
 import { logger } from '../shared/logger';
 import type { AlarmEngine } from './alarm-engine';
@@ -14,7 +16,9 @@ const DEVICE_CONCURRENCY = 16;
 
 export interface EvaluateStageDeps {
   engine: AlarmEngine;
-  alarms: Pick<AlarmStore, 'addPendingEvaluation' | 'recordHeartbeat' | 'recordHeartbeats' | 'openIndexes'>;
+  alarms: Pick<OpenAlarmIndex, 'openIndexes'> &
+    Pick<Heartbeats, 'recordHeartbeat' | 'recordHeartbeats'> &
+    Pick<PendingEvaluations, 'addPendingEvaluation'>;
   clock: Clock;
 }
 

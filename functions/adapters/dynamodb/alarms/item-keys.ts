@@ -1,0 +1,63 @@
+import type { FloodWindow } from '../../../ports/flood-windows';
+
+/**
+ * Key prefixes of the items that share the alarms table with the episodes. An episode's key is its bare alarm id, which
+ * never holds the separator; every other item's key starts with its prefix and the separator. Stored keys depend on
+ * these strings: changing one orphans the items already written.
+ */
+const PREFIX = {
+  index: 'dev',
+  history: 'hist',
+  notification: 'note',
+  heartbeat: 'hb',
+  pendingEvaluation: 'eval',
+  flood: 'flood',
+} as const;
+const SEPARATOR = '#';
+
+type PrefixedKind = keyof typeof PREFIX;
+/** What a key of the alarms table names; `unknown` for a prefixed key this service does not write. */
+export type ItemKind = 'episode' | PrefixedKind | 'unknown';
+
+const join = (kind: PrefixedKind, ...parts: (string | number)[]) => [PREFIX[kind], ...parts].join(SEPARATOR);
+
+/** Keys (`alarmId` values) of the alarms table, one builder per item kind. */
+export const itemKey = {
+  episode: (alarmId: string) => alarmId,
+  /** A device's open index: which alarm holds each condition. */
+  index: (deviceId: string) => join('index', deviceId),
+  /** The `n`th history entry (from 1) of an alarm. */
+  history: (alarmId: string, n: number) => join('history', alarmId, n),
+  /** The `n`th notification record (from 1) of an alarm. */
+  notification: (alarmId: string, n: number) => join('notification', alarmId, n),
+  heartbeat: (deviceId: string) => join('heartbeat', deviceId),
+  pendingEvaluation: (deviceId: string) => join('pendingEvaluation', deviceId),
+  flood: (w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>) =>
+    join('flood', w.audience, w.siteId, w.windowStart),
+};
+
+const isPrefixedKind = (kind: string): kind is PrefixedKind => kind in PREFIX;
+
+/** The item kind a key names, so an id from outside (a URL) never reads an item of another kind. */
+export function kindOf(key: string): ItemKind {
+  const end = key.indexOf(SEPARATOR);
+  if (end < 0) return 'episode';
+  const prefix = key.slice(0, end);
+  return (
+    Object.keys(PREFIX)
+      .filter(isPrefixedKind)
+      .find((kind) => PREFIX[kind] === prefix) ?? 'unknown'
+  );
+}
+
+/**
+ * `status` values under which the `byStatus` index lists each kind (sort key `raisedAt`). Items without a status
+ * (index and log items, windows whose digest went out) stay out of the index.
+ */
+export const STATUS = {
+  open: 'open',
+  closed: 'closed',
+  heartbeat: 'heartbeat',
+  pendingEvaluation: 'pending_eval',
+  digest: 'digest',
+} as const;
