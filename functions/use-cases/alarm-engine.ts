@@ -26,6 +26,7 @@ import type { Notifier } from '../ports/notifier';
 import type { OpenAlarmIndex } from '../ports/open-alarm-index';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
 import type { RecentReadings } from './recent-readings';
 
 export interface AlarmSettings {
@@ -43,10 +44,10 @@ export interface AlarmSettings {
 
 export const ALARM_SETTING_DEFAULTS: AlarmSettings = {
   floodMaxAlarms: 5,
-  floodWindowMs: 10 * 60_000,
-  reminderMs: 30 * 60_000,
-  escalateAfterMs: 60 * 60_000,
-  shelveMaxMs: 24 * 3_600_000,
+  floodWindowMs: 10 * MINUTE_MS,
+  reminderMs: 30 * MINUTE_MS,
+  escalateAfterMs: HOUR_MS,
+  shelveMaxMs: DAY_MS,
   shelveMaxPerDay: 20,
 };
 
@@ -79,7 +80,7 @@ interface OpenAlarms {
 }
 
 /** A slot held longer than this by an alarm that was never written belongs to a crashed raise and may be taken. */
-const ORPHAN_SLOT_MS = 2 * 60_000;
+const ORPHAN_SLOT_MS = 2 * MINUTE_MS;
 
 function describe(condition: Condition, value: number | boolean | undefined): Partial<Alarm> {
   const out: Partial<Alarm> = {};
@@ -392,7 +393,7 @@ export class AlarmEngine {
     if (until <= now) throw new ValidationError('until must be in the future');
     if (until - now > this.deps.settings.shelveMaxMs) {
       throw new ValidationError(
-        `until may be at most ${this.deps.settings.shelveMaxMs / 3_600_000} h from now`,
+        `until may be at most ${this.deps.settings.shelveMaxMs / HOUR_MS} h from now`,
       );
     }
     const alarm = await this.deps.alarms.head(alarmId);
