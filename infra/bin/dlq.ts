@@ -15,6 +15,7 @@ import { DeadLetterFile, LocalDeadLetterQueue } from '../local/dead-letter-file'
 import { routerFiles } from '../local/router';
 import { runningRuntime } from '../local/runtime-info';
 import { SegmentSpool } from '../local/spool';
+import { runCommand } from './run-command';
 
 const HELP = `Usage: npm run dlq -- list [--limit N] [--cursor CURSOR] [--json]
        npm run dlq -- redrive (--all | --id ID [--id ID ...])
@@ -193,10 +194,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`error: ${err.message}`);
-    process.exit(1);
-  },
-);
+runCommand(main);

@@ -9,6 +9,7 @@ import {
   serviceSettingLines,
   tableSettingLines,
 } from '../settings-help';
+import { runCommand } from './run-command';
 
 const SETTING_WIDTH = Math.max(
   ...[...tableSettingLines(), ...channelSettingLines(), ...serviceSettingLines()].map(
@@ -62,10 +63,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`error: ${err.message}`);
-    process.exit(1);
-  },
-);
+runCommand(main);
