@@ -252,31 +252,23 @@ async function admit(record: IngestRecord, deps: IngestDeps): Promise<Pending> {
   } catch (err) {
     return { record, base, deviceId, error: `device registry lookup failed: ${errorText(err)}` };
   }
+  const reject = (reason: 'unknown_device' | 'wrong_kind', text: string) => ({
+    record,
+    base,
+    deviceId,
+    rejection: { ...base, deviceId, reason, message: text },
+  });
   if (!device) {
-    return {
-      record,
-      base,
-      deviceId,
-      rejection: {
-        ...base,
-        deviceId,
-        reason: 'unknown_device',
-        message: `device "${deviceId}" is not registered: add it to the fleet registry before it publishes`,
-      },
-    };
+    return reject(
+      'unknown_device',
+      `device "${deviceId}" is not registered: add it to the fleet registry before it publishes`,
+    );
   }
   if (device.kind !== message.kind) {
-    return {
-      record,
-      base,
-      deviceId,
-      rejection: {
-        ...base,
-        deviceId,
-        reason: 'wrong_kind',
-        message: `device "${device.id}" is registered as a ${device.kind} sensor; publish on ${telemetryTopic(device.kind, device.id)}`,
-      },
-    };
+    return reject(
+      'wrong_kind',
+      `device "${device.id}" is registered as a ${device.kind} sensor; publish on ${telemetryTopic(device.kind, device.id)}`,
+    );
   }
   return {
     record,
