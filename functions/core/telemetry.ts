@@ -85,9 +85,24 @@ const batchSchema = z.object({
   battery_pct: battery.optional(),
 });
 
-function reject(reason: RejectionReason, message: string, deviceId?: string): ParseResult {
+type Rejected = { ok: false } & Rejection;
+
+/** One parsing step's outcome: the value it produced, or the rejection that ends the parse. */
+type Step<T> = { ok: true; value: T } | Rejected;
+
+type RawSample = z.infer<typeof sampleSchema>;
+
+/** The payload after schema validation: its samples, and the batch-level battery reading if any. */
+interface RawMessage {
+  samples: RawSample[];
+  battery?: number;
+}
+
+function reject(reason: RejectionReason, message: string, deviceId?: string): Rejected {
   return deviceId === undefined ? { ok: false, reason, message } : { ok: false, reason, message, deviceId };
 }
+
+const accept = <T>(value: T): Step<T> => ({ ok: true, value });
 
 /** zod wraps a record key's own explanation in an `invalid_key` issue; surface the explanation. */
 function explain(issue: z.core.$ZodIssue): string {
@@ -161,11 +176,8 @@ function reservedMetricName(json: Record<string, unknown>): string | undefined {
 
 const VALUE_RANGE = `0 or ${CONTRACT_LIMITS.minAbsValue} to ${CONTRACT_LIMITS.maxAbsValue} in magnitude`;
 
-/**
- * Parses and validates one MQTT message against contract v1. Pure: the caller supplies the receive time.
- * Registry checks (unknown device, wrong kind) happen in the ingest use case.
- */
-export function parseTelemetry(input: TelemetryInput): ParseResult {
+/** The device the topic names, provided the publisher (when known) is that device. */
+function checkRoute(input: TelemetryInput): Step<{ deviceId: string; kind: DeviceKind }> {
   const route = parseTelemetryTopic(input.topic);
   if (!route) {
     return reject(
@@ -181,123 +193,211 @@ export function parseTelemetry(input: TelemetryInput): ParseResult {
       input.clientId,
     );
   }
-  if (input.payload.byteLength > CONTRACT_LIMITS.maxMessageBytes) {
-    return reject(
-      'oversize',
-      `message is ${input.payload.byteLength} bytes; the maximum is ${CONTRACT_LIMITS.maxMessageBytes}: split the backfill into smaller samples batches`,
-      deviceId,
-    );
-  }
+  return accept({ deviceId, kind });
+}
+
+function checkSize(payload: Uint8Array, deviceId: string): Rejected | undefined {
+  if (payload.byteLength <= CONTRACT_LIMITS.maxMessageBytes) return undefined;
+  return reject(
+    'oversize',
+    `message is ${payload.byteLength} bytes; the maximum is ${CONTRACT_LIMITS.maxMessageBytes}: split the backfill into smaller samples batches`,
+    deviceId,
+  );
+}
+
+function decodeObject(payload: Uint8Array, deviceId: string): Step<Record<string, unknown>> {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(input.payload));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
   } catch (err) {
     return reject('not_json', `payload is not UTF-8 JSON: ${(err as Error).message}`, deviceId);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  if (!isPlainObject(json)) {
     return reject(
       'bad_shape',
       'payload must be a JSON object like {"v":1,"ts":...,"seq":...,"m":{...}}',
       deviceId,
     );
   }
-  const version = Object.hasOwn(json, 'v') ? (json as { v?: unknown }).v : undefined;
-  if (version !== 1) {
-    return reject(
-      'unsupported_version',
-      `payload version v=${describeValue(version)} is not supported; send "v":1`,
-      deviceId,
-    );
-  }
-  const reserved = reservedMetricName(json as Record<string, unknown>);
-  if (reserved !== undefined) {
-    return reject(
-      'bad_shape',
-      `${reserved}: "${reserved.split('.').at(-1)}" is a reserved name (a JavaScript object property): rename the metric, with its unit, e.g. turbidity_ntu`,
-      deviceId,
-    );
-  }
+  return accept(json);
+}
 
-  let raw: { samples: z.infer<typeof sampleSchema>[]; battery?: number };
-  if (Object.hasOwn(json, 'samples')) {
-    const samples = (json as { samples?: unknown }).samples;
-    if (Array.isArray(samples) && samples.length > CONTRACT_LIMITS.maxSamplesPerMessage) {
-      return reject(
-        'too_many_samples',
-        `batch holds ${samples.length} samples; the maximum is ${CONTRACT_LIMITS.maxSamplesPerMessage} per message`,
-        deviceId,
-      );
-    }
-    const parsed = batchSchema.safeParse(json);
-    if (!parsed.success) return reject('bad_shape', formatIssues(parsed.error), deviceId);
-    raw = { samples: parsed.data.samples, battery: parsed.data.battery_pct };
-  } else {
+function checkVersion(json: Record<string, unknown>, deviceId: string): Rejected | undefined {
+  const version = Object.hasOwn(json, 'v') ? json.v : undefined;
+  if (version === 1) return undefined;
+  return reject(
+    'unsupported_version',
+    `payload version v=${describeValue(version)} is not supported; send "v":1`,
+    deviceId,
+  );
+}
+
+function checkReservedNames(json: Record<string, unknown>, deviceId: string): Rejected | undefined {
+  const reserved = reservedMetricName(json);
+  if (reserved === undefined) return undefined;
+  return reject(
+    'bad_shape',
+    `${reserved}: "${reserved.split('.').at(-1)}" is a reserved name (a JavaScript object property): rename the metric, with its unit, e.g. turbidity_ntu`,
+    deviceId,
+  );
+}
+
+/** A single sample or a batch, validated by the schema; a batch's length is checked first, before zod walks it. */
+function validateShape(json: Record<string, unknown>, deviceId: string): Step<RawMessage> {
+  if (!Object.hasOwn(json, 'samples')) {
     const parsed = singleSchema.safeParse(json);
     if (!parsed.success) return reject('bad_shape', formatIssues(parsed.error), deviceId);
-    raw = { samples: [parsed.data] };
+    return accept({ samples: [parsed.data] });
   }
+  const samples = json.samples;
+  if (Array.isArray(samples) && samples.length > CONTRACT_LIMITS.maxSamplesPerMessage) {
+    return reject(
+      'too_many_samples',
+      `batch holds ${samples.length} samples; the maximum is ${CONTRACT_LIMITS.maxSamplesPerMessage} per message`,
+      deviceId,
+    );
+  }
+  const parsed = batchSchema.safeParse(json);
+  if (!parsed.success) return reject('bad_shape', formatIssues(parsed.error), deviceId);
+  return accept({ samples: parsed.data.samples, battery: parsed.data.battery_pct });
+}
 
-  // A batch-level battery_pct was read when the batch was sent, so it belongs to the newest sample.
-  const newestIndex = raw.samples.reduce(
+/** Where a sample sits in its message, for its checks and their messages. */
+interface SampleContext {
+  deviceId: string;
+  receivedAt: number;
+  index: number;
+  /** `samples.<i>.` in a batch of more than one, else empty. */
+  prefix: string;
+  batteryPct: number | undefined;
+}
+
+// Range checks compare numbers only; times are formatted through describeTime, which never throws.
+function checkTime(raw: RawSample['ts'], at: SampleContext): Step<number> {
+  const ts = toEpochMs(raw);
+  const where = `${at.prefix}ts`;
+  if (!Number.isSafeInteger(ts)) {
+    return reject('bad_shape', `${where}: ${describeValue(raw)} is not a valid time`, at.deviceId);
+  }
+  if (ts > at.receivedAt + CONTRACT_LIMITS.maxFutureMs) {
+    return reject(
+      'ts_in_future',
+      `${where} ${describeTime(ts)} is more than 24 h after the time received (${describeTime(at.receivedAt)}): check the device clock (NTP)`,
+      at.deviceId,
+    );
+  }
+  if (ts < CONTRACT_LIMITS.earliestTs) {
+    return reject(
+      'ts_too_old',
+      `${where} ${describeTime(ts)} is before 2020-01-01: the device clock is unset or ts is in seconds, not milliseconds`,
+      at.deviceId,
+    );
+  }
+  return accept(ts);
+}
+
+function checkMetrics(raw: RawSample['m'], at: SampleContext): Step<Record<string, MetricValue>> {
+  const m: Record<string, MetricValue> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === 'number' && !isStorableNumber(value)) {
+      return reject(
+        'bad_value',
+        `${at.prefix}m.${name}: ${value} is outside the stored range (${VALUE_RANGE}): send it in a unit that brings it into range, or send 0`,
+        at.deviceId,
+      );
+    }
+    m[name] = typeof value === 'number' ? positiveZero(value) : value;
+  }
+  return accept(m);
+}
+
+function checkBattery(batteryPct: number, deviceId: string): Step<number> {
+  if (!isStorableNumber(batteryPct)) {
+    return reject(
+      'bad_value',
+      `battery_pct ${batteryPct} is outside the stored range (${VALUE_RANGE}): send a percentage such as 87 or 87.5`,
+      deviceId,
+    );
+  }
+  return accept(positiveZero(batteryPct));
+}
+
+function checkItemSize(sample: Sample, at: SampleContext): Step<Sample> {
+  const size = readingItemSize(at.deviceId, sample);
+  if (size > CONTRACT_LIMITS.maxItemBytes) {
+    return reject(
+      'sample_too_large',
+      `sample ${at.index} would be stored as ${size} bytes; one sample must fit ${CONTRACT_LIMITS.maxItemBytes} bytes: send fewer or shorter metric names`,
+      at.deviceId,
+    );
+  }
+  return accept(sample);
+}
+
+function checkSample(raw: RawSample, at: SampleContext): Step<Sample> {
+  const ts = checkTime(raw.ts, at);
+  if (!ts.ok) return ts;
+  const m = checkMetrics(raw.m, at);
+  if (!m.ok) return m;
+  const sample: Sample = { ts: ts.value, seq: positiveZero(raw.seq), m: m.value };
+  if (at.batteryPct !== undefined) {
+    const battery = checkBattery(at.batteryPct, at.deviceId);
+    if (!battery.ok) return battery;
+    sample.batteryPct = battery.value;
+  }
+  return checkItemSize(sample, at);
+}
+
+/** The newest sample's index: a batch-level battery_pct was read when the batch was sent, so it belongs there. */
+function newestIndex(samples: readonly RawSample[]): number {
+  return samples.reduce(
     (best, s, i, all) => (toEpochMs(s.ts) >= toEpochMs((all[best] ?? s).ts) ? i : best),
     0,
   );
-  const byKey = new Map<string, Sample>();
+}
+
+/** Every sample checked in message order; the first that fails rejects the message. */
+function checkSamples(raw: RawMessage, deviceId: string, receivedAt: number): Step<Sample[]> {
+  const batteryIndex = newestIndex(raw.samples);
+  const samples: Sample[] = [];
   for (const [index, s] of raw.samples.entries()) {
-    const ts = toEpochMs(s.ts);
-    const prefix = raw.samples.length > 1 ? `samples.${index}.` : '';
-    const where = `${prefix}ts`;
-    // Range checks compare numbers only; times are formatted through describeTime, which never throws.
-    if (!Number.isSafeInteger(ts)) {
-      return reject('bad_shape', `${where}: ${describeValue(s.ts)} is not a valid time`, deviceId);
-    }
-    if (ts > input.receivedAt + CONTRACT_LIMITS.maxFutureMs) {
-      return reject(
-        'ts_in_future',
-        `${where} ${describeTime(ts)} is more than 24 h after the time received (${describeTime(input.receivedAt)}): check the device clock (NTP)`,
-        deviceId,
-      );
-    }
-    if (ts < CONTRACT_LIMITS.earliestTs) {
-      return reject(
-        'ts_too_old',
-        `${where} ${describeTime(ts)} is before 2020-01-01: the device clock is unset or ts is in seconds, not milliseconds`,
-        deviceId,
-      );
-    }
-    const m: Record<string, MetricValue> = {};
-    for (const [name, value] of Object.entries(s.m)) {
-      if (typeof value === 'number' && !isStorableNumber(value)) {
-        return reject(
-          'bad_value',
-          `${prefix}m.${name}: ${value} is outside the stored range (${VALUE_RANGE}): send it in a unit that brings it into range, or send 0`,
-          deviceId,
-        );
-      }
-      m[name] = typeof value === 'number' ? positiveZero(value) : value;
-    }
-    const sample: Sample = { ts, seq: positiveZero(s.seq), m };
-    const batteryPct = s.battery_pct ?? (index === newestIndex ? raw.battery : undefined);
-    if (batteryPct !== undefined) {
-      if (!isStorableNumber(batteryPct)) {
-        return reject(
-          'bad_value',
-          `battery_pct ${batteryPct} is outside the stored range (${VALUE_RANGE}): send a percentage such as 87 or 87.5`,
-          deviceId,
-        );
-      }
-      sample.batteryPct = positiveZero(batteryPct);
-    }
-    const size = readingItemSize(deviceId, sample);
-    if (size > CONTRACT_LIMITS.maxItemBytes) {
-      return reject(
-        'sample_too_large',
-        `sample ${index} would be stored as ${size} bytes; one sample must fit ${CONTRACT_LIMITS.maxItemBytes} bytes: send fewer or shorter metric names`,
-        deviceId,
-      );
-    }
-    byKey.set(`${ts}#${s.seq}`, sample);
+    const sample = checkSample(s, {
+      deviceId,
+      receivedAt,
+      index,
+      prefix: raw.samples.length > 1 ? `samples.${index}.` : '',
+      batteryPct: s.battery_pct ?? (index === batteryIndex ? raw.battery : undefined),
+    });
+    if (!sample.ok) return sample;
+    samples.push(sample.value);
   }
-  const samples = [...byKey.values()].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-  return { ok: true, message: { deviceId, kind, samples } };
+  return accept(samples);
+}
+
+/** Sorted by (ts, seq); samples sharing both collapse to the last of them, so a repeat within a message is harmless. */
+function dedupeSorted(samples: readonly Sample[]): Sample[] {
+  const byKey = new Map<string, Sample>();
+  for (const s of samples) byKey.set(`${s.ts}#${s.seq}`, s);
+  return [...byKey.values()].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+}
+
+/**
+ * Parses and validates one MQTT message against contract v1. Pure: the caller supplies the receive time.
+ * Registry checks (unknown device, wrong kind) happen in the ingest use case.
+ */
+export function parseTelemetry(input: TelemetryInput): ParseResult {
+  const route = checkRoute(input);
+  if (!route.ok) return route;
+  const { deviceId, kind } = route.value;
+  const early = checkSize(input.payload, deviceId);
+  if (early) return early;
+  const json = decodeObject(input.payload, deviceId);
+  if (!json.ok) return json;
+  const invalid = checkVersion(json.value, deviceId) ?? checkReservedNames(json.value, deviceId);
+  if (invalid) return invalid;
+  const raw = validateShape(json.value, deviceId);
+  if (!raw.ok) return raw;
+  const samples = checkSamples(raw.value, deviceId, input.receivedAt);
+  if (!samples.ok) return samples;
+  return { ok: true, message: { deviceId, kind, samples: dedupeSorted(samples.value) } };
 }
