@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ScheduledEvent } from 'aws-lambda';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
 import { OutboxNotifier, outboxSubscriptionChannel } from '../../functions/adapters/outbox-notifier';
 import {
@@ -10,29 +8,26 @@ import {
   ingestDeps,
   readServiceConfig,
   type Service,
-  sweepDeps,
+  type ServiceConfig,
 } from '../../functions/composition';
 import { API_ROUTES } from '../../functions/contract';
-import { type Device, fleetDevices } from '../../functions/core/registry';
-import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-handler';
+import { type Device, type Fleet, fleetDevices } from '../../functions/core/registry';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
-import { MINUTE_MS } from '../../functions/shared/time';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
-import { FUNCTIONS, SCHEDULES } from '../wiring';
 import { ensureApiToken } from './api-token';
-import { type LocalBroker, startLocalBroker } from './broker';
+import { type BrokerOptions, type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
-import { LOCAL_AWS, startLocalDynamo } from './dynamo';
-import { withTimeout } from './function-timeout';
+import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from './dynamo';
 import { startLocalHttp } from './http-server';
 import { localContext } from './lambda-context';
 import { deviceSecretFile, ensureDeviceSecrets } from './mqtt-credentials';
 import { oversizeEntry, refusedPublishEntry } from './refused-publish';
 import { LocalIngestRouter, type RouterOptions } from './router';
 import { writeRuntimeInfo } from './runtime-info';
+import { startLocalSchedules } from './schedule-runner';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -78,18 +73,195 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-function scheduledEvent(id: string): ScheduledEvent {
+/** What every start step needs: where the data lives, where lines go, and where to leave its stop. */
+interface StepContext {
+  dataDir: string;
+  log: (line: string) => void;
+  /** Takes a part's stop as soon as the part is up; the runtime runs them in reverse, on stop or on a failed start. */
+  onStop(stop: () => Promise<void>): void;
+}
+
+/** The broker, once it is up; the service is built before it and publishes live events through this. */
+interface LiveBroker {
+  broker?: LocalBroker;
+}
+
+async function startStorage(ctx: StepContext, port: number): Promise<LocalDynamo> {
+  // Off the event loop the handlers and the broker run on: dynalite gets the machine's other core.
+  const dynamo = await startLocalDynamo({
+    dir: join(ctx.dataDir, 'dynamodb'),
+    port,
+    offThread: true,
+    onCrash: (err) => {
+      ctx.log(err.message);
+      throw err;
+    },
+  });
+  ctx.onStop(dynamo.stop);
+  return dynamo;
+}
+
+function buildLocalService(
+  ctx: StepContext,
+  config: ServiceConfig,
+  dynamoEndpoint: string,
+  outboxFile: string,
+  live: LiveBroker,
+): Service {
+  const doc = documentClient({ endpoint: dynamoEndpoint, ...LOCAL_AWS });
+  ctx.onStop(async () => doc.destroy());
+  const subscriptionsRef: { store?: Service['subscriptions'] } = {};
+  const service = createService(config, doc, {
+    notifier: new OutboxNotifier({
+      file: outboxFile,
+      subscriptions: {
+        list: (filter) => (subscriptionsRef.store as Service['subscriptions']).list(filter),
+      } as Service['subscriptions'],
+      clock: systemClock,
+      print: (line) => ctx.log(line),
+    }),
+    // Live events are best effort; before the broker is up there is nobody to receive them.
+    live: {
+      alarmChanged: async (siteId, event) =>
+        live.broker && new BrokerLiveEvents(live.broker.broker).alarmChanged(siteId, event),
+    },
+    subscriptionChannel: outboxSubscriptionChannel,
+  });
+  subscriptionsRef.store = service.subscriptions;
+  return service;
+}
+
+async function syncRegistry(ctx: StepContext, fleet: Fleet, fleetFile: string, service: Service) {
+  const synced = await syncFleet(fleet, {
+    registry: service.registry,
+    subscriptions: service.subscriptions,
+    channel: outboxSubscriptionChannel,
+    clock: service.clock,
+  });
+  ctx.log(
+    `registry: ${synced.devices} devices, ${synced.subscriptionsPut} SMS subscriptions from ${fleetFile}`,
+  );
+}
+
+async function startIngestRouter(
+  ctx: StepContext,
+  service: Service,
+  settings: LocalRuntimeOptions['router'],
+): Promise<{ router: LocalIngestRouter; recovered: number }> {
+  const ingest = buildIngestHandler(ingestDeps(service));
+  const router = new LocalIngestRouter({
+    dir: join(ctx.dataDir, 'router'),
+    invoke: async (event) => (await ingest(event, localContext('ingest'))) ?? undefined,
+    // The event source runs several instances at once (at least five pollers); four batches in flight keep this
+    // thread and dynalite's busy while each waits on the other.
+    concurrency: 4,
+    log: ctx.log,
+    ...settings,
+  });
+  const recovered = await router.recover();
+  ctx.onStop(() => router.stop());
+  return { router, recovered };
+}
+
+async function deviceAccess(
+  ctx: StepContext,
+  devices: Device[],
+  allowAnonymous: boolean | undefined,
+): Promise<{ deviceSecrets: Map<string, string>; allowAnonymousDevices: boolean }> {
+  const deviceSecrets = await ensureDeviceSecrets(
+    ctx.dataDir,
+    devices.map((d) => d.id),
+  );
+  const allowAnonymousDevices = allowAnonymous ?? process.env.ALLOW_ANONYMOUS_DEVICES === '1';
+  if (allowAnonymousDevices) {
+    ctx.log(
+      'WARNING: ALLOW_ANONYMOUS_DEVICES=1: devices may connect WITHOUT their secret; for quick experiments only',
+    );
+  }
+  return { deviceSecrets, allowAnonymousDevices };
+}
+
+/** Where the broker sends what it refuses: telemetry to ingest, which names the reason; the rest to quarantine. */
+function quarantineRefused(
+  ctx: StepContext,
+  router: LocalIngestRouter,
+  service: Service,
+  deviceSecrets: ReadonlyMap<string, string>,
+): Pick<BrokerOptions, 'onRefused' | 'onOversize'> {
+  const registered = (id: string | undefined) => (id && deviceSecrets.has(id) ? id : undefined);
+  const keepRefused = (what: string, put: Promise<void>) =>
+    put.catch((err: Error) => ctx.log(`could not keep ${what}: ${err.message}`));
   return {
-    version: '0',
-    id: randomBytes(8).toString('hex'),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: new Date().toISOString(),
-    region: 'local',
-    resources: [`arn:aws:events:local:000000000000:rule/${id}`],
-    detail: {},
+    onRefused: (packet, client, why) => {
+      const payload = packet.payload as Buffer;
+      // Telemetry topics go the way the IoT rule would take them, where ingest names the reason.
+      const put = LocalIngestRouter.routes(packet.topic)
+        ? router.accept(packet.topic, payload, client.id, Date.now())
+        : service.quarantine.put([
+            refusedPublishEntry({
+              topic: packet.topic,
+              clientId: client.id,
+              deviceId: registered(client.id),
+              payload,
+              receivedAt: Date.now(),
+              why,
+            }),
+          ]);
+      keepRefused(`refused message from ${client.id}`, put);
+    },
+    onOversize: (publish) => {
+      // Before CONNECT is accepted there is no one to attribute it to; the broker has logged it.
+      if (!publish.clientId) return;
+      keepRefused(
+        `oversize message from ${publish.clientId}`,
+        service.quarantine.put([oversizeEntry(publish, Date.now(), registered(publish.clientId))]),
+      );
+    },
   };
+}
+
+async function startBroker(
+  ctx: StepContext,
+  port: number,
+  auth: BrokerOptions['auth'],
+  router: LocalIngestRouter,
+  service: Service,
+): Promise<LocalBroker> {
+  const broker = await startLocalBroker({
+    port,
+    auth,
+    log: ctx.log,
+    onPublish: async (packet, client) => {
+      if (LocalIngestRouter.routes(packet.topic)) {
+        await router.accept(packet.topic, packet.payload as Buffer, client.id, Date.now());
+      }
+    },
+    ...quarantineRefused(ctx, router, service, auth.deviceSecrets),
+  });
+  ctx.onStop(broker.stop);
+  return broker;
+}
+
+/** Starts the HTTP API in place of API Gateway; returns its port. */
+async function startApi(
+  ctx: StepContext,
+  port: number,
+  token: string,
+  service: Service,
+  router: LocalIngestRouter,
+): Promise<number> {
+  const api = buildApiHandler(apiDeps(service, router.deadLetters));
+  const http = await startLocalHttp({
+    port,
+    routes: API_ROUTES,
+    token,
+    invoke: async (event) => {
+      const result = await api(event, localContext('api'));
+      return result ?? { statusCode: 500, body: '{"message":"no response"}' };
+    },
+  });
+  ctx.onStop(http.stop);
+  return http.port;
 }
 
 /**
@@ -106,169 +278,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const devices = fleetDevices(fleet);
 
   const stops: (() => Promise<void>)[] = [];
+  const ctx: StepContext = { dataDir, log, onStop: (stop) => stops.push(stop) };
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    // Off the event loop the handlers and the broker run on: dynalite gets the machine's other core.
-    const dynamo = await startLocalDynamo({
-      dir: join(dataDir, 'dynamodb'),
-      port: options.dynamoPort ?? 0,
-      offThread: true,
-      onCrash: (err) => {
-        log(err.message);
-        throw err;
-      },
-    });
-    stops.push(dynamo.stop);
+    const dynamo = await startStorage(ctx, options.dynamoPort ?? 0);
     const config = readServiceConfig({ ...process.env, ...options.env, ...dynamo.tableEnv });
-    const doc = documentClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
-    stops.push(async () => doc.destroy());
-
-    let broker: LocalBroker | undefined;
     const outboxFile = join(dataDir, 'outbox', 'sms.jsonl');
-    const subscriptionsRef: { store?: Service['subscriptions'] } = {};
-    const service = createService(config, doc, {
-      notifier: new OutboxNotifier({
-        file: outboxFile,
-        subscriptions: {
-          list: (filter) => (subscriptionsRef.store as Service['subscriptions']).list(filter),
-        } as Service['subscriptions'],
-        clock: systemClock,
-        print: (line) => log(line),
-      }),
-      // Live events are best effort; before the broker is up there is nobody to receive them.
-      live: {
-        alarmChanged: async (siteId, event) =>
-          broker && new BrokerLiveEvents(broker.broker).alarmChanged(siteId, event),
-      },
-      subscriptionChannel: outboxSubscriptionChannel,
-    });
-    subscriptionsRef.store = service.subscriptions;
-
-    const synced = await syncFleet(fleet, {
-      registry: service.registry,
-      subscriptions: service.subscriptions,
-      channel: outboxSubscriptionChannel,
-      clock: service.clock,
-    });
-    log(
-      `registry: ${synced.devices} devices, ${synced.subscriptionsPut} SMS subscriptions from ${fleetFile}`,
+    const live: LiveBroker = {};
+    const service = buildLocalService(ctx, config, dynamo.endpoint, outboxFile, live);
+    await syncRegistry(ctx, fleet, fleetFile, service);
+    const { router, recovered } = await startIngestRouter(ctx, service, options.router);
+    const { deviceSecrets, allowAnonymousDevices } = await deviceAccess(
+      ctx,
+      devices,
+      options.allowAnonymousDevices,
     );
-
-    const ingest = buildIngestHandler(ingestDeps(service));
-    const router = new LocalIngestRouter({
-      dir: join(dataDir, 'router'),
-      invoke: async (event) => (await ingest(event, localContext('ingest'))) ?? undefined,
-      // The event source runs several instances at once (at least five pollers); four batches in flight keep this
-      // thread and dynalite's busy while each waits on the other.
-      concurrency: 4,
-      log,
-      ...options.router,
-    });
-    const recovered = await router.recover();
-    stops.push(() => router.stop());
-
-    const deviceSecrets = await ensureDeviceSecrets(
-      dataDir,
-      devices.map((d) => d.id),
-    );
-    const allowAnonymousDevices =
-      options.allowAnonymousDevices ?? process.env.ALLOW_ANONYMOUS_DEVICES === '1';
-    if (allowAnonymousDevices) {
-      log(
-        'WARNING: ALLOW_ANONYMOUS_DEVICES=1: devices may connect WITHOUT their secret; for quick experiments only',
-      );
-    }
-    const registered = (id: string | undefined) => (id && deviceSecrets.has(id) ? id : undefined);
-    const keepRefused = (what: string, put: Promise<void>) =>
-      put.catch((err: Error) => log(`could not keep ${what}: ${err.message}`));
-    broker = await startLocalBroker({
-      port: options.mqttPort ?? 1883,
-      auth: { deviceSecrets, consoleToken: token, allowAnonymousDevices },
-      log,
-      onPublish: async (packet, client) => {
-        if (LocalIngestRouter.routes(packet.topic)) {
-          await router.accept(packet.topic, packet.payload as Buffer, client.id, Date.now());
-        }
-      },
-      onRefused: (packet, client, why) => {
-        const payload = packet.payload as Buffer;
-        // Telemetry topics go the way the IoT rule would take them, where ingest names the reason.
-        const put = LocalIngestRouter.routes(packet.topic)
-          ? router.accept(packet.topic, payload, client.id, Date.now())
-          : service.quarantine.put([
-              refusedPublishEntry({
-                topic: packet.topic,
-                clientId: client.id,
-                deviceId: registered(client.id),
-                payload,
-                receivedAt: Date.now(),
-                why,
-              }),
-            ]);
-        keepRefused(`refused message from ${client.id}`, put);
-      },
-      onOversize: (publish) => {
-        // Before CONNECT is accepted there is no one to attribute it to; the broker has logged it.
-        if (!publish.clientId) return;
-        keepRefused(
-          `oversize message from ${publish.clientId}`,
-          service.quarantine.put([oversizeEntry(publish, Date.now(), registered(publish.clientId))]),
-        );
-      },
-    });
-    stops.push((broker as LocalBroker).stop);
-
-    const api = buildApiHandler(apiDeps(service, router.deadLetters));
-    const http = await startLocalHttp({
-      port: options.httpPort ?? 3000,
-      routes: API_ROUTES,
-      token,
-      invoke: async (event) => {
-        const result = await api(event, localContext('api'));
-        return result ?? { statusCode: 500, body: '{"message":"no response"}' };
-      },
-    });
-    stops.push(http.stop);
-
-    const sweep = buildAlarmSweepHandler(sweepDeps(service));
-    const schedules: Record<string, () => Promise<unknown>> = {
-      'alarm-sweep': () => sweep(scheduledEvent('alarm-sweep'), localContext('alarm-sweep')),
-    };
-    for (const spec of SCHEDULES) {
-      const run = schedules[spec.id];
-      if (!run) throw new Error(`no local runner for schedule ${spec.id}`);
-      const timeoutMs = FUNCTIONS[spec.function].timeoutS * 1000;
-      // The invocation still under way, if any: a tick while it runs is skipped, so runs never overlap (a run past
-      // its timeout is reported as failed, as Lambda would, but it cannot be killed, so it still holds the slot).
-      let running: Promise<unknown> | undefined;
-      const timer = setInterval(() => {
-        if (running) {
-          log(`schedule ${spec.id}: skipped, the previous run is still going`);
-          return;
-        }
-        const invocation = run();
-        running = invocation.finally(() => {
-          running = undefined;
-        });
-        withTimeout(invocation, timeoutMs, spec.function).catch((err: Error) =>
-          log(`schedule ${spec.id} failed: ${err.message}`),
-        );
-        running.catch(() => undefined);
-      }, spec.everyMinutes * MINUTE_MS);
-      stops.push(async () => {
-        clearInterval(timer);
-        await running?.catch(() => undefined);
-      });
-    }
-
-    const info = await writeRuntimeInfo(dataDir, { pid: process.pid, httpPort: http.port });
+    const auth = { deviceSecrets, consoleToken: token, allowAnonymousDevices };
+    const broker = await startBroker(ctx, options.mqttPort ?? 1883, auth, router, service);
+    live.broker = broker;
+    const httpPort = await startApi(ctx, options.httpPort ?? 3000, token, service, router);
+    const runSchedule = startLocalSchedules(service, log, ctx.onStop);
+    const info = await writeRuntimeInfo(dataDir, { pid: process.pid, httpPort });
     stops.push(() => rm(info, { force: true }));
 
     return {
-      mqttPort: (broker as LocalBroker).port,
-      httpPort: http.port,
+      mqttPort: broker.port,
+      httpPort,
       dynamoEndpoint: dynamo.endpoint,
       apiToken: token,
       tokenSource: source,
@@ -282,11 +319,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       recovered,
       router,
       service,
-      runSchedule: async (id: string) => {
-        const run = schedules[id];
-        if (!run) throw new Error(`unknown schedule ${id}`);
-        return run();
-      },
+      runSchedule,
       stop: stopAll,
     };
   } catch (err) {
