@@ -28,6 +28,13 @@ afterAll(async () => {
 });
 
 const RECEIVED = T0 + 1_000;
+
+/** The real DynamoDB adapters over this file's dynalite. */
+const stores = () => ({
+  registry: new DynamoDeviceRegistry(doc, dynamo.tableNames.devices),
+  readings: new DynamoReadingStore(doc, dynamo.tableNames.readings),
+  quarantine: new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90),
+});
 const everything = { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1000 };
 
 /**
@@ -37,9 +44,7 @@ const everything = { from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1000 };
  */
 describe('ingest against dynalite, for any hostile message in a batch of good ones', () => {
   it('stores every good message, and stores the other exactly or quarantines it whole', async () => {
-    const registry = new DynamoDeviceRegistry(doc, dynamo.tableNames.devices);
-    const readings = new DynamoReadingStore(doc, dynamo.tableNames.readings);
-    const quarantine = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const { registry, readings, quarantine } = stores();
     const deps = { registry, readings, quarantine, retentionDays: 400, clock: fixedClock(RECEIVED) };
     let run = 0;
 
@@ -110,9 +115,7 @@ describe('the contract limits hold end to end against dynalite', () => {
   ];
 
   it.each(cases)('%s: %s is stored exactly or refused by the contract (%s)', async (_, value, reason) => {
-    const registry = new DynamoDeviceRegistry(doc, dynamo.tableNames.devices);
-    const readings = new DynamoReadingStore(doc, dynamo.tableNames.readings);
-    const quarantine = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const { registry, readings, quarantine } = stores();
     const device = `limit-${value.replace(/[^0-9a-z]/gi, '_')}`;
     await registry.putMany([waterDevice(device)]);
     const payload = Buffer.from(`{"v":1,"ts":${T0},"seq":1,"m":{"flow_m3_h":${value},"ph":7}}`);
@@ -138,9 +141,7 @@ describe('the contract limits hold end to end against dynalite', () => {
     ['ts 9e15', 9e15, 'ts_in_future'],
     ['ts -9e15', -9e15, 'ts_too_old'],
   ])('%s is stored or refused by the contract (%s)', async (_, ts, reason) => {
-    const registry = new DynamoDeviceRegistry(doc, dynamo.tableNames.devices);
-    const readings = new DynamoReadingStore(doc, dynamo.tableNames.readings);
-    const quarantine = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const { registry, readings, quarantine } = stores();
     const device = `ts-${String(ts).replace(/[^0-9a-z]/gi, '_')}`;
     await registry.putMany([waterDevice(device)]);
     const payload = Buffer.from(`{"v":1,"ts":${ts},"seq":1,"m":{"ph":7}}`);
@@ -162,9 +163,7 @@ describe('the contract limits hold end to end against dynalite', () => {
 
 describe('storage refusing a message that passed the contract', () => {
   it('stores the others in the same invocation and quarantines it as storage_rejected, not retried', async () => {
-    const registry = new DynamoDeviceRegistry(doc, dynamo.tableNames.devices);
-    const readings = new DynamoReadingStore(doc, dynamo.tableNames.readings);
-    const quarantine = new DynamoQuarantineStore(doc, dynamo.tableNames.quarantine, 90);
+    const { registry, readings, quarantine } = stores();
     await registry.putMany(['refuse-a', 'refuse-b', 'refuse-c'].map((id) => waterDevice(id)));
     // The contract never lets an item over DynamoDB's 400 KB limit through, so this adapter pads one message's item
     // past it: dynalite, like DynamoDB, answers the whole BatchWriteItem call with a ValidationException.

@@ -8,25 +8,14 @@ import type { Device } from '../../../functions/core/registry';
 import { logger } from '../../../functions/shared/logger';
 import { EVALUATION_STUCK, runAlarmSweep } from '../../../functions/use-cases/alarm-sweep';
 import { type IngestRecord, ingestTelemetry } from '../../../functions/use-cases/ingest-telemetry';
+import { waterDevice } from '../../unit/alarms/fixtures';
 import { type Harness, startHarness } from './harness';
 
 const START = Date.UTC(2026, 10, 28, 2, 0, 0);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-const outlet: Device = {
-  id: 'wq-outlet',
-  kind: 'water',
-  siteId: 'plant-a',
-  siteName: 'Plant A',
-  siteType: 'water_plant',
-  township: 'Town',
-  supplyClass: 'standard',
-  disinfectant: 'free_chlorine',
-  measurementPoint: 'plant_outlet',
-  intervalS: 60,
-  location: { lat: 37.7, lon: 75.2 },
-};
+const outlet: Device = waterDevice({ id: 'wq-outlet' });
 
 const sample = (i: number, chlorine: number) => ({
   v: 1,
