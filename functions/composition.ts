@@ -33,9 +33,9 @@ import {
 import type { SweepDeps } from './use-cases/alarm-sweep';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
-import type { SubscriptionChangeDeps } from './use-cases/subscription-changes';
 import { type ReadingsNeed, RecentReadings } from './use-cases/recent-readings';
 import { collectionsNeed, recordCollectionsStage } from './use-cases/record-collections';
+import type { SubscriptionChangeDeps } from './use-cases/subscription-changes';
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
 export const serviceConfigShape = {

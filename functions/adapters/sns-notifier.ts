@@ -54,7 +54,10 @@ export class SnsNotifier implements Notifier {
         });
       return phones.length;
     } catch (err) {
-      logger.warn('SMS recipients not counted: subscriptions unreadable', { error: err as Error, alarmId: n.alarmId });
+      logger.warn('SMS recipients not counted: subscriptions unreadable', {
+        error: err as Error,
+        alarmId: n.alarmId,
+      });
       return 0;
     }
   }

@@ -13,7 +13,11 @@ import {
 } from '../core/subscription';
 import { subscriptionChanged } from '../core/subscription-audit';
 import type { DeviceRegistry } from '../ports/device-registry';
-import { changeSubscription, checkGuards, type SubscriptionChangeDeps } from '../use-cases/subscription-changes';
+import {
+  changeSubscription,
+  checkGuards,
+  type SubscriptionChangeDeps,
+} from '../use-cases/subscription-changes';
 import {
   type ApiEvent,
   type ApiResult,

@@ -1,5 +1,10 @@
 import type { Language, Notification } from './alarm-types';
-import { type SnsFilterPolicy, type Subscription, snsFilterPolicy, subscriptionMatches } from './subscription';
+import {
+  type SnsFilterPolicy,
+  type Subscription,
+  snsFilterPolicy,
+  subscriptionMatches,
+} from './subscription';
 
 /**
  * SNS filter-policy limits (Amazon SNS developer guide, "Filter policy constraints"): at most 150 value combinations
@@ -84,7 +89,8 @@ export function phoneFilterPolicy(subscriptions: readonly Routed[]): SnsFilterPo
 export function filterPolicyCombinations(policy: SnsFilterPolicy): number {
   let product = 1;
   for (const [key, rule] of Object.entries(policy)) {
-    if (key === '$or') product *= (rule as SnsFilterPolicy[]).reduce((n, b) => n + filterPolicyCombinations(b), 0);
+    if (key === '$or')
+      product *= (rule as SnsFilterPolicy[]).reduce((n, b) => n + filterPolicyCombinations(b), 0);
     else product *= (rule as string[]).length;
   }
   return product;
@@ -109,7 +115,8 @@ export function filterPolicyProblem(policy: SnsFilterPolicy): string | undefined
   const keys = keysOf(policy).size;
   if (keys > SNS_FILTER_LIMITS.keys) return `${keys} filter keys, SNS allows ${SNS_FILTER_LIMITS.keys}`;
   const bytes = new TextEncoder().encode(JSON.stringify(policy)).length;
-  if (bytes > SNS_FILTER_LIMITS.bytes) return `a ${bytes}-byte filter policy, SNS allows ${SNS_FILTER_LIMITS.bytes}`;
+  if (bytes > SNS_FILTER_LIMITS.bytes)
+    return `a ${bytes}-byte filter policy, SNS allows ${SNS_FILTER_LIMITS.bytes}`;
   return undefined;
 }
 

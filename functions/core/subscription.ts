@@ -96,7 +96,9 @@ export type Subscription = z.infer<typeof subscriptionSchema>;
  */
 export const subscriptionPatchSchema = z
   .object({
-    phone: z.never({ error: 'cannot change: create a subscription for the new number and delete this one' }).optional(),
+    phone: z
+      .never({ error: 'cannot change: create a subscription for the new number and delete this one' })
+      .optional(),
     audience: z.enum(AUDIENCES, oneOf(AUDIENCES, 'an audience')).optional(),
     siteIds: siteIds.nullable().optional(),
     townships: townships.nullable().optional(),

@@ -117,7 +117,9 @@ export async function changeSubscription(
   const current = after ?? before;
   if (!current) return;
   const { phone, subscriptionId } = current;
-  const others = (await deps.subscriptions.list({ phone })).filter((s) => s.subscriptionId !== subscriptionId);
+  const others = (await deps.subscriptions.list({ phone })).filter(
+    (s) => s.subscriptionId !== subscriptionId,
+  );
   const desired = after ? [...others, after] : others;
   if (after) checkRoutable(phone, desired);
   await syncPhoneRoute(phone, desired, deps, { legacyRef: legacyRefOf([before, ...others]) });

@@ -4,8 +4,8 @@ import { countryRefusal, distinctPhones, phoneAllowed } from '../core/sms-routin
 import { loadFleetSubscriptions, planFleetSync, type Subscription } from '../core/subscription';
 import {
   type AuditActor,
-  subscriptionChanged,
   type SubscriptionAuditEntry,
+  subscriptionChanged,
 } from '../core/subscription-audit';
 import type { DeviceRegistry } from '../ports/device-registry';
 import {
@@ -31,7 +31,8 @@ function guardIssues(
 ): string[] {
   const issues: string[] = [];
   for (const [i, s] of fleetSubs.entries())
-    if (!phoneAllowed(s.phone, guards)) issues.push(`subscriptions.${i}.phone: ${countryRefusal(s.phone, guards)}`);
+    if (!phoneAllowed(s.phone, guards))
+      issues.push(`subscriptions.${i}.phone: ${countryRefusal(s.phone, guards)}`);
   const phones = distinctPhones(after).size;
   if (phones > guards.maxPhones)
     issues.push(
@@ -75,7 +76,8 @@ export async function syncFleet(
     ...plan.put,
   ];
   const issues = guardIssues(fleetSubs, after, deps.guards);
-  if (issues.length > 0) throw new ValidationError(`fleet file refused, nothing changed: ${issues.join('; ')}`);
+  if (issues.length > 0)
+    throw new ValidationError(`fleet file refused, nothing changed: ${issues.join('; ')}`);
 
   const existing = new Map((await deps.registry.list()).map((d) => [d.id, d]));
   const devices = fleetDevices(fleet).map((d) => {

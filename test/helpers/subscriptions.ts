@@ -79,7 +79,9 @@ export class FakeSmsProvider implements SubscriptionChannel {
     if (this.failRoute) throw this.failRoute;
     const existing = this.registrations.get(phone);
     if (existing && existing.ref !== knownRef && JSON.stringify(existing.policy) !== JSON.stringify(policy))
-      throw new Error('Invalid parameter: Attributes Reason: Subscription already exists with different attributes');
+      throw new Error(
+        'Invalid parameter: Attributes Reason: Subscription already exists with different attributes',
+      );
     const ref = existing?.ref ?? `arn:aws-cn:sns:cn-northwest-1:123456789012:pamir-alarms:${++this.next}`;
     this.calls.push(existing ? `set ${phone}` : `subscribe ${phone}`);
     this.registrations.set(phone, { ref, policy });

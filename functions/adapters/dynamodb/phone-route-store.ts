@@ -14,7 +14,11 @@ export class DynamoPhoneRoutes implements PhoneRoutes {
 
   async get(phone: string): Promise<PhoneRoute | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { subscriptionId: keyOf(phone) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { subscriptionId: keyOf(phone) },
+        ConsistentRead: true,
+      }),
     );
     return out.Item ? toRoute(out.Item) : undefined;
   }
@@ -27,7 +31,9 @@ export class DynamoPhoneRoutes implements PhoneRoutes {
   }
 
   async delete(phone: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { subscriptionId: keyOf(phone) } }));
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { subscriptionId: keyOf(phone) } }),
+    );
   }
 
   async list(): Promise<PhoneRoute[]> {

@@ -27,7 +27,10 @@ export class DynamoSubscriptionAuditLog implements SubscriptionAuditLog {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { subscriptionId: `${SUBSCRIPTION_TABLE_PREFIXES.audit}${entry.at}#${randomUUID()}`, entry: stored },
+          Item: {
+            subscriptionId: `${SUBSCRIPTION_TABLE_PREFIXES.audit}${entry.at}#${randomUUID()}`,
+            entry: stored,
+          },
         }),
       );
     }
@@ -38,7 +41,9 @@ export class DynamoSubscriptionAuditLog implements SubscriptionAuditLog {
     if (options.cursor !== undefined) {
       const k = decodeCursor(options.cursor).k;
       if (typeof k !== 'string' || !AUDIT_KEY.test(k))
-        throw new ValidationError('cursor is not valid: pass the nextCursor value of the previous page unchanged');
+        throw new ValidationError(
+          'cursor is not valid: pass the nextCursor value of the previous page unchanged',
+        );
       after = k;
     }
     const items = await scanAll<{ subscriptionId: string; entry: SubscriptionAuditEntry }>(this.doc, {
@@ -54,7 +59,8 @@ export class DynamoSubscriptionAuditLog implements SubscriptionAuditLog {
     const page = newestFirst.slice(0, options.limit);
     const last = page.at(-1);
     const result: AuditPage = { items: page.map((i) => i.entry) };
-    if (last && newestFirst.length > options.limit) result.nextCursor = encodeCursor({ k: last.subscriptionId });
+    if (last && newestFirst.length > options.limit)
+      result.nextCursor = encodeCursor({ k: last.subscriptionId });
     return result;
   }
 }

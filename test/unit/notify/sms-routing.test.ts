@@ -7,7 +7,11 @@ import {
   phoneFilterPolicy,
   routeNotification,
 } from '../../../functions/core/sms-routing';
-import { type SnsFilterPolicy, type Subscription, snsFilterPolicy } from '../../../functions/core/subscription';
+import {
+  type SnsFilterPolicy,
+  type Subscription,
+  snsFilterPolicy,
+} from '../../../functions/core/subscription';
 
 /**
  * SNS filter-policy evaluation over message attributes, for the operators our policies use: exact string values
@@ -126,16 +130,28 @@ describe('SMS routing rule and the phone union filter policy', () => {
     ).toBe(35);
   });
 
-  it('keeps a lone subscription\'s policy as it was, so registrations from before the union stay identical', () => {
+  it("keeps a lone subscription's policy as it was, so registrations from before the union stay identical", () => {
     const s = toSubscriptions([
-      { phone: PHONES[0] as string, audience: 'operators', minSeverity: 'warning', lang: 'zh', siteIds: ['plant-town'], townships: ['Tiznap'] },
+      {
+        phone: PHONES[0] as string,
+        audience: 'operators',
+        minSeverity: 'warning',
+        lang: 'zh',
+        siteIds: ['plant-town'],
+        townships: ['Tiznap'],
+      },
     ]);
     expect(phoneFilterPolicy(s)).toEqual(snsFilterPolicy(s[0] as Subscription));
     expect(phoneFilterPolicy([])).toBeUndefined();
   });
 
   it('drops duplicate alternatives and does not wrap a single one in $or', () => {
-    const base = { phone: PHONES[0] as string, audience: 'operators' as const, minSeverity: 'warning' as const, lang: 'zh' as const };
+    const base = {
+      phone: PHONES[0] as string,
+      audience: 'operators' as const,
+      minSeverity: 'warning' as const,
+      lang: 'zh' as const,
+    };
     const subs = toSubscriptions([
       { ...base, siteIds: ['plant-town'], townships: undefined },
       { ...base, siteIds: ['plant-town'], townships: undefined },
@@ -145,13 +161,15 @@ describe('SMS routing rule and the phone union filter policy', () => {
 
   it('names the limit a policy breaks', () => {
     const sites = Array.from({ length: 76 }, (_, i) => `s${i}`);
-    expect(filterPolicyProblem({ audience: ['operators'], severity: ['warning', 'critical'], siteId: sites })).toBe(
-      '152 filter combinations, SNS allows 150',
-    );
+    expect(
+      filterPolicyProblem({ audience: ['operators'], severity: ['warning', 'critical'], siteId: sites }),
+    ).toBe('152 filter combinations, SNS allows 150');
     expect(filterPolicyProblem({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], e: ['1'], f: ['1'] })).toBe(
       '6 filter keys, SNS allows 5',
     );
-    expect(filterPolicyProblem({ a: ['x'.repeat(300_000)] })).toMatch(/^a 300\d{3}-byte filter policy, SNS allows 262144$/);
+    expect(filterPolicyProblem({ a: ['x'.repeat(300_000)] })).toMatch(
+      /^a 300\d{3}-byte filter policy, SNS allows 262144$/,
+    );
     expect(filterPolicyProblem({ audience: ['operators'] })).toBeUndefined();
   });
 });

@@ -159,7 +159,10 @@ describe('SNS subscription channel', () => {
 
     expect(await channel().route(sub.phone, policy)).toBe(ARN);
 
-    expect(sns).toHaveReceivedCommandWith(ListSubscriptionsByTopicCommand, { TopicArn: TOPIC, NextToken: 'page-2' });
+    expect(sns).toHaveReceivedCommandWith(ListSubscriptionsByTopicCommand, {
+      TopicArn: TOPIC,
+      NextToken: 'page-2',
+    });
     expect(sns).toHaveReceivedCommandExactlyOnceWith(SetSubscriptionAttributesCommand, {
       SubscriptionArn: ARN,
       AttributeName: 'FilterPolicy',
@@ -170,7 +173,9 @@ describe('SNS subscription channel', () => {
   it('passes the refusal on when the existing subscription cannot be found, and other invalid parameters as they are', async () => {
     sns.on(SubscribeCommand).rejects(alreadyExists());
     sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
-    await expect(channel().route(sub.phone, policy)).rejects.toThrow(/already exists with different attributes/);
+    await expect(channel().route(sub.phone, policy)).rejects.toThrow(
+      /already exists with different attributes/,
+    );
 
     sns.reset();
     sns.on(SubscribeCommand).rejects(
@@ -197,7 +202,9 @@ describe('SNS subscription channel', () => {
       .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as Error).message).toMatch(/^SNS refuses another filter policy \(Indicates that the number of filter polices/);
+    expect((err as Error).message).toMatch(
+      /^SNS refuses another filter policy \(Indicates that the number of filter polices/,
+    );
     expect((err as Error).message).toMatch(/SMS_MAX_PHONES/);
   });
 
@@ -242,7 +249,10 @@ describe('SNS notifier recipients', () => {
       stored('+8613800000002', { siteIds: ['plant-dabudar'] }),
       stored('+8613800000003', { audience: 'engineers' }),
     ];
-    const store = { list: async (f: { audience?: string } = {}) => subs.filter((s) => !f.audience || s.audience === f.audience) };
+    const store = {
+      list: async (f: { audience?: string } = {}) =>
+        subs.filter((s) => !f.audience || s.audience === f.audience),
+    };
 
     const result = await new SnsNotifier(new SNSClient({}), TOPIC, store).send(notification);
 
@@ -251,7 +261,9 @@ describe('SNS notifier recipients', () => {
 
   it('still publishes, counting 0, when nobody matches or the subscriptions cannot be read', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
-    const nobody = await new SnsNotifier(new SNSClient({}), TOPIC, { list: async () => [] }).send(notification);
+    const nobody = await new SnsNotifier(new SNSClient({}), TOPIC, { list: async () => [] }).send(
+      notification,
+    );
     const unreadable = await new SnsNotifier(new SNSClient({}), TOPIC, {
       list: async () => {
         throw new Error('AccessDeniedException');

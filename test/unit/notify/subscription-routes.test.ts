@@ -112,7 +112,12 @@ describe('subscription routes', () => {
     expect(res).toEqual({ status: 201, body: expected });
     expect(store.items.get('sub-1')).toEqual(expected);
     expect(provider.calls).toEqual(['subscribe +8613800000001']);
-    const policy = { audience: ['operators'], severity: ['warning', 'critical'], lang: ['zh'], siteId: ['plant-town'] };
+    const policy = {
+      audience: ['operators'],
+      severity: ['warning', 'critical'],
+      lang: ['zh'],
+      siteId: ['plant-town'],
+    };
     expect(provider.registrations.get('+8613800000001')?.policy).toEqual(policy);
     expect(phoneRoutes.items.get('+8613800000001')).toEqual({
       phone: '+8613800000001',
@@ -310,14 +315,24 @@ describe('subscription routes', () => {
     });
 
     await call(deps, event('DELETE /subscriptions/{id}', { id: 'sub-2' }));
-    expect(provider.calls).toEqual([`subscribe ${phone}`, `set ${phone}`, `set ${phone}`, `unsubscribe ${phone}`]);
+    expect(provider.calls).toEqual([
+      `subscribe ${phone}`,
+      `set ${phone}`,
+      `set ${phone}`,
+      `unsubscribe ${phone}`,
+    ]);
     expect(provider.registrations.size).toBe(0);
     expect(phoneRoutes.items.size).toBe(0);
     expect((await call(deps, event('GET /subscriptions'))).body.items).toEqual([]);
   });
 
   it('changes scope, severity and language with PATCH, and the SNS filter policy with them', async () => {
-    await post({ phone: '+8613800000001', audience: 'operators', siteIds: ['plant-town'], name: 'Night shift' });
+    await post({
+      phone: '+8613800000001',
+      audience: 'operators',
+      siteIds: ['plant-town'],
+      name: 'Night shift',
+    });
 
     const res = await call(
       deps,
@@ -347,7 +362,10 @@ describe('subscription routes', () => {
     });
     expect(provider.calls).toEqual(['subscribe +8613800000001', 'set +8613800000001']);
     expect(audit.entries.map((e) => e.action)).toEqual(['create', 'update']);
-    expect(audit.entries[1]).toMatchObject({ before: { siteIds: ['plant-town'], name: 'Night shift' }, after });
+    expect(audit.entries[1]).toMatchObject({
+      before: { siteIds: ['plant-town'], name: 'Night shift' },
+      after,
+    });
   });
 
   it('answers PATCH without a change with the subscription, and refuses a new phone, an unknown id and bad fields', async () => {
@@ -360,7 +378,9 @@ describe('subscription routes', () => {
 
     const phone = await patch('sub-1', { phone: '+8613800000009' });
     expect(phone.status).toBe(400);
-    expect(phone.body.message).toMatch(/^body phone: cannot change: create a subscription for the new number/);
+    expect(phone.body.message).toMatch(
+      /^body phone: cannot change: create a subscription for the new number/,
+    );
     expect(await patch('sub-9', { lang: 'en' })).toEqual({
       status: 404,
       body: { message: 'subscription sub-9 does not exist; GET /subscriptions lists them' },
@@ -407,7 +427,7 @@ describe('subscription routes', () => {
     expect(provider.registrations.size).toBe(2);
   });
 
-  it('refuses with 409, before SNS, a subscription whose union with the phone\'s others exceeds 150 combinations', async () => {
+  it("refuses with 409, before SNS, a subscription whose union with the phone's others exceeds 150 combinations", async () => {
     const sites = (k: number, from = 0) => Array.from({ length: k }, (_, i) => `site-${from + i}`);
     const phone = '+8613800000001';
     expect((await post({ phone, audience: 'operators', siteIds: sites(70) })).status).toBe(201);
@@ -425,7 +445,10 @@ describe('subscription routes', () => {
 
   it('audits every change with the actor from the token, never from the body, paged newest first', async () => {
     await post({ phone: '+8613800000001', audience: 'operators' });
-    await call(deps, event('DELETE /subscriptions/{id}', { id: 'sub-1', claims: { sub: 'u-7', email: 'li@example.cn' } }));
+    await call(
+      deps,
+      event('DELETE /subscriptions/{id}', { id: 'sub-1', claims: { sub: 'u-7', email: 'li@example.cn' } }),
+    );
 
     const first = await call(deps, event('GET /subscriptions/audit', { query: { limit: '1' } }));
     const second = await call(
