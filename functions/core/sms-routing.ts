@@ -10,7 +10,7 @@ import {
  * SNS filter-policy limits (Amazon SNS developer guide, "Filter policy constraints"): at most 150 value combinations
  * (the product of the array lengths, summed over the branches of an `$or`), five keys, 256 KB of JSON.
  */
-export const SNS_FILTER_LIMITS = { combinations: 150, keys: 5, bytes: 256 * 1024 } as const;
+const SNS_FILTER_LIMITS = { combinations: 150, keys: 5, bytes: 256 * 1024 } as const;
 
 type Routed = Pick<
   Subscription,

@@ -63,7 +63,9 @@ const notificationArb = fc.record({
   kind: fc.constantFrom('raised' as const, 'cleared' as const),
 });
 
-function toSubscriptions(raw: fc.RecordValue<typeof subscriptionArb>[]): Subscription[] {
+type RawSubscription = typeof subscriptionArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toSubscriptions(raw: RawSubscription[]): Subscription[] {
   return raw.map((r, i) => {
     const s: Subscription = {
       subscriptionId: `sub-${i}`,
