@@ -2,6 +2,7 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from './adapters/dynamodb/client';
+import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import { IotLiveEvents } from './adapters/iot-live-events';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { SnsSubscriptionChannel } from './adapters/sns-subscription-channel';
@@ -20,8 +21,10 @@ export function cloudService(env: NodeJS.ProcessEnv = process.env): Service {
   );
   const topicArn = channels[CHANNEL_ENV.alarmTopicArn] as string;
   const sns = new SNSClient({});
-  return createService(config, documentClient(), {
-    notifier: new SnsNotifier(sns, topicArn),
+  const doc = documentClient();
+  return createService(config, doc, {
+    // Its own view of the subscriptions, to count the phones each SMS should reach.
+    notifier: new SnsNotifier(sns, topicArn, new DynamoSubscriptionStore(doc, config.SUBSCRIPTIONS_TABLE)),
     subscriptionChannel: new SnsSubscriptionChannel(sns, topicArn),
     live: new IotLiveEvents(
       new IoTDataPlaneClient({ endpoint: `https://${channels[CHANNEL_ENV.iotDataEndpoint]}` }),

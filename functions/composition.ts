@@ -4,8 +4,10 @@ import { DynamoAlarmStore } from './adapters/dynamodb/alarm-store';
 import type { BatchWriteOptions } from './adapters/dynamodb/batch-write';
 import { DynamoBinEventStore } from './adapters/dynamodb/bin-event-store';
 import { DynamoDeviceRegistry } from './adapters/dynamodb/device-registry';
+import { DynamoPhoneRoutes } from './adapters/dynamodb/phone-route-store';
 import { DynamoQuarantineStore } from './adapters/dynamodb/quarantine-store';
 import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
+import { DynamoSubscriptionAuditLog } from './adapters/dynamodb/subscription-audit-log';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import type { AlarmApiDeps } from './api/alarm-routes';
 import type { BinApiDeps } from './api/bin-routes';
@@ -13,13 +15,14 @@ import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
 import type { Device } from './core/registry';
+import type { SmsGuards } from './core/sms-routing';
 import { type Clock, systemClock } from './ports/clock';
 import type { DeadLetterQueue } from './ports/dead-letters';
 import type { LiveEvents } from './ports/live-events';
 import type { Notifier } from './ports/notifier';
 import type { ReadingStore } from './ports/reading-store';
 import type { SubscriptionChannel } from './ports/subscription-store';
-import { positiveInt, readConfig, tableVars } from './shared/config';
+import { countryCodes, positiveInt, readConfig, tableVars } from './shared/config';
 import { HOUR_MS, MINUTE_MS } from './shared/time';
 import {
   ALARM_SETTING_DEFAULTS,
@@ -32,6 +35,7 @@ import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
 import { type ReadingsNeed, RecentReadings } from './use-cases/recent-readings';
 import { collectionsNeed, recordCollectionsStage } from './use-cases/record-collections';
+import type { SubscriptionChangeDeps } from './use-cases/subscription-changes';
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
 export const serviceConfigShape = {
@@ -44,6 +48,9 @@ export const serviceConfigShape = {
   ESCALATE_AFTER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.escalateAfterMs / MINUTE_MS),
   SHELVE_MAX_HOURS: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxMs / HOUR_MS),
   SHELVE_MAX_PER_DAY: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxPerDay),
+  SMS_ALLOWED_COUNTRY_CODES: countryCodes('86'),
+  // SNS allows 200 filter policies per topic by default: one phone is one policy.
+  SMS_MAX_PHONES: positiveInt(200),
 };
 
 export function readServiceConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -75,6 +82,8 @@ export interface Service {
   quarantine: DynamoQuarantineStore;
   alarms: DynamoAlarmStore;
   subscriptions: DynamoSubscriptionStore;
+  phoneRoutes: DynamoPhoneRoutes;
+  subscriptionAudit: DynamoSubscriptionAuditLog;
   binEvents: DynamoBinEventStore;
   engine: AlarmEngine;
   channels: Channels;
@@ -98,6 +107,8 @@ export function createService(
     quarantine: new DynamoQuarantineStore(doc, config.QUARANTINE_TABLE, config.QUARANTINE_RETENTION_DAYS),
     alarms,
     subscriptions: new DynamoSubscriptionStore(doc, config.SUBSCRIPTIONS_TABLE),
+    phoneRoutes: new DynamoPhoneRoutes(doc, config.SUBSCRIPTIONS_TABLE),
+    subscriptionAudit: new DynamoSubscriptionAuditLog(doc, config.SUBSCRIPTIONS_TABLE),
     binEvents: new DynamoBinEventStore(doc, config.BIN_EVENTS_TABLE, options.writeOptions),
     engine: new AlarmEngine({
       alarms,
@@ -151,6 +162,23 @@ function allStages(readings: ReadingStore, ...stages: Stage[]): NonNullable<Inge
   };
 }
 
+/** The SMS toll-fraud guards as configured. */
+function smsGuards(config: ServiceConfig): SmsGuards {
+  return { allowedCountryCodes: config.SMS_ALLOWED_COUNTRY_CODES, maxPhones: config.SMS_MAX_PHONES };
+}
+
+/** What changing SMS subscriptions needs (the API and fleet loading). */
+export function subscriptionChangeDeps(service: Service): SubscriptionChangeDeps {
+  return {
+    subscriptions: service.subscriptions,
+    phoneRoutes: service.phoneRoutes,
+    channel: service.channels.subscriptionChannel,
+    audit: service.subscriptionAudit,
+    clock: service.clock,
+    guards: smsGuards(service.config),
+  };
+}
+
 export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps & BinApiDeps & DeadLetterApiDeps;
 
 /** The API's dependencies; the dead-letter queue is the SQS DLQ in the cloud and the router's file locally. */
@@ -162,10 +190,8 @@ export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps
     quarantine: service.quarantine,
     alarms: service.alarms,
     engine: service.engine,
-    subscriptions: service.subscriptions,
-    channel: service.channels.subscriptionChannel,
+    ...subscriptionChangeDeps(service),
     binEvents: service.binEvents,
-    clock: service.clock,
   };
 }
 

@@ -21,6 +21,10 @@ const SERVICE_SETTING_HELP: Readonly<Record<ServiceSettingName, string>> = {
   ESCALATE_AFTER_MIN: 'minutes before an unacknowledged critical alarm is escalated to supervisors',
   SHELVE_MAX_HOURS: 'longest shelving of an alarm, hours',
   SHELVE_MAX_PER_DAY: 'shelves allowed per alarm in a rolling 24 h; more are answered 429',
+  SMS_ALLOWED_COUNTRY_CODES:
+    'country calling codes SMS subscriptions may have, comma-separated (toll-fraud guard); others are answered 400',
+  SMS_MAX_PHONES:
+    'distinct phones that may have SMS subscriptions (one SNS filter policy each; SNS allows 200 per topic by default)',
 };
 
 /** A setting as `--help` shows it: its name and what it does, default included. */

@@ -1,5 +1,5 @@
 export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway path syntax: `{id}` is a path parameter. */
   readonly path: string;
 }
@@ -18,6 +18,9 @@ export const API_ROUTES = [
   { method: 'POST', path: '/devices/{id}/maintenance' },
   { method: 'GET', path: '/subscriptions' },
   { method: 'POST', path: '/subscriptions' },
+  // A static segment, listed before the `{id}` routes as for bins.
+  { method: 'GET', path: '/subscriptions/audit' },
+  { method: 'PATCH', path: '/subscriptions/{id}' },
   { method: 'DELETE', path: '/subscriptions/{id}' },
   { method: 'GET', path: '/bins' },
   // A static segment before the `{id}` route: API Gateway prefers it, and the local server matches in this order.

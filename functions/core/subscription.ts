@@ -90,6 +90,58 @@ const subscriptionSchema = z.object({
 });
 export type Subscription = z.infer<typeof subscriptionSchema>;
 
+/**
+ * A change to a stored subscription (`PATCH /subscriptions/{id}`): any input field but the phone; `null` removes a
+ * scope list or the name. The merged subscription is checked again as a whole (`mergeSubscriptionPatch`).
+ */
+export const subscriptionPatchSchema = z
+  .object({
+    phone: z
+      .never({ error: 'cannot change: create a subscription for the new number and delete this one' })
+      .optional(),
+    audience: z.enum(AUDIENCES, oneOf(AUDIENCES, 'an audience')).optional(),
+    siteIds: siteIds.nullable().optional(),
+    townships: townships.nullable().optional(),
+    minSeverity: z.enum(SEVERITIES, oneOf(SEVERITIES, 'a severity')).optional(),
+    lang: z.enum(LANGUAGES, oneOf(LANGUAGES, 'a language')).optional(),
+    name: z.string().trim().min(1).max(100).nullable().optional(),
+  })
+  .strict();
+export type SubscriptionPatch = z.output<typeof subscriptionPatchSchema>;
+
+/**
+ * The input a stored subscription would have after the patch, for `subscriptionInputSchema` to check again (the
+ * SNS combination bound depends on scope and severity together).
+ */
+export function mergeSubscriptionPatch(sub: Subscription, patch: SubscriptionPatch): Record<string, unknown> {
+  const merged: Record<string, unknown> = {
+    phone: sub.phone,
+    audience: patch.audience ?? sub.audience,
+    minSeverity: patch.minSeverity ?? sub.minSeverity,
+    lang: patch.lang ?? sub.lang,
+  };
+  const pick = <K extends 'siteIds' | 'townships' | 'name'>(key: K) => {
+    const value = patch[key] === undefined ? sub[key] : patch[key];
+    if (value !== null && value !== undefined) merged[key] = value;
+  };
+  pick('siteIds');
+  pick('townships');
+  pick('name');
+  return merged;
+}
+
+/**
+ * The stored subscription after a validated change: same id, phone, creation time and source. A handle of its own
+ * from before phones had one registration (`providerRef`) is dropped: the phone's registration holds it now.
+ */
+export function patchedSubscription(
+  sub: Subscription,
+  input: z.output<typeof subscriptionInputSchema>,
+): Subscription {
+  const next = newSubscription(input, sub.subscriptionId, Date.parse(sub.createdAt), sub.source ?? 'api');
+  return { ...next, createdAt: sub.createdAt };
+}
+
 /** A subscription in the fleet file: the API input plus an optional fixed id and a free-text note. */
 export const fleetSubscriptionSchema = z
   .object({

@@ -1,8 +1,10 @@
 import type { Audience } from '../core/alarm-types';
-import type { Subscription } from '../core/subscription';
+import type { SnsFilterPolicy, Subscription } from '../core/subscription';
 
 export interface SubscriptionFilter {
   audience?: Audience;
+  /** Subscriptions of this E.164 number. */
+  phone?: string;
   /** Subscriptions that name this site in `siteIds`. */
   siteId?: string;
   /** Subscriptions that name this township in `townships`. */
@@ -21,12 +23,16 @@ export interface SubscriptionStore {
 }
 
 /**
- * Registers a phone with the SMS provider when the provider does the fan-out (SNS: an `sms` subscription with a
- * filter policy). Where the notifier reads the store at send time (the local outbox), there is nothing to register.
+ * Registers a phone with the SMS provider when the provider does the fan-out. SNS keeps one subscription per topic,
+ * protocol and endpoint, so a phone has one registration whose filter policy is the union of all its subscriptions.
+ * Where the notifier reads the store at send time (the local outbox), there is nothing to register.
  */
 export interface SubscriptionChannel {
-  /** Returns the provider's reference for the registration (SNS SubscriptionArn), if it keeps one. */
-  subscribe(sub: Subscription): Promise<string | undefined>;
-  /** Undoes `subscribe`; a registration that no longer exists is not an error. */
-  unsubscribe(providerRef: string): Promise<void>;
+  /**
+   * Makes the provider send `phone` exactly what `policy` accepts, creating the registration or updating it in
+   * place; `knownRef` is the handle from last time, if any. Returns the provider's handle (SNS SubscriptionArn).
+   */
+  route(phone: string, policy: SnsFilterPolicy, knownRef?: string): Promise<string | undefined>;
+  /** Stops every SMS to `phone`; a registration that no longer exists is not an error. */
+  unroute(phone: string, knownRef?: string): Promise<void>;
 }

@@ -7,6 +7,21 @@ export const required = z.string({ error: 'is not set' }).min(1, 'is empty');
 /** A positive integer with a documented default. */
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/**
+ * Country calling codes, comma-separated, without the plus (`86` or `86,852`); parsed into a list. Each is 1 to 3
+ * digits not starting with 0, as E.164 defines them.
+ */
+export const countryCodes = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) => s.split(',').map((c) => c.trim().replace(/^\+/, '')))
+    .pipe(
+      z
+        .array(z.string().regex(/^[1-9]\d{0,2}$/, 'must be country calling codes such as 86 or 86,852'))
+        .min(1, 'must name at least one country calling code'),
+    );
+
 /** The environment variables naming the given tables, all required. */
 export function tableVars<const T extends readonly TableName[]>(...names: T) {
   return Object.fromEntries(names.map((n) => [TABLES[n].envVar, required])) as {

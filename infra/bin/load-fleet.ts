@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { subscriptionChangeDeps } from '../../functions/composition';
 import { cloudService } from '../../functions/composition-cloud';
 import { CHANNEL_ENV } from '../../functions/contract';
+import { fleetFileActor } from '../../functions/core/subscription-audit';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { DEFAULT_FLEET_FILE, readFleetFile } from '../fleet/read-fleet';
 import {
@@ -20,7 +22,10 @@ const SETTING_WIDTH = Math.max(
 const HELP = `Usage: npm run fleet:load -- [--file PATH]
 
 Loads a fleet file (default ${DEFAULT_FLEET_FILE}) into the deployed registry and SMS subscriptions:
-devices are put, maintenance flags kept, and the fleet's subscriptions synced with SNS. It is the sync
+devices are put, maintenance flags kept, and the fleet's subscriptions synced with SNS: each phone gets one
+SNS subscription whose filter policy is the union of its subscriptions (API ones included), set in place, so
+running it again converges and adopts subscriptions made before the union. Numbers outside
+SMS_ALLOWED_COUNTRY_CODES, or more phones than SMS_MAX_PHONES, refuse the whole file. It is the sync
 npm start runs at start, and it builds the service as the functions do, so it needs their environment.
 
 Environment, required:
@@ -52,13 +57,13 @@ async function main(): Promise<number> {
   const { file, fleet } = await readFleetFile(values.file);
   const service = cloudService();
   const result = await syncFleet(fleet, {
+    ...subscriptionChangeDeps(service),
     registry: service.registry,
-    subscriptions: service.subscriptions,
-    channel: service.channels.subscriptionChannel,
-    clock: service.clock,
+    actor: fleetFileActor(file),
   });
   console.log(
-    `${file}: ${result.devices} devices, ${result.subscriptionsPut} subscriptions put, ${result.subscriptionsRemoved} removed`,
+    `${file}: ${result.devices} devices, ${result.subscriptionsPut} subscriptions put, ` +
+      `${result.subscriptionsRemoved} removed, ${result.phonesRouted} phones routed in SNS`,
   );
   return 0;
 }

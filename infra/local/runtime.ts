@@ -9,9 +9,11 @@ import {
   readServiceConfig,
   type Service,
   type ServiceConfig,
+  subscriptionChangeDeps,
 } from '../../functions/composition';
 import { API_ROUTES } from '../../functions/contract';
 import { type Device, type Fleet, fleetDevices } from '../../functions/core/registry';
+import { fleetFileActor } from '../../functions/core/subscription-audit';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
@@ -133,10 +135,9 @@ function buildLocalService(
 
 async function syncRegistry(ctx: StepContext, fleet: Fleet, fleetFile: string, service: Service) {
   const synced = await syncFleet(fleet, {
+    ...subscriptionChangeDeps(service),
     registry: service.registry,
-    subscriptions: service.subscriptions,
-    channel: outboxSubscriptionChannel,
-    clock: service.clock,
+    actor: fleetFileActor(fleetFile),
   });
   ctx.log(
     `registry: ${synced.devices} devices, ${synced.subscriptionsPut} SMS subscriptions from ${fleetFile}`,

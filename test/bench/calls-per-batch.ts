@@ -71,7 +71,7 @@ export async function callsPerBatch(
       const service = createService(config, doc, {
         notifier: { send: async () => ({ recipients: 0, messageIds: [] }) },
         live: { alarmChanged: async () => undefined },
-        subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+        subscriptionChannel: { route: async () => undefined, unroute: async () => undefined },
       });
       await service.registry.putMany(devices);
       const capacity = countCapacity(doc);

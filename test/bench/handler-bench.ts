@@ -63,7 +63,7 @@ export async function handlerBench(options: {
             },
           },
           live: { alarmChanged: async () => undefined },
-          subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+          subscriptionChannel: { route: async () => undefined, unroute: async () => undefined },
         },
         { writeOptions: { onConsumedCapacity: (u) => (readingWriteUnits += u) } },
       );

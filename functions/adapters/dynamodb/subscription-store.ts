@@ -4,7 +4,16 @@ import type { Subscription } from '../../core/subscription';
 import type { SubscriptionFilter, SubscriptionStore } from '../../ports/subscription-store';
 import { scanAll } from './scan-all';
 
-/** Subscriptions table: one item per subscription, key `subscriptionId`. A county has tens of them: a scan is fine. */
+/**
+ * Prefixes of the table's other items: phone registrations (`phone#<e164>`) and the audit log (`audit#…`). No
+ * subscription id contains `#` (ids are [A-Za-z0-9_-]), so these never collide with one.
+ */
+export const SUBSCRIPTION_TABLE_PREFIXES = { phone: 'phone#', audit: 'audit#' } as const;
+
+/**
+ * Subscriptions table: one item per subscription, key `subscriptionId`, next to the phone registrations and the audit
+ * log, which `list` leaves out. A county has tens of subscriptions: a scan is fine.
+ */
 export class DynamoSubscriptionStore implements SubscriptionStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -24,9 +33,17 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async list(filter: SubscriptionFilter = {}): Promise<Subscription[]> {
-    const conditions: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
+    const conditions = ['NOT begins_with(#id, :phoneItem)', 'NOT begins_with(#id, :auditItem)'];
+    const names: Record<string, string> = { '#id': 'subscriptionId' };
+    const values: Record<string, unknown> = {
+      ':phoneItem': SUBSCRIPTION_TABLE_PREFIXES.phone,
+      ':auditItem': SUBSCRIPTION_TABLE_PREFIXES.audit,
+    };
+    if (filter.phone !== undefined) {
+      conditions.push('#phone = :phone');
+      names['#phone'] = 'phone';
+      values[':phone'] = filter.phone;
+    }
     if (filter.audience !== undefined) {
       conditions.push('#audience = :audience');
       names['#audience'] = 'audience';
@@ -44,9 +61,9 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     }
     const items = await scanAll<Subscription>(this.doc, {
       TableName: this.tableName,
-      FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-      ExpressionAttributeNames: conditions.length ? names : undefined,
-      ExpressionAttributeValues: conditions.length ? values : undefined,
+      FilterExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
       ConsistentRead: true,
     });
     return items.sort(

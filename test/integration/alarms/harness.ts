@@ -64,7 +64,7 @@ export async function startHarness(
         alarmChanged: async (siteId, event) =>
           void live.push({ topic: alarmEventTopic(siteId), payload: event }),
       },
-      subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+      subscriptionChannel: { route: async () => undefined, unroute: async () => undefined },
     },
     { clock },
   );

@@ -5,6 +5,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../functions/adapters/dynamodb/client';
+import { DynamoDeviceRegistry } from '../../../functions/adapters/dynamodb/device-registry';
+import { DynamoPhoneRoutes } from '../../../functions/adapters/dynamodb/phone-route-store';
+import { DynamoSubscriptionAuditLog } from '../../../functions/adapters/dynamodb/subscription-audit-log';
 import { DynamoSubscriptionStore } from '../../../functions/adapters/dynamodb/subscription-store';
 import { OutboxNotifier } from '../../../functions/adapters/outbox-notifier';
 import { renderNotification } from '../../../functions/core/sms/templates';
@@ -13,9 +16,12 @@ import {
   planFleetSync,
   type Subscription,
 } from '../../../functions/core/subscription';
+import { fleetFileActor } from '../../../functions/core/subscription-audit';
+import { syncFleet } from '../../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../../../infra/fleet/read-fleet';
 import { ensureTables, LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../../infra/local/dynamo';
 import { readOutbox } from '../../helpers/outbox';
+import { FakeSmsProvider } from '../../helpers/subscriptions';
 
 const NOW = Date.UTC(2025, 10, 28, 4, 0);
 let dynamo: LocalDynamo;
@@ -32,14 +38,17 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-/** A fresh, empty subscriptions table per test, in the same dynalite. */
-async function freshTable(): Promise<string> {
+/** Fresh, empty tables per test, in the same dynalite. */
+async function freshTables() {
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
   try {
-    return (await ensureTables(client, `sub${++tables}-`)).subscriptions;
+    return await ensureTables(client, `sub${++tables}-`);
   } finally {
     client.destroy();
   }
+}
+async function freshTable(): Promise<string> {
+  return (await freshTables()).subscriptions;
 }
 
 function sub(subscriptionId: string, overrides: Partial<Subscription> = {}): Subscription {
@@ -166,7 +175,145 @@ describe('example fleet subscriptions through the store and the outbox', () => {
 
     const lines = await readOutbox({ outboxFile: file });
     expect(result.recipients).toBe(2);
-    expect(lines.map((l) => `${l.to} ${l.lang}`).sort()).toEqual(['+12025550143 en', '+8613800000001 zh']);
+    expect(lines.map((l) => `${l.to} ${l.lang}`).sort()).toEqual(['+8613800000001 zh', '+8613800000008 en']);
     expect(lines.find((l) => l.lang === 'zh')?.text).toBe(n.text.zh);
+  });
+});
+
+describe('phone registrations and the audit log next to the subscriptions (dynalite)', () => {
+  it('keeps phone and audit items out of list, lists by phone, and pages the audit log newest first', async () => {
+    const table = await freshTable();
+    const store = new DynamoSubscriptionStore(doc, table);
+    const phones = new DynamoPhoneRoutes(doc, table);
+    const audit = new DynamoSubscriptionAuditLog(doc, table);
+    await store.put(sub('s1'));
+    await store.put(sub('s2', { phone: '+8613800000002', audience: 'engineers' }));
+    await phones.put({ phone: '+8613800000001', providerRef: 'arn:x', filterPolicy: '{}', updatedAt: 'now' });
+    const actor = { id: 'u-1', name: 'amina', role: 'admin' };
+    for (let i = 0; i < 5; i++)
+      await audit.record([
+        {
+          at: new Date(NOW + i * 1000).toISOString(),
+          actor,
+          action: 'create',
+          subscriptionId: `s${i}`,
+          phone: '+8613800000001',
+          after: sub(`s${i}`),
+        },
+      ]);
+
+    expect((await store.list()).map((s) => s.subscriptionId)).toEqual(['s1', 's2']);
+    expect((await store.list({ phone: '+8613800000002' })).map((s) => s.subscriptionId)).toEqual(['s2']);
+    expect(await phones.get('+8613800000001')).toEqual({
+      phone: '+8613800000001',
+      providerRef: 'arn:x',
+      filterPolicy: '{}',
+      updatedAt: 'now',
+    });
+    expect((await phones.list()).map((r) => r.phone)).toEqual(['+8613800000001']);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await audit.page({ limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((e) => e.subscriptionId));
+      expect(page.items[0]?.actor).toEqual(actor);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['s4', 's3', 's2', 's1', 's0']);
+    await expect(audit.page({ limit: 2, cursor: 'bm9wZQ' })).rejects.toThrow(/cursor is not valid/);
+
+    await phones.delete('+8613800000001');
+    expect(await phones.get('+8613800000001')).toBeUndefined();
+  });
+
+  it('loads the example fleet twice and converges: one SNS registration per phone, nothing new audited', async () => {
+    const t = await freshTables();
+    const provider = new FakeSmsProvider();
+    const deps = {
+      registry: new DynamoDeviceRegistry(doc, t.devices),
+      subscriptions: new DynamoSubscriptionStore(doc, t.subscriptions),
+      phoneRoutes: new DynamoPhoneRoutes(doc, t.subscriptions),
+      audit: new DynamoSubscriptionAuditLog(doc, t.subscriptions),
+      channel: provider,
+      clock: { now: () => NOW },
+      guards: { allowedCountryCodes: ['86'], maxPhones: 200 },
+      actor: fleetFileActor('/srv/county.json'),
+    };
+    const { fleet } = await readFleetFile();
+    // The visiting engineer is also the county's supervisor: two subscriptions, one phone.
+    const withTwin = {
+      ...fleet,
+      subscriptions: [
+        ...fleet.subscriptions,
+        {
+          phone: '+8613800000008',
+          audience: 'supervisors' as const,
+          minSeverity: 'critical' as const,
+          lang: 'en' as const,
+        },
+      ],
+    };
+
+    const first = await syncFleet(withTwin, deps);
+    const registered = new Map(provider.registrations);
+    const second = await syncFleet(withTwin, deps);
+
+    const phones = new Set(withTwin.subscriptions.map((s) => s.phone));
+    expect(first.subscriptionsPut).toBe(withTwin.subscriptions.length);
+    expect(second.phonesRouted).toBe(phones.size);
+    expect(provider.registrations).toEqual(registered);
+    expect(provider.registrations.size).toBe(phones.size);
+    expect(provider.calls.filter((c) => c.startsWith('subscribe'))).toHaveLength(phones.size);
+    expect(provider.registrations.get('+8613800000008')?.policy.$or).toHaveLength(2);
+    expect((await deps.phoneRoutes.list()).length).toBe(phones.size);
+    expect(await deps.subscriptions.list()).toHaveLength(withTwin.subscriptions.length);
+    const audited = (await deps.audit.page({ limit: 200 })).items;
+    expect(audited).toHaveLength(withTwin.subscriptions.length);
+    expect(new Set(audited.map((e) => `${e.action} ${e.actor.id}`))).toEqual(
+      new Set(['fleet-put fleet-file:/srv/county.json']),
+    );
+
+    // Dropping the twin sets the phone's policy back in place and audits the removal.
+    await syncFleet(fleet, { ...deps, clock: { now: () => NOW + 60_000 } });
+    expect(provider.registrations.get('+8613800000008')?.policy.$or).toBeUndefined();
+    expect(provider.registrations.get('+8613800000008')?.ref).toBe(registered.get('+8613800000008')?.ref);
+    expect((await deps.audit.page({ limit: 1 })).items[0]?.action).toBe('fleet-remove');
+  });
+
+  it('refuses a fleet file with a number outside the allowed countries and changes nothing', async () => {
+    const t = await freshTables();
+    const provider = new FakeSmsProvider();
+    const subscriptions = new DynamoSubscriptionStore(doc, t.subscriptions);
+    const { fleet } = await readFleetFile();
+    const bad = {
+      ...fleet,
+      subscriptions: [
+        ...fleet.subscriptions,
+        {
+          phone: '+12025550143',
+          audience: 'engineers' as const,
+          minSeverity: 'warning' as const,
+          lang: 'en' as const,
+        },
+      ],
+    };
+
+    await expect(
+      syncFleet(bad, {
+        registry: new DynamoDeviceRegistry(doc, t.devices),
+        subscriptions,
+        phoneRoutes: new DynamoPhoneRoutes(doc, t.subscriptions),
+        audit: new DynamoSubscriptionAuditLog(doc, t.subscriptions),
+        channel: provider,
+        clock: { now: () => NOW },
+        guards: { allowedCountryCodes: ['86'], maxPhones: 200 },
+        actor: fleetFileActor('bad.json'),
+      }),
+    ).rejects.toThrow(
+      `fleet file refused, nothing changed: subscriptions.${fleet.subscriptions.length}.phone: +12025550143 is outside the countries SMS may go to (+86)`,
+    );
+    expect(await subscriptions.list()).toEqual([]);
+    expect(provider.calls).toEqual([]);
   });
 });

@@ -164,4 +164,35 @@ describe('outbox notifier', () => {
       'SMS not sent, no subscription matches: operators critical plant-town A7K2M9QXR (raised)',
     ]);
   });
+
+  it('sends a phone one line per language however many of its subscriptions match', async () => {
+    const outbox = new OutboxNotifier({
+      file,
+      subscriptions: memoryStore([
+        sub('site', { siteIds: ['plant-town'] }),
+        sub('town', { townships: ['Tashkurgan Town'], minSeverity: 'critical' }),
+        sub('county', {}),
+        sub('english', { lang: 'en', siteIds: ['plant-town'] }),
+        sub('other', { phone: '+8613800000002', siteIds: ['plant-town'] }),
+      ]),
+      clock: { now: () => NOW },
+    });
+
+    const result = await outbox.send(notification);
+
+    const lines = (await readLines()).filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines.map((l) => `${l.to} ${l.lang}`)).toEqual([
+      '+8613800000001 zh',
+      '+8613800000001 en',
+      '+8613800000002 zh',
+    ]);
+    expect(result).toEqual({
+      recipients: 2,
+      messageIds: [
+        'outbox:A7K2M9QXR:raised:site',
+        'outbox:A7K2M9QXR:raised:english',
+        'outbox:A7K2M9QXR:raised:other',
+      ],
+    });
+  });
 });
