@@ -10,7 +10,6 @@ import './log-level';
 import { runSimBench } from '../../device-sim/bench';
 import { INGEST_QUEUE } from '../../functions/contract';
 import { median } from '../../functions/shared/stats';
-import { FUNCTIONS } from '../../infra/wiring';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { alertLatencyBench } from './alert-latency';
@@ -29,7 +28,6 @@ const LATENCY_BACKGROUND_PER_S = Number(process.env.BENCH_LATENCY_BACKGROUND ?? 
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const usd = (n: number) => `$${n.toFixed(4)}`;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
