@@ -2,7 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -39,6 +39,22 @@ export const DEAD_LETTER_ACTIONS = [
 const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 /** The esbuild target: the same Node.js major as the runtime. */
 const BUNDLE_TARGET = 'node22';
+
+/**
+ * How esbuild bundles every function (NodejsFunction `bundling`). Exported so the bundled-handler test builds the
+ * same output with esbuild's API.
+ */
+export const FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: BUNDLE_TARGET,
+  mainFields: ['module', 'main'],
+  // esbuild's ESM output has no `require`; some CommonJS dependencies still call it.
+  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  // The SDK versions pinned in package-lock.json are the ones the tests ran against, not the runtime's.
+  bundleAwsSDK: true,
+} satisfies BundlingOptions;
 
 /** Item reads: CDK's `grantReadData` without the stream actions (no table has a stream). */
 const TABLE_READ_ACTIONS = [
@@ -118,17 +134,7 @@ export class TelemetryFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: BUNDLE_TARGET,
-        mainFields: ['module', 'main'],
-        // esbuild's ESM output has no `require`; some CommonJS dependencies still call it.
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        // The SDK versions pinned in package-lock.json are the ones the tests ran against, not the runtime's.
-        bundleAwsSDK: true,
-      },
+      bundling: FUNCTION_BUNDLING,
     });
 
     Validations.of(this.role).acknowledge({

@@ -1,76 +1,332 @@
 import { PRICES } from './prices';
 
-/** One sample a minute for a 30-day month. */
-export const SAMPLES_PER_DEVICE_MONTH = 30 * 24 * 60;
+const MINUTES_PER_MONTH = 30 * 24 * 60;
+const SECONDS_PER_MONTH = MINUTES_PER_MONTH * 60;
+const GB = 1024 ** 3;
 
-/** What a bench run measured, per message or per sample, that the bill depends on. */
-export interface MeasuredUsage {
-  /** Samples per published message (1 when a device publishes each sample on its own). */
+/** One sample a minute for a 30-day month. */
+export const SAMPLES_PER_DEVICE_MONTH = MINUTES_PER_MONTH;
+
+/** The fleet and how it reports. */
+export interface Fleet {
+  devices: number;
+  /** Samples per device per minute (1 in every figure the bench prints). */
+  samplesPerMinute: number;
+  /** Samples per MQTT message: 1 today; device-side batching sends several in one. */
   samplesPerMessage: number;
-  /** Mean 5 KB IoT message blocks per publish (payload + topic). */
-  iotBlocksPerMessage: number;
-  /** Mean 64 KB SQS request chunks per queued message (the rule's envelope). */
-  sqsChunksPerMessage: number;
-  /** Ingest invocations (= SQS receive batches) per message, from the local router's batches. */
-  batchesPerMessage: number;
-  /** Ingest handler duration per message, ms. */
-  handlerMsPerMessage: number;
-  lambdaMemoryMb: number;
-  writeUnitsPerSample: number;
-  readUnitsPerSample: number;
-  /** Stored size of a reading item, bytes (names + values). */
-  itemBytes: number;
-  retentionDays: number;
 }
 
-export interface CostLine {
+/**
+ * What the bill depends on besides the fleet: measured figures (with where they were measured) and chosen
+ * settings. `DEFAULT_USAGE` holds the documented values; `npm run bench` replaces the measured ones with its own.
+ */
+export interface Usage {
+  /** Wire bytes of one sample inside a message (JSON `{ts,seq,m}`), measured from the simulator's payloads. */
+  sampleWireBytes: number;
+  /** Bytes of a message besides its samples: topic, `{"v":1,...}` envelope. */
+  messageOverheadBytes: number;
+  /** The SQS event source: batch size and batching window (`INGEST_QUEUE`). */
+  batchSize: number;
+  batchingWindowS: number;
+  /** Messages one ReceiveMessage or DeleteMessageBatch request carries at most (SQS's limit is 10). */
+  messagesPerSqsRequest: number;
+  /** The event source's pollers on an idle queue and their long-poll wait (20 s: 3 empty receives a minute each). */
+  idlePollers: number;
+  longPollWaitS: number;
+  /** Ingest duration per invocation: fixed part (DynamoDB round trips) plus a part per sample. */
+  ingestBaseMs: number;
+  ingestPerSampleMs: number;
+  ingestMemoryMb: number;
+  /** Write units per stored sample across all tables (1: one reading item under 1 KB). */
+  writeUnitsPerSample: number;
+  /** Heartbeat: 2 write units (item + `byStatus` index) at most once per offline threshold, in minutes. */
+  heartbeatWriteUnits: number;
+  heartbeatThresholdMin: number;
+  /** Read units per stored sample in the ingest path (registry, open-alarm index, alarm history queries). */
+  readUnitsPerSample: number;
+  /** Stored reading item size, bytes (attribute names + values). */
+  itemBytes: number;
+  /** How long readings are kept (TTL, `RETENTION_DAYS`). */
+  retentionDays: number;
+  /** Alarms raised per device-month and write units each (episode, index, history, notification log). */
+  alarmsPerDeviceMonth: number;
+  writeUnitsPerAlarm: number;
+  /** Notifications per alarm (raised, cleared), each published once per language, to this many phones. */
+  notificationsPerAlarm: number;
+  languages: number;
+  phonesPerNotification: number;
+  /** SMS parts per message (a Chinese alarm text of 70–140 characters is 2 UCS-2 parts) and the share sent to +86. */
+  smsPartsPerMessage: number;
+  smsShareChina: number;
+  /** The minute sweep: runs per month, its duration, bytes of heartbeat items it reads per device, fixed queries. */
+  sweepRunsPerMonth: number;
+  sweepBaseMs: number;
+  sweepPerDeviceMs: number;
+  sweepMemoryMb: number;
+  sweepBytesPerDevice: number;
+  sweepFixedReadUnits: number;
+  /** HTTP API calls a month, their duration and read units. */
+  apiCallsPerMonth: number;
+  apiMs: number;
+  apiMemoryMb: number;
+  apiReadUnitsPerCall: number;
+  /** Log bytes per invocation: Lambda's START/END/REPORT lines plus the function's own lines at its log level. */
+  platformLogBytes: number;
+  ingestLogBytes: number;
+  sweepLogBytes: number;
+  apiLogBytes: number;
+  /** Log events per invocation: Lambda's platform lines, and each function's own lines at its log level. */
+  platformLogEvents: number;
+  ingestLogEvents: number;
+  sweepLogEvents: number;
+  apiLogEvents: number;
+  /** Archived log size over ingested size (CloudWatch stores logs compressed), and retention in months. */
+  logCompression: number;
+  logRetentionMonths: number;
+  /** X-Ray sampling per function: a reservoir of traces per second, then a fixed rate of the rest. */
+  xrayReservoirPerS: number;
+  xrayRate: number;
+  /** Fixed: CloudWatch alarms, dashboards, custom metrics, KMS keys, Cognito monthly active users. */
+  cloudwatchAlarms: number;
+  dashboards: number;
+  customMetrics: number;
+  kmsKeys: number;
+  cognitoMau: number;
+}
+
+/**
+ * Documented defaults. Measured: item size, read units, per-sample duration (`npm run bench` b, c on dynalite);
+ * log line sizes (the Powertools logger's output, `npm run bench:cost`). The rest are stated assumptions
+ * (docs/cost.md says why each is what it is).
+ */
+export const DEFAULT_USAGE: Usage = {
+  sampleWireBytes: 150,
+  messageOverheadBytes: 40,
+  batchSize: 100,
+  batchingWindowS: 1,
+  messagesPerSqsRequest: 10,
+  idlePollers: 5,
+  longPollWaitS: 20,
+  ingestBaseMs: 40,
+  ingestPerSampleMs: 0.34,
+  ingestMemoryMb: 512,
+  writeUnitsPerSample: 1,
+  heartbeatWriteUnits: 2,
+  heartbeatThresholdMin: 3,
+  readUnitsPerSample: 0.18,
+  itemBytes: 170,
+  retentionDays: 400,
+  alarmsPerDeviceMonth: 0.5,
+  writeUnitsPerAlarm: 8,
+  notificationsPerAlarm: 2,
+  languages: 2,
+  phonesPerNotification: 2,
+  smsPartsPerMessage: 2,
+  smsShareChina: 1,
+  sweepRunsPerMonth: MINUTES_PER_MONTH,
+  sweepBaseMs: 60,
+  sweepPerDeviceMs: 0.02,
+  sweepMemoryMb: 512,
+  sweepBytesPerDevice: 200,
+  sweepFixedReadUnits: 4,
+  apiCallsPerMonth: 30_000,
+  apiMs: 40,
+  apiMemoryMb: 512,
+  apiReadUnitsPerCall: 8,
+  platformLogBytes: 420,
+  ingestLogBytes: 330,
+  sweepLogBytes: 380,
+  apiLogBytes: 0,
+  platformLogEvents: 3,
+  ingestLogEvents: 1,
+  sweepLogEvents: 1,
+  apiLogEvents: 0,
+  logCompression: 0.15,
+  logRetentionMonths: 1,
+  xrayReservoirPerS: 1,
+  xrayRate: 0.05,
+  cloudwatchAlarms: 9,
+  dashboards: 1,
+  customMetrics: 6,
+  kmsKeys: 1,
+  cognitoMau: 20,
+};
+
+export interface BillLine {
   item: string;
-  /** Billed quantity per device-month. */
+  /** Billed quantity per month. */
   quantity: number;
   unit: string;
   usd: number;
+  /** True for a cost that does not grow with the fleet. */
+  fixed: boolean;
 }
 
-/** Cost per device-month at one sample a minute, line by line, from measured usage and the price table. */
-export function costPerDeviceMonth(u: MeasuredUsage): {
-  lines: CostLine[];
+export interface Bill {
+  fleet: Fleet;
+  lines: BillLine[];
   total: number;
-  basicIngestTotal: number;
-} {
-  const samples = SAMPLES_PER_DEVICE_MONTH;
-  const messages = samples / u.samplesPerMessage;
-  const invocations = messages * u.batchesPerMessage;
-  const gbSeconds = ((messages * u.handlerMsPerMessage) / 1000) * (u.lambdaMemoryMb / 1024);
-  const storedGb = (samples * (u.itemBytes + PRICES.dynamodb.itemOverheadBytes)) / 1024 ** 3;
-  const line = (item: string, quantity: number, unit: string, price: number): CostLine => ({
+  perDevice: number;
+  /** Per month: samples, messages, ingest invocations, and the mean messages per invocation. */
+  samples: number;
+  messages: number;
+  invocations: number;
+  batchFill: number;
+}
+
+/**
+ * Messages per ingest invocation at a steady `messagesPerS`: the event source gathers for up to the batching window
+ * or until the batch is full, so a batch holds what arrives in one window (at least 1, at most the batch size).
+ */
+export function batchFill(messagesPerS: number, batchingWindowS: number, batchSize: number): number {
+  return Math.min(batchSize, Math.max(1, messagesPerS * batchingWindowS));
+}
+
+/**
+ * Traces recorded per month for a function invoked `invocationsPerS` on average (Poisson arrivals): the reservoir
+ * takes the first `reservoirPerS` requests of each second, which for a rate λ and a reservoir of 1 is on average
+ * 1 − e^−λ a second; the fixed rate samples the rest.
+ */
+export function tracesPerMonth(invocationsPerS: number, reservoirPerS: number, rate: number): number {
+  if (invocationsPerS <= 0) return 0;
+  const reservoir =
+    reservoirPerS <= 0
+      ? 0
+      : Math.min(invocationsPerS, reservoirPerS * (1 - Math.exp(-invocationsPerS / reservoirPerS)));
+  return (reservoir + rate * (invocationsPerS - reservoir)) * SECONDS_PER_MONTH;
+}
+
+/** Monthly bill of a fleet, line by line, from the usage figures and the price table. */
+export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES): Bill {
+  const samples = fleet.devices * fleet.samplesPerMinute * MINUTES_PER_MONTH;
+  const messages = samples / fleet.samplesPerMessage;
+  const messagesPerS = messages / SECONDS_PER_MONTH;
+  const fill = batchFill(messagesPerS, u.batchingWindowS, u.batchSize);
+  const invocations = messages / fill;
+  const messageBytes = u.messageOverheadBytes + fleet.samplesPerMessage * u.sampleWireBytes;
+  const blocks = Math.ceil(messageBytes / p.iot.messageBlockBytes);
+  // The rule's SQS envelope is the base64 payload plus topic, client id and timestamp.
+  const envelopeBytes = Math.ceil(messageBytes / 3) * 4 + 120;
+  const chunks = Math.ceil(envelopeBytes / p.sqs.requestChunkBytes);
+  const sqsRequestsPerBatch = Math.ceil(fill / u.messagesPerSqsRequest);
+  const idleReceives = u.idlePollers * (60 / u.longPollWaitS) * MINUTES_PER_MONTH;
+
+  const gbS = (ms: number, mb: number) => (ms / 1000) * (mb / 1024);
+  const ingestGbS =
+    invocations *
+    gbS(u.ingestBaseMs + fill * fleet.samplesPerMessage * u.ingestPerSampleMs, u.ingestMemoryMb);
+  const sweepGbS =
+    u.sweepRunsPerMonth * gbS(u.sweepBaseMs + fleet.devices * u.sweepPerDeviceMs, u.sweepMemoryMb);
+  const apiGbS = u.apiCallsPerMonth * gbS(u.apiMs, u.apiMemoryMb);
+
+  // A device's heartbeat is rewritten at most once per threshold, and at most once per message.
+  const heartbeatWrites =
+    fleet.devices *
+    u.heartbeatWriteUnits *
+    Math.min(messages / fleet.devices, MINUTES_PER_MONTH / u.heartbeatThresholdMin);
+  const alarms = fleet.devices * u.alarmsPerDeviceMonth;
+  // The sweep's paged query over every heartbeat: eventually consistent, half a unit per 4 KB.
+  const sweepReads =
+    u.sweepRunsPerMonth *
+    (u.sweepFixedReadUnits + Math.ceil((fleet.devices * u.sweepBytesPerDevice) / 4096) * 0.5);
+  const storedGb = (bytesPerItem: number, items: number) =>
+    (items * (bytesPerItem + p.dynamodb.itemOverheadBytes)) / GB;
+  const readingsGb = storedGb(u.itemBytes, (samples / 30) * u.retentionDays);
+
+  // Each event is metered with its metadata overhead on top of its bytes.
+  const logBytes = (runs: number, ownBytes: number, ownEvents: number) =>
+    runs *
+    (u.platformLogBytes + ownBytes + (u.platformLogEvents + ownEvents) * p.cloudwatch.logEventOverheadBytes);
+  const logGb =
+    (logBytes(invocations, u.ingestLogBytes, u.ingestLogEvents) +
+      logBytes(u.sweepRunsPerMonth, u.sweepLogBytes, u.sweepLogEvents) +
+      logBytes(u.apiCallsPerMonth, u.apiLogBytes, u.apiLogEvents)) /
+    GB;
+  const traces =
+    tracesPerMonth(invocations / SECONDS_PER_MONTH, u.xrayReservoirPerS, u.xrayRate) +
+    tracesPerMonth(u.sweepRunsPerMonth / SECONDS_PER_MONTH, u.xrayReservoirPerS, u.xrayRate) +
+    tracesPerMonth(u.apiCallsPerMonth / SECONDS_PER_MONTH, u.xrayReservoirPerS, u.xrayRate);
+  const notifications = alarms * u.notificationsPerAlarm;
+  const smsParts = notifications * u.phonesPerNotification * u.smsPartsPerMessage;
+
+  const line = (item: string, quantity: number, unit: string, price: number, fixed = false): BillLine => ({
     item,
     quantity,
     unit,
     usd: quantity * price,
+    fixed,
   });
-  const lines = [
-    line('IoT Core messaging', messages * u.iotBlocksPerMessage, 'messages (5 KB)', PRICES.iot.perMessage),
-    line('IoT Core connectivity', samples, 'connection-minutes', PRICES.iot.perConnectionMinute),
-    line('IoT rules triggered', messages, 'rules', PRICES.iot.perRuleTriggered),
-    line('IoT rule actions (SQS)', messages, 'actions', PRICES.iot.perRuleAction),
-    line('SQS SendMessage', messages * u.sqsChunksPerMessage, 'requests', PRICES.sqs.perRequest),
-    line('SQS Receive + DeleteBatch', 2 * invocations, 'requests', PRICES.sqs.perRequest),
-    line('Lambda requests', invocations, 'invocations', PRICES.lambda.perRequest),
-    line('Lambda duration (arm64)', gbSeconds, 'GB-s', PRICES.lambda.perGbSecondArm64),
-    line('DynamoDB writes', samples * u.writeUnitsPerSample, 'WRU', PRICES.dynamodb.perWriteRequestUnit),
-    line('DynamoDB reads', samples * u.readUnitsPerSample, 'RRU', PRICES.dynamodb.perReadRequestUnit),
-    line('DynamoDB storage (one month of data)', storedGb, 'GB-month', PRICES.dynamodb.perGbMonth),
+  const lines: BillLine[] = [
+    line('IoT Core messaging', messages * blocks, 'messages (5 KB)', p.iot.perMessage),
+    line(
+      'IoT Core connectivity',
+      fleet.devices * MINUTES_PER_MONTH,
+      'connection-min',
+      p.iot.perConnectionMinute,
+    ),
+    line('IoT rules triggered', messages * blocks, 'rules', p.iot.perRuleTriggered),
+    line('IoT rule actions (SQS)', messages * blocks, 'actions', p.iot.perRuleAction),
+    line('SQS SendMessage (rule)', messages * chunks, 'requests', p.sqs.perRequest),
+    line(
+      'SQS receives (batches + idle polls)',
+      invocations * sqsRequestsPerBatch + idleReceives,
+      'requests',
+      p.sqs.perRequest,
+    ),
+    line('SQS DeleteMessageBatch', invocations * sqsRequestsPerBatch, 'requests', p.sqs.perRequest),
+    line(
+      'Lambda requests',
+      invocations + u.sweepRunsPerMonth + u.apiCallsPerMonth,
+      'invocations',
+      p.lambda.perRequest,
+    ),
+    line('Lambda duration (arm64)', ingestGbS + sweepGbS + apiGbS, 'GB-s', p.lambda.perGbSecondArm64),
+    line('DynamoDB writes: samples', samples * u.writeUnitsPerSample, 'WRU', p.dynamodb.perWriteRequestUnit),
+    line('DynamoDB writes: heartbeats', heartbeatWrites, 'WRU', p.dynamodb.perWriteRequestUnit),
+    line('DynamoDB writes: alarms', alarms * u.writeUnitsPerAlarm, 'WRU', p.dynamodb.perWriteRequestUnit),
+    line('DynamoDB reads: ingest', samples * u.readUnitsPerSample, 'RRU', p.dynamodb.perReadRequestUnit),
+    line('DynamoDB reads: sweep', sweepReads, 'RRU', p.dynamodb.perReadRequestUnit),
+    line(
+      'DynamoDB reads: API',
+      u.apiCallsPerMonth * u.apiReadUnitsPerCall,
+      'RRU',
+      p.dynamodb.perReadRequestUnit,
+    ),
+    line(
+      `DynamoDB storage (${u.retentionDays} d of readings)`,
+      readingsGb,
+      'GB-month',
+      p.dynamodb.perGbMonth,
+    ),
+    line('DynamoDB PITR', readingsGb, 'GB-month', p.dynamodb.pitrPerGbMonth),
+    line('CloudWatch Logs ingestion', logGb, 'GB', p.cloudwatch.logIngestPerGb),
+    line(
+      'CloudWatch Logs storage',
+      logGb * u.logCompression * u.logRetentionMonths,
+      'GB-month',
+      p.cloudwatch.logStoragePerGbMonth,
+    ),
+    line('X-Ray traces recorded', traces, 'traces', p.xray.perTraceRecorded),
+    line('EventBridge schedule', u.sweepRunsPerMonth, 'events', p.eventbridge.perEvent, true),
+    line('API Gateway HTTP API', u.apiCallsPerMonth, 'requests', p.apiGateway.perHttpRequest, true),
+    line('SNS publishes', notifications * u.languages, 'requests', p.sns.perPublish),
+    line('SMS to +86', smsParts * u.smsShareChina, 'parts', p.sns.smsPartChina),
+    line('SMS elsewhere', smsParts * (1 - u.smsShareChina), 'parts', p.sns.smsPartOther),
+    line('CloudWatch alarms', u.cloudwatchAlarms, 'alarms', p.cloudwatch.perAlarm, true),
+    line('CloudWatch dashboard', u.dashboards, 'dashboards', p.cloudwatch.perDashboard, true),
+    line('CloudWatch custom metrics', u.customMetrics, 'metrics', p.cloudwatch.perCustomMetric, true),
+    line('KMS key', u.kmsKeys, 'keys', p.kms.perKey, true),
+    line('Cognito (Plus)', u.cognitoMau, 'MAU', p.cognito.plusPerMau, true),
   ];
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
-  const messaging = lines[0]?.usd ?? 0;
-  return { lines, total, basicIngestTotal: total - messaging };
-}
-
-/** Storage at steady state, when `retentionDays` of samples are held: what the storage line grows to. */
-export function steadyStateStorageUsd(u: MeasuredUsage): number {
-  const months = u.retentionDays / 30;
-  return (
-    ((SAMPLES_PER_DEVICE_MONTH * months * (u.itemBytes + PRICES.dynamodb.itemOverheadBytes)) / 1024 ** 3) *
-    PRICES.dynamodb.perGbMonth
-  );
+  return {
+    fleet,
+    lines,
+    total,
+    perDevice: total / fleet.devices,
+    samples,
+    messages,
+    invocations,
+    batchFill: fill,
+  };
 }

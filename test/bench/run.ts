@@ -1,24 +1,19 @@
 /**
  * `npm run bench`: throughput of the local pipeline and of the ingest handler, DynamoDB write units per stored
- * sample, alert latency (sample published → SMS in the outbox), and the cost per device-month at one sample a minute computed from what the runs counted (prices in
- * prices.ts); then the fleet shapes (18 devices draining buffers, 1,000 devices at 1 s) against the runtime in a
+ * sample, alert latency (sample published → SMS in the outbox), and the monthly bill for the example county, 1,000
+ * and 10,000 devices from the cost model (test/bench/cost-model.ts, prices in prices.ts) fed with what the runs
+ * measured; then the fleet shapes (18 devices draining buffers, 1,000 devices at 1 s) against the runtime in a
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
- * shapes alone.
+ * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements.
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
 import { INGEST_QUEUE } from '../../functions/contract';
 import { median } from '../../functions/shared/stats';
-import { FUNCTIONS } from '../../infra/wiring';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { alertLatencyBench } from './alert-latency';
-import {
-  costPerDeviceMonth,
-  type MeasuredUsage,
-  SAMPLES_PER_DEVICE_MONTH,
-  steadyStateStorageUsd,
-} from './cost-model';
+import { costBench } from './cost-bench';
 import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shape-bench';
 import { handlerBench } from './handler-bench';
 import { pipelineBench } from './pipeline-bench';
@@ -33,7 +28,6 @@ const LATENCY_BACKGROUND_PER_S = Number(process.env.BENCH_LATENCY_BACKGROUND ?? 
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const usd = (n: number) => `$${n.toFixed(4)}`;
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
@@ -148,6 +142,13 @@ async function fleetShapeBench() {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  if (process.env.BENCH_ONLY === 'cost') {
+    const cost = await costBench();
+    console.log(
+      `\nBENCH_JSON ${JSON.stringify({ cost, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
   if (process.env.BENCH_ONLY === 'shapes') {
     const shapes = await fleetShapeBench();
     console.log(
@@ -229,25 +230,19 @@ async function main(): Promise<void> {
     .map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt((n / storedByHandler) * 100, 2)}`)
     .join(', ');
 
-  const usage: MeasuredUsage = {
-    samplesPerMessage: 1,
-    iotBlocksPerMessage: median(pipeline.map((r) => r.iotBlocks / r.messages)),
-    sqsChunksPerMessage: median(pipeline.map((r) => r.sqsChunks / r.messages)),
-    batchesPerMessage: median(pipeline.map((r) => r.batches / r.messages)),
-    handlerMsPerMessage: msPerInvocation / RECORDS_PER_EVENT,
-    lambdaMemoryMb: FUNCTIONS.ingest.memoryMb,
+  const measuredUsage = {
+    ingestPerSampleMs: msPerInvocation / RECORDS_PER_EVENT,
     writeUnitsPerSample: wruAllTables,
     readUnitsPerSample: rruPerSample,
     itemBytes,
-    retentionDays: 400,
   };
-  const cost = costPerDeviceMonth(usage);
+  const routerBatchesPer100 = median(pipeline.map((r) => (r.batches / r.messages) * 100));
 
   console.log(
     table([
       ['measure (median of runs)', 'value', 'unit'],
       ['(a) publish -> stored, local pipeline', fmt(pipelineRate), 'samples/s'],
-      ['    router batches per 100 messages', fmt(usage.batchesPerMessage * 100, 2), 'batches'],
+      ['    router batches per 100 messages', fmt(routerBatchesPer100, 2), 'batches'],
       ['(b) ingest handler alone', fmt(handlerRate), 'samples/s'],
       ['    handler duration per 100-record event', fmt(msPerInvocation, 1), 'ms'],
       ['(c) write units per stored sample, reported', fmt(wruReported, 3), 'WRU (readings batch writes)'],
@@ -261,23 +256,7 @@ async function main(): Promise<void> {
   );
   console.log(`    DynamoDB requests per 100 samples (handler, all tables): ${requestsPer100}`);
 
-  console.log(
-    `\n(d) cost per device-month at 1 sample/min (${fmt(SAMPLES_PER_DEVICE_MONTH)} samples), ${PRICES.region} list prices of ${PRICES.asOf}:\n`,
-  );
-  console.log(
-    table([
-      ['item', 'quantity', 'unit', 'USD'],
-      ...cost.lines.map((l) => [l.item, fmt(l.quantity, l.quantity < 10 ? 4 : 0), l.unit, usd(l.usd)]),
-      ['total', '', '', usd(cost.total)],
-      ['total with Basic Ingest (no messaging charge)', '', '', usd(cost.basicIngestTotal)],
-    ]),
-  );
-  console.log(
-    `\nNotes: SQS receive/delete and Lambda invocations follow the local router's batches under bench load
-(full batches of ${RECORDS_PER_EVENT}); a small fleet at 1 sample/min fills batches far less, and the event source's
-idle long polls add a fixed ~$0.3/month per queue. Storage grows to ${usd(steadyStateStorageUsd(usage))}/device-month
-once ${usage.retentionDays} days are retained. Alarm SMS are not included (${handler.reduce((n, r) => n + r.notifications, 0)} sent in the bench).`,
-  );
+  const cost = await costBench(measuredUsage);
 
   const simResult = await deviceSimBench();
   const fleetShapes = await fleetShapeBench();
@@ -292,11 +271,7 @@ once ${usage.retentionDays} days are retained. Alarm SMS are not included (${han
     writeUnitsPerSampleComputed: wruComputed,
     readUnitsPerSample: rruPerSample,
     dynamoRequestsPer100Samples: requestsPer100,
-    costPerDeviceMonthUsd: Number(cost.total.toFixed(4)),
-    costPerDeviceMonthBasicIngestUsd: Number(cost.basicIngestTotal.toFixed(4)),
-    costLines: cost.lines.map((l) => ({ item: l.item, usd: Number(l.usd.toFixed(5)) })),
-    usage,
-    pricesAsOf: PRICES.asOf,
+    cost,
     alertLatencyMs: {
       p50: latency.p50,
       p99: latency.p99,
