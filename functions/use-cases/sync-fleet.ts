@@ -1,4 +1,4 @@
-import { type Fleet, fleetDevices } from '../core/registry';
+import { type Device, type Fleet, fleetDevices } from '../core/registry';
 import { loadFleetSubscriptions, planFleetSync } from '../core/subscription';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
@@ -28,9 +28,11 @@ export async function syncFleet(
   const devices = fleetDevices(fleet).map((d) => {
     const before = existing.get(d.id);
     if (!before?.maintenance) return d;
-    return before.maintenanceReason === undefined
-      ? { ...d, maintenance: true }
-      : { ...d, maintenance: true, maintenanceReason: before.maintenanceReason };
+    const kept: Device = { ...d, maintenance: true };
+    if (before.maintenanceReason !== undefined) kept.maintenanceReason = before.maintenanceReason;
+    if (before.maintenanceUntil !== undefined) kept.maintenanceUntil = before.maintenanceUntil;
+    if (before.maintenanceBy !== undefined) kept.maintenanceBy = before.maintenanceBy;
+    return kept;
   });
   await deps.registry.putMany(devices);
 
