@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ALARM_STATES, SEVERITIES } from '../core/alarm-types';
 import type { Alarm } from '../core/alarm';
+import { ALARM_STATES, SEVERITIES } from '../core/alarm-types';
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors';
 import { MAINTENANCE_DEFAULT_MS, MAINTENANCE_MAX_MS } from '../core/registry';
 import { mayActOnAlarm, rolesActingOn } from '../core/roles';

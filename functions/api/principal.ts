@@ -62,8 +62,7 @@ export function principalOf(event: ApiEvent): Principal {
     throw new UnauthorizedError(
       'the request carries no verified identity (no token claims); sign in and send Authorization: Bearer <token>',
     );
-  const name =
-    text(claims.email) ?? text(claims['cognito:username']) ?? text(claims.username) ?? id;
+  const name = text(claims.email) ?? text(claims['cognito:username']) ?? text(claims.username) ?? id;
   const role = highestRole(groupsOf(claims[GROUPS_CLAIM]).filter(isRole));
   if (!role)
     throw new ForbiddenError(

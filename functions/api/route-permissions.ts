@@ -3,7 +3,9 @@ import { ForbiddenError } from '../core/errors';
 import { can, type Permission, type Role, rolesWith } from '../core/roles';
 
 /** A route key as API Gateway names it, e.g. `POST /alarms/{id}/ack`. */
-type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string } ? `${M} ${P}` : never;
+type KeyOf<R> = R extends { method: infer M extends string; path: infer P extends string }
+  ? `${M} ${P}`
+  : never;
 type RouteKey = KeyOf<(typeof API_ROUTES)[number]>;
 
 /**

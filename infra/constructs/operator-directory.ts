@@ -56,14 +56,17 @@ export function signInUrls(key: string, raw: unknown): string[] {
     try {
       url = new URL(value);
     } catch {
-      throw new Error(`context ${key}: ${JSON.stringify(value)} is not a URL (give -c ${key}=https://console.example.cn/)`);
+      throw new Error(
+        `context ${key}: ${JSON.stringify(value)} is not a URL (give -c ${key}=https://console.example.cn/)`,
+      );
     }
     const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLocalHost(url.hostname));
     if (!ok)
       throw new Error(
         `context ${key}: ${JSON.stringify(value)} must use https (plain http only for localhost or 127.0.0.1)`,
       );
-    if (url.hash !== '') throw new Error(`context ${key}: ${JSON.stringify(value)} must not have a #fragment`);
+    if (url.hash !== '')
+      throw new Error(`context ${key}: ${JSON.stringify(value)} must not have a #fragment`);
   }
   return list;
 }
@@ -71,7 +74,7 @@ export function signInUrls(key: string, raw: unknown): string[] {
 const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Checks a Cognito domain prefix: lower-case letters, digits and inner hyphens, without the words Cognito reserves. */
-export function domainPrefix(raw: unknown): string | undefined {
+function domainPrefix(raw: unknown): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const prefix = String(raw);
   if (!DOMAIN_PREFIX.test(prefix) || /aws|amazon|cognito/.test(prefix))
@@ -83,7 +86,7 @@ export function domainPrefix(raw: unknown): string | undefined {
 }
 
 /** The console sign-in settings from `-c consoleCallbackUrls=… -c consoleLogoutUrls=… -c consoleDomainPrefix=…`. */
-export function consoleSignInFromContext(scope: Construct): ConsoleSignIn {
+function consoleSignInFromContext(scope: Construct): ConsoleSignIn {
   const context = (key: string) => scope.node.tryGetContext(key) as unknown;
   return {
     callbackUrls: signInUrls('consoleCallbackUrls', context('consoleCallbackUrls')),

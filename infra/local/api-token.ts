@@ -60,7 +60,7 @@ export interface NamedApiToken {
 export const LOCAL_ADMIN_NAME = 'local-admin';
 
 /** Where `npm start` reads further named tokens with roles: `[{"name","role","token"}]`. */
-export function apiTokensFile(dataDir: string): string {
+function apiTokensFile(dataDir: string): string {
   return join(dataDir, 'api-tokens.json');
 }
 
@@ -76,11 +76,15 @@ function entryProblems(entry: unknown): string[] {
   for (const key of Object.keys(e))
     if (!['name', 'role', 'token'].includes(key)) problems.push(`unknown field ${JSON.stringify(key)}`);
   if (typeof e.name !== 'string' || !NAME_PATTERN.test(e.name))
-    problems.push('name: 1–100 characters of letters, digits, ".", "_", "@" and "-", starting with a letter or digit');
+    problems.push(
+      'name: 1–100 characters of letters, digits, ".", "_", "@" and "-", starting with a letter or digit',
+    );
   if (typeof e.role !== 'string' || !(ROLES as readonly string[]).includes(e.role))
     problems.push(`role: must be one of ${ROLES.join(', ')}`);
   if (typeof e.token !== 'string' || e.token.length < MIN_TOKEN_CHARS || /\s/.test(e.token))
-    problems.push(`token: at least ${MIN_TOKEN_CHARS} characters, no white space (e.g. openssl rand -base64 24)`);
+    problems.push(
+      `token: at least ${MIN_TOKEN_CHARS} characters, no white space (e.g. openssl rand -base64 24)`,
+    );
   return problems;
 }
 

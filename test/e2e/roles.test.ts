@@ -52,7 +52,10 @@ describe('roles through the local HTTP server (named tokens in api-tokens.json)'
   });
 
   it('reads the named tokens at start, beside the generated admin token', () => {
-    expect(runtime.namedTokens.map((t) => `${t.name}:${t.role}`)).toEqual(['clerk-wang:viewer', 'crew-ali:sanitation']);
+    expect(runtime.namedTokens.map((t) => `${t.name}:${t.role}`)).toEqual([
+      'clerk-wang:viewer',
+      'crew-ali:sanitation',
+    ]);
     expect(alarmId).toMatch(/^A/);
   });
 
@@ -61,7 +64,11 @@ describe('roles through the local HTTP server (named tokens in api-tokens.json)'
     const ack = await post(`/alarms/${alarmId}/ack`, { by: 'clerk-wang' }, named[0]?.token as string);
     expect(ack).toEqual({
       status: 403,
-      body: { message: expect.stringMatching(/needs the role sanitation, operator, engineer or admin.*you are viewer/) },
+      body: {
+        message: expect.stringMatching(
+          /needs the role sanitation, operator, engineer or admin.*you are viewer/,
+        ),
+      },
     });
     expect((await api.get('/alarms', 'viewer-wang-0123456789abcdeX')).status).toBe(401);
     expect((await api.get('/subscriptions', named[0]?.token)).status).toBe(403);
@@ -74,7 +81,11 @@ describe('roles through the local HTTP server (named tokens in api-tokens.json)'
   });
 
   it('takes the acknowledgement from the admin token and records it as the local administrator', async () => {
-    const ack = await post(`/alarms/${alarmId}/ack`, { by: 'local-admin', comment: 'seen' }, runtime.apiToken);
+    const ack = await post(
+      `/alarms/${alarmId}/ack`,
+      { by: 'local-admin', comment: 'seen' },
+      runtime.apiToken,
+    );
     expect(ack).toMatchObject({ status: 200, body: { state: 'active_ack', ackedBy: 'local-admin' } });
   });
 

@@ -54,13 +54,13 @@ export interface ApiCaller {
 }
 
 /** The default caller of `apiEvent`: an administrator, so a test of a route's logic is not a test of its permissions. */
-export const ADMIN_CALLER: ApiCaller = { username: 'admin-test', groups: ['admin'] };
+const ADMIN_CALLER: ApiCaller = { username: 'admin-test', groups: ['admin'] };
 
 /**
  * The claims API Gateway's JWT authorizer hands the function for a Cognito access token: every claim a string, and
  * an array claim such as `cognito:groups` as one bracketed, space-separated string.
  */
-export function jwtClaims(caller: ApiCaller): Record<string, string> {
+function jwtClaims(caller: ApiCaller): Record<string, string> {
   const claims: Record<string, string> = {
     sub: caller.sub ?? `0f3c2a1e-${caller.username}`,
     'cognito:groups': `[${caller.groups.join(' ')}]`,

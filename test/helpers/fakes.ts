@@ -116,12 +116,7 @@ export class InMemoryDeviceRegistry implements DeviceRegistry {
   ): Promise<Device | undefined> {
     const device = this.devices.get(deviceId);
     if (!device) return undefined;
-    const {
-      maintenanceReason: _r,
-      maintenanceUntil: _u,
-      maintenanceBy: _b,
-      ...rest
-    } = device;
+    const { maintenanceReason: _r, maintenanceUntil: _u, maintenanceBy: _b, ...rest } = device;
     const updated: Device = { ...rest, maintenance: on };
     if (reason !== undefined) updated.maintenanceReason = reason;
     if (details.until !== undefined) updated.maintenanceUntil = details.until;

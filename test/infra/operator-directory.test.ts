@@ -62,7 +62,12 @@ describe('OperatorDirectory', () => {
   it('derives a domain prefix per stack path and account, with the newer managed login and its style', () => {
     const { template } = directoryWith();
     template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
-      Domain: { 'Fn::Join': ['', [Match.stringLikeRegexp('^pamir-telemetry-[0-9a-f]{8}-$'), { Ref: 'AWS::AccountId' }]] },
+      Domain: {
+        'Fn::Join': [
+          '',
+          [Match.stringLikeRegexp('^pamir-telemetry-[0-9a-f]{8}-$'), { Ref: 'AWS::AccountId' }],
+        ],
+      },
       ManagedLoginVersion: 2,
     });
     template.hasResourceProperties('AWS::Cognito::ManagedLoginBranding', { UseCognitoProvidedValues: true });
@@ -76,7 +81,9 @@ describe('OperatorDirectory', () => {
       /consoleLogoutUrls: "console.county.example.cn" is not a URL/,
     );
     expect(() => signInUrls('consoleCallbackUrls', 'https://c.example.cn/#x')).toThrow(/fragment/);
-    expect(signInUrls('consoleCallbackUrls', 'http://127.0.0.1:8080/cb')).toEqual(['http://127.0.0.1:8080/cb']);
+    expect(signInUrls('consoleCallbackUrls', 'http://127.0.0.1:8080/cb')).toEqual([
+      'http://127.0.0.1:8080/cb',
+    ]);
   });
 
   it('refuses a domain prefix Cognito would refuse', () => {

@@ -53,7 +53,11 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
     details: MaintenanceDetails = {},
   ): Promise<Device | undefined> {
     // Each optional attribute is set when given and removed otherwise, so an old reason, end or actor never lingers.
-    const optional = { maintenanceReason: reason, maintenanceUntil: details.until, maintenanceBy: details.by };
+    const optional = {
+      maintenanceReason: reason,
+      maintenanceUntil: details.until,
+      maintenanceBy: details.by,
+    };
     const set = ['maintenance = :on'];
     const remove: string[] = [];
     const values: Record<string, unknown> = { ':on': on };

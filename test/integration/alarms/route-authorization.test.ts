@@ -50,7 +50,12 @@ describe('route authorization and the actor from the token (dynalite)', () => {
     for (const [i, chlorine] of [0.6, 0.1, 0.1, 0.08].entries()) {
       h.clock.t = from + i * MIN + 1000;
       await h.ingest(deviceId, 'water', [
-        { v: 1, ts: from + i * MIN, seq: Math.floor(from / MIN) + i, m: { free_chlorine_mg_l: chlorine, ph: 7.2 } },
+        {
+          v: 1,
+          ts: from + i * MIN,
+          seq: Math.floor(from / MIN) + i,
+          m: { free_chlorine_mg_l: chlorine, ph: 7.2 },
+        },
       ]);
     }
     const open = await h.service.alarms.list({ status: 'open', deviceId, limit: 10 });
@@ -76,7 +81,11 @@ describe('route authorization and the actor from the token (dynalite)', () => {
 
   it('answers 401 without the authorizer claims and 403 to an account in no role group', async () => {
     const none = await call(undefined, 'GET /alarms', {});
-    const noRole = await call({ username: 'x', email: 'new@county.example.cn', groups: ['supervisors'] }, 'GET /alarms', {});
+    const noRole = await call(
+      { username: 'x', email: 'new@county.example.cn', groups: ['supervisors'] },
+      'GET /alarms',
+      {},
+    );
 
     expect(none.status).toBe(401);
     expect(noRole).toEqual({
@@ -104,7 +113,9 @@ describe('route authorization and the actor from the token (dynalite)', () => {
     const ack = await call(crew, 'POST /alarms/{id}/ack', { id: alarmId }, { by: crew.email });
 
     expect(ack.status).toBe(403);
-    expect(ack.body.message).toMatch(/goes to operators; to acknowledge it needs the role operator, engineer or admin/);
+    expect(ack.body.message).toMatch(
+      /goes to operators; to acknowledge it needs the role operator, engineer or admin/,
+    );
     expect((await h.service.alarms.head(alarmId))?.state).toBe('active_unack');
   });
 
@@ -114,8 +125,16 @@ describe('route authorization and the actor from the token (dynalite)', () => {
     expect(forged.body.message).toMatch(/body by "chief-engineer" is not the caller.*ma@county.example.cn/);
 
     // The caller's id (sub) names them too; the name recorded is still the token's e-mail.
-    const ack = await call(operator, 'POST /alarms/{id}/ack', { id: alarmId }, { by: operator.sub, comment: 'ok' });
-    expect(ack).toMatchObject({ status: 200, body: { state: 'active_ack', ackedBy: 'ma@county.example.cn' } });
+    const ack = await call(
+      operator,
+      'POST /alarms/{id}/ack',
+      { id: alarmId },
+      { by: operator.sub, comment: 'ok' },
+    );
+    expect(ack).toMatchObject({
+      status: 200,
+      body: { state: 'active_ack', ackedBy: 'ma@county.example.cn' },
+    });
     const detail = await call(viewer, 'GET /alarms/{id}', { id: alarmId });
     const history = detail.body.history as { to: string; by?: string }[];
     expect(history.find((e) => e.to === 'active_ack')?.by).toBe('ma@county.example.cn');
@@ -129,7 +148,10 @@ describe('route authorization and the actor from the token (dynalite)', () => {
       { id: alarmId },
       { until, reason: 'chlorinator being refilled', by: 'MA@county.example.cn' },
     );
-    expect(shelve).toMatchObject({ status: 200, body: { shelvedBy: 'ma@county.example.cn', shelvedUntil: until } });
+    expect(shelve).toMatchObject({
+      status: 200,
+      body: { shelvedBy: 'ma@county.example.cn', shelvedUntil: until },
+    });
   });
 
   it('gives maintenance to engineers only, with an end time that is bounded and defaulted', async () => {
@@ -141,7 +163,12 @@ describe('route authorization and the actor from the token (dynalite)', () => {
       { id: 'wq-2' },
       { on: true, until: now + 31 * DAY },
     );
-    const past = await call(engineer, 'POST /devices/{id}/maintenance', { id: 'wq-2' }, { on: true, until: now - 1 });
+    const past = await call(
+      engineer,
+      'POST /devices/{id}/maintenance',
+      { id: 'wq-2' },
+      { on: true, until: now - 1 },
+    );
     const offWithEnd = await call(
       engineer,
       'POST /devices/{id}/maintenance',
@@ -169,7 +196,10 @@ describe('route authorization and the actor from the token (dynalite)', () => {
       { id: 'wq-2' },
       { on: true, until: now + HOUR, reason: 'analyser calibration' },
     );
-    expect(on.body).toMatchObject({ maintenanceUntil: now + HOUR, maintenanceReason: 'analyser calibration' });
+    expect(on.body).toMatchObject({
+      maintenanceUntil: now + HOUR,
+      maintenanceReason: 'analyser calibration',
+    });
 
     expect(await chlorineLoss('wq-2', now)).toBeUndefined();
     h.service.registry.invalidate();

@@ -68,16 +68,19 @@ describe('route authorization table', () => {
     expect(Object.keys(ROUTE_PERMISSIONS).sort()).toEqual([...routeKeys].sort());
   });
 
-  it.each(routeKeys)('%s: allows the roles holding its permission and refuses the others with a 403 naming them', (key) => {
-    const permission = ROUTE_PERMISSIONS[key as keyof typeof ROUTE_PERMISSIONS];
-    for (const role of ROLES) {
-      if (can(role, permission)) expect(() => authorizeRoute(key, role)).not.toThrow();
-      else {
-        expect(() => authorizeRoute(key, role)).toThrow(ForbiddenError);
-        expect(() => authorizeRoute(key, role)).toThrow(`needs the role`);
+  it.each(routeKeys)(
+    '%s: allows the roles holding its permission and refuses the others with a 403 naming them',
+    (key) => {
+      const permission = ROUTE_PERMISSIONS[key as keyof typeof ROUTE_PERMISSIONS];
+      for (const role of ROLES) {
+        if (can(role, permission)) expect(() => authorizeRoute(key, role)).not.toThrow();
+        else {
+          expect(() => authorizeRoute(key, role)).toThrow(ForbiddenError);
+          expect(() => authorizeRoute(key, role)).toThrow(`needs the role`);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('lets every role read, and keeps every write away from a viewer', () => {
     for (const key of routeKeys) {

@@ -50,7 +50,11 @@ describe('api-tokens.json', () => {
 
   it('refuses the administrator’s name, a file that is not JSON, and one that is not an array', () => {
     expect(() =>
-      parseApiTokens(JSON.stringify([{ name: 'local-admin', role: 'viewer', token: 'x'.repeat(20) }]), FILE, admin),
+      parseApiTokens(
+        JSON.stringify([{ name: 'local-admin', role: 'viewer', token: 'x'.repeat(20) }]),
+        FILE,
+        admin,
+      ),
     ).toThrow(/entry 1 \("local-admin"\): name: "local-admin" is taken/);
     expect(() => parseApiTokens('[{"name":', FILE, admin)).toThrow(`${FILE} is not JSON`);
     expect(() => parseApiTokens('{"name":"a"}', FILE, admin)).toThrow(`${FILE} must be a JSON array`);
