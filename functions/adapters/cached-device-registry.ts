@@ -1,6 +1,6 @@
 import type { Device } from '../core/registry';
 import type { Clock } from '../ports/clock';
-import type { DeviceFilter, DeviceRegistry } from '../ports/device-registry';
+import type { DeviceFilter, DeviceRegistry, MaintenanceDetails } from '../ports/device-registry';
 import { MINUTE_MS } from '../shared/time';
 
 /**
@@ -35,8 +35,13 @@ export class CachedDeviceRegistry implements DeviceRegistry {
     for (const d of devices) this.cache.delete(d.id);
   }
 
-  async setMaintenance(deviceId: string, on: boolean, reason?: string): Promise<Device | undefined> {
-    const device = await this.inner.setMaintenance(deviceId, on, reason);
+  async setMaintenance(
+    deviceId: string,
+    on: boolean,
+    reason?: string,
+    details?: MaintenanceDetails,
+  ): Promise<Device | undefined> {
+    const device = await this.inner.setMaintenance(deviceId, on, reason, details);
     this.cache.delete(deviceId);
     return device;
   }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import type { Alarm } from '../core/alarm';
 import { ALARM_STATES, SEVERITIES } from '../core/alarm-types';
-import { NotFoundError } from '../core/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors';
+import { MAINTENANCE_DEFAULT_MS, MAINTENANCE_MAX_MS } from '../core/registry';
+import { mayActOnAlarm, rolesActingOn } from '../core/roles';
 import type { AlarmQueries } from '../ports/alarm-queries';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
@@ -18,6 +21,8 @@ import {
   pathParam,
   timeParam,
 } from './http';
+import { type Principal, principalOf } from './principal';
+import { roleList } from './route-permissions';
 import type { AlarmPage } from './types';
 
 export interface AlarmApiDeps {
@@ -27,7 +32,61 @@ export interface AlarmApiDeps {
   clock: Clock;
 }
 
-const who = z.string().trim().min(1, 'say who is acting (name or operator id)').max(100);
+/**
+ * `by` in a body (API v1) is kept for the clients that send it, and still required where it was, but the actor
+ * recorded is the caller of the token: `by` must name the caller (their name or id), and a body acting for somebody
+ * else is refused rather than silently recorded under another name.
+ */
+const who = z.string().trim().min(1, 'say who is acting: your own name (as your token says) or id').max(100);
+
+function actor(event: ApiEvent, by: string | undefined): Principal {
+  const caller = principalOf(event);
+  if (by === undefined) return caller;
+  const claimed = by.toLowerCase();
+  if (claimed !== caller.name.toLowerCase() && claimed !== caller.id.toLowerCase())
+    throw new ForbiddenError(
+      `body by ${JSON.stringify(by)} is not the caller: changes are recorded as the signed-in user (${caller.name}); ` +
+        'send your own name in by, or leave it out where it is optional',
+    );
+  return caller;
+}
+
+/** Refuses (403) a caller whose role does not act on the alarm's audience (a sanitation crew and a water alarm). */
+const mayAct = (caller: Principal, verb: string) => (alarm: Alarm) => {
+  if (!mayActOnAlarm(caller.role, alarm.audience))
+    throw new ForbiddenError(
+      `alarm ${alarm.alarmId} goes to ${alarm.audience}; to ${verb} it needs the role ${roleList(
+        rolesActingOn(alarm.audience),
+      )}; you are ${caller.role}`,
+    );
+};
+
+const DAY_HOURS = 24;
+const maintenanceBody = z
+  .object({
+    on: z.boolean(),
+    /** When it ends by itself; required in spirit, defaulted for clients from before it existed. */
+    until: z.union([epochMs, timeParam]).optional(),
+    reason: z.string().max(500).optional(),
+    by: who.optional(),
+  })
+  .strict();
+
+/** The end of a maintenance being turned on: given (in the future, at most 30 days away) or the default 24 h. */
+function maintenanceEnd(on: boolean, until: number | undefined, now: number): number | undefined {
+  if (!on) {
+    if (until !== undefined)
+      throw new ValidationError('body until: only a maintenance being turned on ("on": true) has an end');
+    return undefined;
+  }
+  if (until === undefined) return now + MAINTENANCE_DEFAULT_MS;
+  if (until <= now) throw new ValidationError('body until: must be in the future');
+  if (until - now > MAINTENANCE_MAX_MS)
+    throw new ValidationError(
+      `body until: a maintenance may last at most ${MAINTENANCE_MAX_MS / (DAY_HOURS * 3_600_000)} days; renew it when it ends`,
+    );
+  return until;
+}
 
 const listQuery = z
   .object({
@@ -71,9 +130,15 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
 
   'POST /alarms/{id}/ack': async (event, deps) => {
     const body = parseBody(z.object({ by: who, comment: z.string().max(500).optional() }).strict(), event);
+    const caller = actor(event, body.by);
     return json(
       200,
-      await deps.engine.acknowledge(pathParam(event, 'id', ID_FORMATS.alarm), body.by, body.comment),
+      await deps.engine.acknowledge(
+        pathParam(event, 'id', ID_FORMATS.alarm),
+        caller.name,
+        body.comment,
+        mayAct(caller, 'acknowledge'),
+      ),
     );
   },
 
@@ -88,19 +153,30 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
         .strict(),
       event,
     );
+    const caller = actor(event, body.by);
     return json(
       200,
-      await deps.engine.shelve(pathParam(event, 'id', ID_FORMATS.alarm), body.until, body.reason, body.by),
+      await deps.engine.shelve(
+        pathParam(event, 'id', ID_FORMATS.alarm),
+        body.until,
+        body.reason,
+        caller.name,
+        mayAct(caller, 'shelve'),
+      ),
     );
   },
 
   'POST /devices/{id}/maintenance': async (event, deps) => {
     const id = pathParam(event, 'id', ID_FORMATS.device);
-    const body = parseBody(
-      z.object({ on: z.boolean(), reason: z.string().max(500).optional(), by: who.optional() }).strict(),
-      event,
+    const body = parseBody(maintenanceBody, event);
+    const caller = actor(event, body.by);
+    const until = maintenanceEnd(body.on, body.until, deps.clock.now());
+    const device = await deps.registry.setMaintenance(
+      id,
+      body.on,
+      body.reason,
+      body.on ? { until, by: caller.name } : {},
     );
-    const device = await deps.registry.setMaintenance(id, body.on, body.reason);
     if (!device)
       throw new NotFoundError(`device "${id}" is not registered; GET /devices lists the registered ones`);
     return json(200, device);

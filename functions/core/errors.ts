@@ -34,3 +34,13 @@ export class ConfigError extends DomainError {}
  * (throttling, 5xx, network) are thrown as they are.
  */
 export class StorageRejectedError extends DomainError {}
+
+/** The caller has no verified identity (a request that reached the function without the authorizer's claims). */
+export class UnauthorizedError extends DomainError {
+  override readonly status = 401;
+}
+
+/** The caller is known but their role does not allow this; the message names the roles that may. */
+export class ForbiddenError extends DomainError {
+  override readonly status = 403;
+}

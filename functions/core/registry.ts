@@ -173,10 +173,31 @@ export type Device = FleetDevice & {
   supplyClass: SupplyClass;
   disinfectant: Disinfectant;
   alarmSettings?: AlarmSettings;
-  /** Out of service: samples are stored, nothing is alarmed. */
+  /** Out of service: samples are stored, nothing is alarmed (until `maintenanceUntil`, see {@link inMaintenance}). */
   maintenance?: boolean;
   maintenanceReason?: string;
+  /** When maintenance ends by itself, epoch ms. Devices put in maintenance before it existed have none. */
+  maintenanceUntil?: number;
+  /** Who put the device in maintenance (the token's name). */
+  maintenanceBy?: string;
 };
+
+/** The longest maintenance the API accepts: a month's repair is renewed, not forgotten. */
+export const MAINTENANCE_MAX_MS = 30 * 24 * 60 * 60 * 1000;
+/** A maintenance turned on without an end time (an API client from before `until`) ends after this. */
+export const MAINTENANCE_DEFAULT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether a device is out of service at `now`: maintenance ends by itself at `maintenanceUntil`, with no write. A
+ * device stored in maintenance without an end (set before ends existed) stays in it until turned off.
+ */
+export function inMaintenance(
+  device: Pick<Device, 'maintenance' | 'maintenanceUntil'>,
+  now: number,
+): boolean {
+  if (!device.maintenance) return false;
+  return device.maintenanceUntil === undefined || now < device.maintenanceUntil;
+}
 
 /** Validates a fleet document; the error lists every problem with its path. */
 export function parseFleet(doc: unknown): Fleet {

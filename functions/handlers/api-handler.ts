@@ -4,6 +4,8 @@ import { alarmRoutes } from '../api/alarm-routes';
 import { binRoutes } from '../api/bin-routes';
 import { deadLetterRoutes } from '../api/dead-letter-routes';
 import { type ApiEvent, type ApiResult, errorResponses } from '../api/http';
+import { principalOf } from '../api/principal';
+import { authorizeRoute } from '../api/route-permissions';
 import { routes as readingRoutes } from '../api/routes';
 import { subscriptionRoutes } from '../api/subscription-routes';
 import type { ApiDeps } from '../composition';
@@ -21,7 +23,10 @@ export const ROUTE_TABLE: RouteTable = {
   ...deadLetterRoutes,
 };
 
-/** HTTP API → route handler by route key. API Gateway (or the local server) has authenticated the caller. */
+/**
+ * HTTP API → route handler by route key. API Gateway (or the local server) has authenticated the caller; the role in
+ * the caller's claims must allow the route (functions/api/route-permissions.ts) before it runs.
+ */
 export function buildApiHandler(deps: ApiDeps, table: RouteTable = ROUTE_TABLE) {
   return middy<ApiEvent, ApiResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -29,6 +34,7 @@ export function buildApiHandler(deps: ApiDeps, table: RouteTable = ROUTE_TABLE) 
     .handler(async (event) => {
       const route = table[event.routeKey];
       if (!route) throw new NotFoundError(`no route for ${event.routeKey}`);
+      authorizeRoute(event.routeKey, principalOf(event).role);
       return route(event, deps);
     });
 }

@@ -6,10 +6,24 @@ export interface DeviceFilter {
   township?: string;
 }
 
+/** When a maintenance ends by itself (epoch ms) and who started it. */
+export interface MaintenanceDetails {
+  until?: number;
+  by?: string;
+}
+
 export interface DeviceRegistry {
   get(deviceId: string): Promise<Device | undefined>;
   list(filter?: DeviceFilter): Promise<Device[]>;
   putMany(devices: readonly Device[]): Promise<void>;
-  /** Takes a device out of service (no alarms) or back; returns the updated device, undefined if unknown. */
-  setMaintenance(deviceId: string, on: boolean, reason?: string): Promise<Device | undefined>;
+  /**
+   * Takes a device out of service (no alarms) or back; returns the updated device, undefined if unknown. `until` and
+   * `by` are stored with the maintenance (and removed when absent, as when it is turned off).
+   */
+  setMaintenance(
+    deviceId: string,
+    on: boolean,
+    reason?: string,
+    details?: MaintenanceDetails,
+  ): Promise<Device | undefined>;
 }

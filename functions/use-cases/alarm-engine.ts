@@ -15,7 +15,7 @@ import { evaluateConditions, historyFor, observedValue } from '../core/condition
 import type { Condition, EvalSample, Status } from '../core/conditions/types';
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../core/errors';
 import { fromReadingItem } from '../core/reading-item';
-import type { Device } from '../core/registry';
+import { type Device, inMaintenance } from '../core/registry';
 import { renderNotification } from '../core/sms/templates';
 import type { AlarmEpisodes } from '../ports/alarm-episodes';
 import type { AlarmNotifications } from '../ports/alarm-notifications';
@@ -151,7 +151,7 @@ export class AlarmEngine {
     newSamples: readonly EvalSample[],
     prefetched: { index?: Record<string, { alarmId: string; at: number }>; recent?: RecentReadings } = {},
   ): Promise<void> {
-    if (device.maintenance || newSamples.length === 0) return;
+    if (inMaintenance(device, this.deps.clock.now()) || newSamples.length === 0) return;
     const conditions = conditionsFor(device);
     const sorted = [...newSamples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     const last = sorted[sorted.length - 1] as EvalSample;
@@ -356,10 +356,19 @@ export class AlarmEngine {
     return this.dispatchPending(updated);
   }
 
-  /** Acknowledges an alarm: active → acknowledged, or cleared → closed. */
-  async acknowledge(alarmId: string, by: string, comment?: string): Promise<Alarm> {
+  /**
+   * Acknowledges an alarm: active → acknowledged, or cleared → closed. `authorize` sees the alarm before anything is
+   * written and throws to refuse (the API checks the caller may act on the alarm's audience).
+   */
+  async acknowledge(
+    alarmId: string,
+    by: string,
+    comment?: string,
+    authorize?: (alarm: Alarm) => void,
+  ): Promise<Alarm> {
     const alarm = await this.deps.alarms.head(alarmId);
     if (!alarm) throw new NotFoundError(`alarm ${alarmId} does not exist; GET /alarms lists them`);
+    authorize?.(alarm);
     const to = TRANSITIONS.ack[alarm.state];
     if (!to)
       throw new ConflictError(
@@ -388,7 +397,13 @@ export class AlarmEngine {
    * Shelves an open alarm until a time (at most the configured maximum): no SMS while shelved. At most
    * `shelveMaxPerDay` shelves per alarm in a rolling 24 hours: shelving is for a known, passing cause.
    */
-  async shelve(alarmId: string, until: number, reason: string, by: string): Promise<Alarm> {
+  async shelve(
+    alarmId: string,
+    until: number,
+    reason: string,
+    by: string,
+    authorize?: (alarm: Alarm) => void,
+  ): Promise<Alarm> {
     const now = this.deps.clock.now();
     if (until <= now) throw new ValidationError('until must be in the future');
     if (until - now > this.deps.settings.shelveMaxMs) {
@@ -398,6 +413,7 @@ export class AlarmEngine {
     }
     const alarm = await this.deps.alarms.head(alarmId);
     if (!alarm) throw new NotFoundError(`alarm ${alarmId} does not exist; GET /alarms lists them`);
+    authorize?.(alarm);
     if (alarm.status !== 'open')
       throw new ConflictError(`alarm ${alarmId} is closed; only open alarms can be shelved`);
     const inWindow =

@@ -3,7 +3,7 @@ import type { Alarm, PendingNotification } from '../core/alarm';
 import { conditionsFor } from '../core/conditions/build';
 import type { EvalSample, OfflineCondition } from '../core/conditions/types';
 import { fromReadingItem } from '../core/reading-item';
-import type { Device } from '../core/registry';
+import { type Device, inMaintenance } from '../core/registry';
 import { renderNotification } from '../core/sms/templates';
 import type { AlarmEpisodes } from '../ports/alarm-episodes';
 import type { AlarmNotifications } from '../ports/alarm-notifications';
@@ -241,7 +241,7 @@ async function detectOffline(
 ): Promise<void> {
   const beats = new Map((await deps.alarms.heartbeats()).map((b) => [b.deviceId, b]));
   for (const device of devices) {
-    if (device.maintenance) continue;
+    if (inMaintenance(device, now)) continue;
     const offline = conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
     if (!offline) continue;
     const beat = beats.get(device.id);

@@ -1,6 +1,6 @@
 import { conditionsFor } from '../core/conditions/build';
 import type { EvalSample, OfflineCondition } from '../core/conditions/types';
-import type { Device } from '../core/registry';
+import { type Device, inMaintenance } from '../core/registry';
 import type { Clock } from '../ports/clock';
 import type { Heartbeat, Heartbeats } from '../ports/heartbeats';
 import type { OpenAlarmIndex, OpenSlot } from '../ports/open-alarm-index';
@@ -111,9 +111,10 @@ async function writeHeartbeats(
 async function readIndexes(
   alarms: StageAlarms,
   batches: readonly DeviceBatch[],
+  now: number,
 ): Promise<Map<string, Record<string, OpenSlot>> | undefined> {
   // A device in maintenance is not evaluated, so its index is not read.
-  const deviceIds = batches.flatMap(({ device }) => (device.maintenance ? [] : [device.id]));
+  const deviceIds = batches.flatMap(({ device }) => (inMaintenance(device, now) ? [] : [device.id]));
   if (deviceIds.length < 2) return undefined;
   try {
     return await alarms.openIndexes(deviceIds);
@@ -179,7 +180,7 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
     const failed = new Set<string>();
     const beats = batches.flatMap((batch) => dueHeartbeat(written, batch) ?? []);
     const heartbeats = writeHeartbeats(deps.alarms, written, beats);
-    const indexes = await readIndexes(deps.alarms, batches);
+    const indexes = await readIndexes(deps.alarms, batches, deps.clock.now());
     const evaluations = mapWithConcurrency(batches, DEVICE_CONCURRENCY, (batch) =>
       evaluateOrMark(deps, batch, { index: indexes?.get(batch.device.id), recent }, failed),
     );

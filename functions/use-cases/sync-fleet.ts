@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/errors';
-import { type Fleet, fleetDevices } from '../core/registry';
+import { type Device, type Fleet, fleetDevices } from '../core/registry';
 import { countryRefusal, distinctPhones, phoneAllowed } from '../core/sms-routing';
 import { loadFleetSubscriptions, planFleetSync, type Subscription } from '../core/subscription';
 import {
@@ -83,9 +83,11 @@ export async function syncFleet(
   const devices = fleetDevices(fleet).map((d) => {
     const before = existing.get(d.id);
     if (!before?.maintenance) return d;
-    return before.maintenanceReason === undefined
-      ? { ...d, maintenance: true }
-      : { ...d, maintenance: true, maintenanceReason: before.maintenanceReason };
+    const kept: Device = { ...d, maintenance: true };
+    if (before.maintenanceReason !== undefined) kept.maintenanceReason = before.maintenanceReason;
+    if (before.maintenanceUntil !== undefined) kept.maintenanceUntil = before.maintenanceUntil;
+    if (before.maintenanceBy !== undefined) kept.maintenanceBy = before.maintenanceBy;
+    return kept;
   });
   await deps.registry.putMany(devices);
 

@@ -1,17 +1,31 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
 import type { RouteSpec } from '../../functions/contract';
 
 export interface LocalHttpOptions {
   port?: number;
   routes: readonly RouteSpec[];
-  /** Bearer token every route requires (the stand-in for the cloud's JWT authorizer). */
-  token: string;
+  /**
+   * The callers and their bearer tokens; every route requires one (the stand-in for the cloud's JWT authorizer). The
+   * caller's identity reaches the function as API Gateway's JWT authorizer hands over a Cognito token's claims.
+   */
+  callers: readonly LocalCaller[];
   invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   maxBodyBytes?: number;
+}
+
+/** A caller the local server knows: a name, a role (a Cognito group in the cloud) and a bearer token. */
+export interface LocalCaller {
+  name: string;
+  role: string;
+  token: string;
 }
 
 interface CompiledRoute {
@@ -53,17 +67,41 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-function sameToken(header: string | undefined, token: string): boolean {
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The caller whose token the Authorization header carries. Every known token is compared, each in constant time over
+ * equal-length digests, so neither the time taken nor an early exit tells which token or how much of one matched.
+ */
+function callerOf(header: string | undefined, callers: readonly LocalCaller[]): LocalCaller | undefined {
   const match = /^Bearer (.+)$/i.exec(header ?? '');
-  if (!match?.[1]) return false;
-  const a = Buffer.from(match[1]);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (!match?.[1]) return undefined;
+  const given = digest(match[1]);
+  let found: LocalCaller | undefined;
+  for (const caller of callers) if (timingSafeEqual(given, digest(caller.token))) found ??= caller;
+  return found;
+}
+
+/**
+ * The claims API Gateway's JWT authorizer would put in the event for a Cognito token of this caller: array claims
+ * arrive as one bracketed, space-separated string, every other claim as a string.
+ */
+function claimsOf(caller: LocalCaller, now: Date): Record<string, string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  return {
+    sub: `local-${caller.name}`,
+    'cognito:username': caller.name,
+    'cognito:groups': `[${caller.role}]`,
+    iss: 'local',
+    token_use: 'access',
+    iat: String(iat),
+    exp: String(iat + 3600),
+  };
 }
 
 /**
  * A plain HTTP server standing in for API Gateway's HTTP API: it matches the contract's routes, checks the bearer
- * token, and hands the API function a payload-format 2.0 event, as API Gateway would.
+ * token, and hands the API function a payload-format 2.0 event with the caller's claims, as API Gateway would.
  */
 export async function startLocalHttp(
   options: LocalHttpOptions,
@@ -89,7 +127,8 @@ export async function startLocalHttp(
       if (!matched) return send(res, 404, { message: `Not Found: no route ${method} ${path.slice(0, 200)}` });
       const values = matched.values.map((v) => decodeOrUndefined(v));
       if (values.some((v) => v === undefined)) return send(res, 400, MALFORMED_PATH);
-      if (!sameToken(req.headers.authorization, options.token)) {
+      const caller = callerOf(req.headers.authorization, options.callers);
+      if (!caller) {
         return send(
           res,
           401,
@@ -123,7 +162,7 @@ export async function startLocalHttp(
         if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
       const routeKey = `${matched.route.spec.method} ${matched.route.spec.path}`;
       const now = new Date();
-      const event: APIGatewayProxyEventV2 = {
+      const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
         version: '2.0',
         routeKey,
         rawPath: path,
@@ -145,6 +184,7 @@ export async function startLocalHttp(
             sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
             userAgent: headers['user-agent'] ?? '',
           },
+          authorizer: { jwt: { claims: claimsOf(caller, now), scopes: null } },
           requestId: randomUUID(),
           routeKey,
           stage: '$default',

@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   MQTT broker   mqtt://127.0.0.1:${runtime.mqttPort}   devices publish to dt/water/<id> and dt/bin/<id>, client id = device id
   MQTT login    device: -u <id> -P "$(cat ${runtime.deviceSecretFile('<id>')})"   console: -u console -P <API token>${runtime.allowAnonymousDevices ? '\n  WARNING       ALLOW_ANONYMOUS_DEVICES=1: devices may connect without their secret' : ''}
   HTTP API      http://127.0.0.1:${runtime.httpPort}   header: Authorization: Bearer <token>
-  API token     ${runtime.apiToken}   (from ${runtime.tokenSource})
+  API token     ${runtime.apiToken}   (from ${runtime.tokenSource}; role admin)${runtime.namedTokens.length ? `\n  API tokens    ${runtime.namedTokens.map((t) => `${t.name} (${t.role})`).join(', ')}   (from ${runtime.dataDir}/api-tokens.json)` : ''}
   DynamoDB API  ${runtime.dynamoEndpoint}   dynalite, data in ${runtime.dataDir}/dynamodb
   Fleet         ${runtime.fleetFile}   ${water} water and ${runtime.devices.length - water} bin devices registered
   SMS outbox    ${runtime.outboxFile}

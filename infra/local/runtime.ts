@@ -19,11 +19,11 @@ import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
-import { ensureApiToken } from './api-token';
+import { ensureApiToken, LOCAL_ADMIN_NAME, type NamedApiToken, readApiTokens } from './api-token';
 import { type BrokerOptions, type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
 import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from './dynamo';
-import { startLocalHttp } from './http-server';
+import { type LocalCaller, startLocalHttp } from './http-server';
 import { localContext } from './lambda-context';
 import { deviceSecretFile, ensureDeviceSecrets } from './mqtt-credentials';
 import { oversizeEntry, refusedPublishEntry } from './refused-publish';
@@ -59,6 +59,8 @@ export interface LocalRuntime {
   dynamoEndpoint: string;
   apiToken: string;
   tokenSource: string;
+  /** The named tokens of `$DATA_DIR/api-tokens.json` (the admin token above comes first and is not among them). */
+  namedTokens: NamedApiToken[];
   dataDir: string;
   fleetFile: string;
   devices: Device[];
@@ -247,7 +249,7 @@ async function startBroker(
 async function startApi(
   ctx: StepContext,
   port: number,
-  token: string,
+  callers: readonly LocalCaller[],
   service: Service,
   router: LocalIngestRouter,
 ): Promise<number> {
@@ -255,7 +257,7 @@ async function startApi(
   const http = await startLocalHttp({
     port,
     routes: API_ROUTES,
-    token,
+    callers,
     invoke: async (event) => {
       const result = await api(event, localContext('api'));
       return result ?? { statusCode: 500, body: '{"message":"no response"}' };
@@ -275,6 +277,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = options.log ?? (() => undefined);
   await mkdir(dataDir, { recursive: true });
   const { token, source } = await ensureApiToken(dataDir, options.apiToken);
+  // The generated (or API_TOKEN) token is the local administrator; api-tokens.json adds people with other roles.
+  const admin: LocalCaller = { name: LOCAL_ADMIN_NAME, role: 'admin', token };
+  const namedTokens = await readApiTokens(dataDir, admin);
   const { file: fleetFile, fleet } = await readFleetFile(options.fleetFile);
   const devices = fleetDevices(fleet);
 
@@ -299,7 +304,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const auth = { deviceSecrets, consoleToken: token, allowAnonymousDevices };
     const broker = await startBroker(ctx, options.mqttPort ?? 1883, auth, router, service);
     live.broker = broker;
-    const httpPort = await startApi(ctx, options.httpPort ?? 3000, token, service, router);
+    const httpPort = await startApi(ctx, options.httpPort ?? 3000, [admin, ...namedTokens], service, router);
     const runSchedule = startLocalSchedules(service, log, ctx.onStop);
     const info = await writeRuntimeInfo(dataDir, { pid: process.pid, httpPort });
     stops.push(() => rm(info, { force: true }));
@@ -310,6 +315,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamoEndpoint: dynamo.endpoint,
       apiToken: token,
       tokenSource: source,
+      namedTokens,
       dataDir,
       fleetFile,
       devices,

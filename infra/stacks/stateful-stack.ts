@@ -30,5 +30,6 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'ConsoleClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ConsoleSignInUrl', { value: directory.domain.baseUrl() });
   }
 }

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../infra/local/runtime';
 import { publishAs } from '../helpers/mqtt';
@@ -22,10 +24,16 @@ describe('safe-water alarms through the local runtime', () => {
     await runtime.router.idle();
   }
 
-  async function post(path: string, body: unknown) {
+  // The people acting: the actor of a change is the token's name, so each posts with their own token.
+  const tokens = {
+    'operator-ma': { role: 'operator', token: 'operator-ma-token-0123456789' },
+    'eng-li': { role: 'engineer', token: 'eng-li-token-0123456789abcdef' },
+  };
+
+  async function post(path: string, body: unknown, as: keyof typeof tokens) {
     const res = await fetch(`${api.base}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${runtime.apiToken}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${tokens[as].token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -33,6 +41,10 @@ describe('safe-water alarms through the local runtime', () => {
 
   beforeAll(async () => {
     dir = await makeTempDir();
+    await writeFile(
+      join(dir, 'api-tokens.json'),
+      JSON.stringify(Object.entries(tokens).map(([name, t]) => ({ name, ...t }))),
+    );
     runtime = await startTestRuntime(dir);
     api = apiClient(runtime);
   });
@@ -72,10 +84,14 @@ describe('safe-water alarms through the local runtime', () => {
       `/alarms?siteId=plant-town&severity=critical`,
     );
     expect(list.body.items).toEqual([expect.objectContaining({ alarmId, state: 'active_unack' })]);
-    expect((await post(`/alarms/${alarmId}/ack`, { comment: 'no by' })).status).toBe(400);
-    const ack = await post(`/alarms/${alarmId}/ack`, { by: 'operator-ma', comment: 'chlorinator restarted' });
+    expect((await post(`/alarms/${alarmId}/ack`, { comment: 'no by' }, 'operator-ma')).status).toBe(400);
+    const ack = await post(
+      `/alarms/${alarmId}/ack`,
+      { by: 'operator-ma', comment: 'chlorinator restarted' },
+      'operator-ma',
+    );
     expect(ack).toMatchObject({ status: 200, body: { state: 'active_ack', ackedBy: 'operator-ma' } });
-    expect((await post(`/alarms/${alarmId}/ack`, { by: 'operator-ma' })).status).toBe(409);
+    expect((await post(`/alarms/${alarmId}/ack`, { by: 'operator-ma' }, 'operator-ma')).status).toBe(409);
 
     await publish(device, [{ free_chlorine_mg_l: 0.55, ph: 7.32 }], t0 + 5 * 60_000);
     const after = (await outbox(runtime)).filter((l) => l.alarmId === alarmId);
@@ -120,11 +136,15 @@ describe('safe-water alarms through the local runtime', () => {
     const device = 'wq-dabudar-outlet';
     expect(
       (
-        await post(`/devices/${device}/maintenance`, {
-          on: true,
-          reason: 'analyser calibration',
-          by: 'eng-li',
-        })
+        await post(
+          `/devices/${device}/maintenance`,
+          {
+            on: true,
+            reason: 'analyser calibration',
+            by: 'eng-li',
+          },
+          'eng-li',
+        )
       ).status,
     ).toBe(200);
     const before = (await outbox(runtime)).length;

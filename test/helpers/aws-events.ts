@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { IngestEnvelope } from '../../functions/contract';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:pamir-ingest';
@@ -45,11 +45,48 @@ export function sqsEvent(records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
+/** Who an API event comes from: a user name and the Cognito groups of their token. */
+export interface ApiCaller {
+  sub?: string;
+  username: string;
+  email?: string;
+  groups: string[];
+}
+
+/** The default caller of `apiEvent`: an administrator, so a test of a route's logic is not a test of its permissions. */
+const ADMIN_CALLER: ApiCaller = { username: 'admin-test', groups: ['admin'] };
+
+/**
+ * The claims API Gateway's JWT authorizer hands the function for a Cognito access token: every claim a string, and
+ * an array claim such as `cognito:groups` as one bracketed, space-separated string.
+ */
+function jwtClaims(caller: ApiCaller): Record<string, string> {
+  const claims: Record<string, string> = {
+    sub: caller.sub ?? `0f3c2a1e-${caller.username}`,
+    'cognito:groups': `[${caller.groups.join(' ')}]`,
+    iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example',
+    client_id: '4h5example6client7id8',
+    token_use: 'access',
+    scope: 'openid email profile',
+    auth_time: '1764323000',
+    iat: '1764323000',
+    exp: '1764326600',
+    jti: 'b5c0d8e2-0000-4000-8000-000000000000',
+    username: caller.username,
+  };
+  if (caller.email !== undefined) claims.email = caller.email;
+  return claims;
+}
+
 /** An API Gateway HTTP API (payload format 2.0) event for a route key such as `GET /devices/{id}`. */
 export function apiEvent(
   routeKey: string,
-  options: { pathParameters?: Record<string, string>; query?: Record<string, string> } = {},
-): APIGatewayProxyEventV2 {
+  options: {
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+    caller?: ApiCaller;
+  } = {},
+): APIGatewayProxyEventV2WithJWTAuthorizer {
   const [method = 'GET', template = '/'] = routeKey.split(' ');
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) =>
     encodeURIComponent(options.pathParameters?.[name] ?? ''),
@@ -77,6 +114,11 @@ export function apiEvent(
       domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'abc123',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
+      authorizer: {
+        principalId: '',
+        integrationLatency: 0,
+        jwt: { claims: jwtClaims(options.caller ?? ADMIN_CALLER), scopes: null },
+      },
       requestId: 'JKJaXmPLvHcESHA=',
       routeKey,
       stage: '$default',

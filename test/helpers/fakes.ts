@@ -1,7 +1,7 @@
 import type { ReadingItem } from '../../functions/core/reading-item';
 import type { Device } from '../../functions/core/registry';
 import type { Clock } from '../../functions/ports/clock';
-import type { DeviceFilter, DeviceRegistry } from '../../functions/ports/device-registry';
+import type { DeviceFilter, DeviceRegistry, MaintenanceDetails } from '../../functions/ports/device-registry';
 import type {
   QuarantineEntry,
   QuarantinePage,
@@ -108,11 +108,19 @@ export class InMemoryDeviceRegistry implements DeviceRegistry {
     for (const d of devices) this.devices.set(d.id, d);
   }
 
-  async setMaintenance(deviceId: string, on: boolean, reason?: string): Promise<Device | undefined> {
+  async setMaintenance(
+    deviceId: string,
+    on: boolean,
+    reason?: string,
+    details: MaintenanceDetails = {},
+  ): Promise<Device | undefined> {
     const device = this.devices.get(deviceId);
     if (!device) return undefined;
-    const updated: Device = { ...device, maintenance: on };
+    const { maintenanceReason: _r, maintenanceUntil: _u, maintenanceBy: _b, ...rest } = device;
+    const updated: Device = { ...rest, maintenance: on };
     if (reason !== undefined) updated.maintenanceReason = reason;
+    if (details.until !== undefined) updated.maintenanceUntil = details.until;
+    if (details.by !== undefined) updated.maintenanceBy = details.by;
     this.devices.set(deviceId, updated);
     return updated;
   }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../../core/registry';
-import type { DeviceFilter, DeviceRegistry } from '../../ports/device-registry';
+import type { DeviceFilter, DeviceRegistry, MaintenanceDetails } from '../../ports/device-registry';
 import { batchWriteAll } from './batch-write';
 import { scanAll } from './scan-all';
 
@@ -46,17 +46,36 @@ export class DynamoDeviceRegistry implements DeviceRegistry {
       throw new Error(`${failed.length} devices could not be written to ${this.tableName}`);
   }
 
-  async setMaintenance(deviceId: string, on: boolean, reason?: string): Promise<Device | undefined> {
+  async setMaintenance(
+    deviceId: string,
+    on: boolean,
+    reason?: string,
+    details: MaintenanceDetails = {},
+  ): Promise<Device | undefined> {
+    // Each optional attribute is set when given and removed otherwise, so an old reason, end or actor never lingers.
+    const optional = {
+      maintenanceReason: reason,
+      maintenanceUntil: details.until,
+      maintenanceBy: details.by,
+    };
+    const set = ['maintenance = :on'];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':on': on };
+    for (const [name, value] of Object.entries(optional)) {
+      if (value === undefined || value === '') remove.push(name);
+      else {
+        set.push(`${name} = :${name}`);
+        values[`:${name}`] = value;
+      }
+    }
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { deviceId },
-          UpdateExpression: reason
-            ? 'SET maintenance = :on, maintenanceReason = :r'
-            : 'SET maintenance = :on REMOVE maintenanceReason',
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: 'attribute_exists(deviceId)',
-          ExpressionAttributeValues: reason ? { ':on': on, ':r': reason } : { ':on': on },
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );

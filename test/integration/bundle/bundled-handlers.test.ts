@@ -100,7 +100,7 @@ describe('bundled cloud handlers (esbuild output) against dynalite, mocked SNS a
     const seed = createService(readServiceConfig(dynamo.tableEnv), doc, {
       notifier: { send: async () => ({ recipients: 0, messageIds: [] }) },
       live: { alarmChanged: async () => undefined },
-      subscriptionChannel: { subscribe: async () => undefined, unsubscribe: async () => undefined },
+      subscriptionChannel: { route: async () => undefined, unroute: async () => undefined },
     });
     await seed.registry.putMany([outlet]);
 

@@ -447,7 +447,7 @@ describe('subscription routes', () => {
     await post({ phone: '+8613800000001', audience: 'operators' });
     await call(
       deps,
-      event('DELETE /subscriptions/{id}', { id: 'sub-1', claims: { sub: 'u-7', email: 'li@example.cn' } }),
+      event('DELETE /subscriptions/{id}', { id: 'sub-1', claims: { sub: 'u-7', email: 'li@example.cn', 'cognito:groups': '[admin]' } }),
     );
 
     const first = await call(deps, event('GET /subscriptions/audit', { query: { limit: '1' } }));
@@ -460,7 +460,7 @@ describe('subscription routes', () => {
     expect(first.body.items).toEqual([
       {
         at: '2025-11-28T04:00:00.000Z',
-        actor: { id: 'u-7', name: 'li@example.cn', role: 'viewer' },
+        actor: { id: 'u-7', name: 'li@example.cn', role: 'admin' },
         action: 'delete',
         subscriptionId: 'sub-1',
         phone: '+8613800000001',
