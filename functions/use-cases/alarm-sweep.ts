@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
 import type { FloodWindows } from '../ports/flood-windows';
 import type { Heartbeats } from '../ports/heartbeats';
+import { noMetrics, type ServiceMetrics } from '../ports/metrics';
 import type { Notifier } from '../ports/notifier';
 import type { PendingEvaluation, PendingEvaluations } from '../ports/pending-evaluations';
 import type { ReadingStore } from '../ports/reading-store';
@@ -27,6 +28,8 @@ export interface SweepDeps {
   notifier: Notifier;
   clock: Clock;
   settings: AlarmSettings;
+  /** Counts digest SMS sent or failed (the engine counts the rest); nothing is counted when absent. */
+  metrics?: ServiceMetrics;
 }
 
 export interface SweepResult {
@@ -158,8 +161,13 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     const first = await deps.alarms.head(window.folded[0] as string);
     if (!first) continue;
     const facts = { ...alarmFacts(first, 'digest'), folded: window.folded.length, severity: window.severity };
+    const metrics = deps.metrics ?? noMetrics;
     try {
-      await deps.notifier.send(renderNotification(facts, window.audience, now));
+      await deps.notifier.send(renderNotification(facts, window.audience, now)).catch((err: unknown) => {
+        metrics.count({ name: 'smsFailed' });
+        throw err;
+      });
+      metrics.count({ name: 'smsSent' });
       if (await deps.alarms.markDigestSent(window, now)) result.digests++;
     } catch (err) {
       logger.error('digest not sent; next sweep retries', { siteId: window.siteId, error: err as Error });
