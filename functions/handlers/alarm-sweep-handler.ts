@@ -2,8 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../shared/logger';
-import { flushMetrics } from './flush-metrics';
 import { runAlarmSweep, type SweepDeps, type SweepResult } from '../use-cases/alarm-sweep';
+import { flushMetrics } from './flush-metrics';
 
 /** EventBridge schedule → reminders, escalation, shelve expiry, offline detection, flood digests. */
 export function buildAlarmSweepHandler(deps: SweepDeps) {

@@ -2,8 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../shared/logger';
-import { flushMetrics } from './flush-metrics';
 import { type IngestDeps, type IngestRecord, ingestTelemetry } from '../use-cases/ingest-telemetry';
+import { flushMetrics } from './flush-metrics';
 
 /** The delivery number SQS reports; a missing or malformed attribute is read as the first delivery. */
 function attemptOf(record: SQSRecord): number {
@@ -54,11 +54,14 @@ export function buildIngestHandler(deps: IngestDeps) {
       }
       const deferred = result.outcomes.filter((o) => o.status === 'deferred');
       if (deferred.length > 0) {
-        logger.info('messages deferred to a later invocation (backfill larger than one invocation takes on)', {
-          deferred: deferred.length,
-          requeued: deferred.filter((o) => o.requeued).length,
-          correlationIds: deferred.map((o) => o.messageId),
-        });
+        logger.info(
+          'messages deferred to a later invocation (backfill larger than one invocation takes on)',
+          {
+            deferred: deferred.length,
+            requeued: deferred.filter((o) => o.requeued).length,
+            correlationIds: deferred.map((o) => o.messageId),
+          },
+        );
       }
       logger.info('batch ingested', {
         records: event.Records.length,

@@ -50,7 +50,11 @@ function groupByDevice(stored: readonly StoredMessage[]): DeviceBatch[] {
     const entry = byDevice.get(s.device.id) ?? { device: s.device, messages: [], samples: [] };
     entry.messages.push(s);
     for (const sample of s.message.samples)
-      entry.samples.push({ ...sample, receivedAt: s.receivedAt, correlationId: s.correlationId ?? s.messageId });
+      entry.samples.push({
+        ...sample,
+        receivedAt: s.receivedAt,
+        correlationId: s.correlationId ?? s.messageId,
+      });
     byDevice.set(s.device.id, entry);
   }
   return [...byDevice.values()];

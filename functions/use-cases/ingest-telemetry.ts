@@ -458,7 +458,8 @@ function outcomeOf(p: Pending, maxReceiveCount: number, requeued: ReadonlySet<st
   const { messageId } = p.record;
   const topic = p.base.topic;
   const device = p.deviceId === undefined ? {} : { deviceId: p.deviceId };
-  if (p.deferred) return { messageId, status: 'deferred', ...device, topic, requeued: requeued.has(messageId) };
+  if (p.deferred)
+    return { messageId, status: 'deferred', ...device, topic, requeued: requeued.has(messageId) };
   if (p.error !== undefined) {
     const attempt = attemptOf(p.record);
     return {
@@ -484,9 +485,7 @@ function outcomeOf(p: Pending, maxReceiveCount: number, requeued: ReadonlySet<st
   return { messageId, status: 'stored', deviceId: p.deviceId ?? '', topic };
 }
 
-function parseEnvelope(
-  body: string,
-):
+function parseEnvelope(body: string):
   | {
       ok: true;
       value: {
@@ -512,6 +511,11 @@ function parseEnvelope(
   const clientId = rest.clientId === '' ? undefined : rest.clientId;
   return {
     ok: true,
-    value: { ...rest, clientId, payload: Buffer.from(payload, 'base64'), raw: json as Record<string, unknown> },
+    value: {
+      ...rest,
+      clientId,
+      payload: Buffer.from(payload, 'base64'),
+      raw: json as Record<string, unknown>,
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemoryServiceMetrics } from '../../functions/adapters/in-memory-metrics';
+import type { InMemoryServiceMetrics } from '../../functions/adapters/in-memory-metrics';
 import { INGEST_BUDGET } from '../../functions/use-cases/ingest-telemetry';
 import type { LocalRuntime } from '../../infra/local/runtime';
 import { readAllReadings } from '../helpers/readings';
@@ -54,9 +54,13 @@ describe('a 100 × 100-sample backfill of one device', () => {
     const stats = runtime.router.stats;
     expect(stats).toMatchObject({ deadLettered: 0, retried: 0, timedOut: 0 });
     // One invocation takes at most maxDeviceSamples of the device; the rest came back as new messages.
-    expect(stats.batches).toBeGreaterThanOrEqual(Math.ceil((MESSAGES * SAMPLES) / INGEST_BUDGET.maxDeviceSamples));
+    expect(stats.batches).toBeGreaterThanOrEqual(
+      Math.ceil((MESSAGES * SAMPLES) / INGEST_BUDGET.maxDeviceSamples),
+    );
     expect(stats.delivered).toBeGreaterThan(MESSAGES);
-    expect((runtime.service.metrics as InMemoryServiceMetrics).total('samplesStored')).toBe(MESSAGES * SAMPLES);
+    expect((runtime.service.metrics as InMemoryServiceMetrics).total('samplesStored')).toBe(
+      MESSAGES * SAMPLES,
+    );
     const quarantine = await apiClient(runtime).get<{ items: unknown[] }>('/quarantine');
     expect(quarantine.body.items).toEqual([]);
   });

@@ -19,7 +19,11 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-const entry = (id: string, receivedAt: number, reason: QuarantineEntry['reason'] = 'not_json'): QuarantineEntry => ({
+const entry = (
+  id: string,
+  receivedAt: number,
+  reason: QuarantineEntry['reason'] = 'not_json',
+): QuarantineEntry => ({
   id,
   receivedAt,
   topic: 'dt/water/wq-1',
@@ -43,7 +47,10 @@ const legacyItem = (id: string, at: number) => ({
   ttl: Math.floor(at / 1000) + 90 * 86_400,
 });
 
-async function listAll(store: DynamoQuarantineStore, query: { limit: number; reason?: QuarantineEntry['reason'] }) {
+async function listAll(
+  store: DynamoQuarantineStore,
+  query: { limit: number; reason?: QuarantineEntry['reason'] },
+) {
   const pages: string[][] = [];
   let cursor: string | undefined;
   do {
@@ -59,17 +66,22 @@ describe('sharded quarantine days against dynalite', () => {
     const table = `${dynamo.tableNames.quarantine}`;
     const store = new DynamoQuarantineStore(doc, table, 90);
     // 60 entries over two days, one second apart, plus 6 legacy items in between.
-    const entries = Array.from({ length: 60 }, (_, i) => entry(`e${String(i).padStart(2, '0')}`, T0 + i * 1000 + (i >= 30 ? DAY : 0)));
+    const entries = Array.from({ length: 60 }, (_, i) =>
+      entry(`e${String(i).padStart(2, '0')}`, T0 + i * 1000 + (i >= 30 ? DAY : 0)),
+    );
     await store.put(entries);
     const legacy = Array.from({ length: 6 }, (_, i) => legacyItem(`legacy${i}`, T0 + i * 1000 + 500));
     await doc.send(
       new BatchWriteCommand({ RequestItems: { [table]: legacy.map((Item) => ({ PutRequest: { Item } })) } }),
     );
 
-    const keys = ((await doc.send(new ScanCommand({ TableName: table }))).Items ?? []).map((i) => String(i.day));
+    const keys = ((await doc.send(new ScanCommand({ TableName: table }))).Items ?? []).map((i) =>
+      String(i.day),
+    );
     const shards = new Set(keys.filter((k) => k.includes('#')));
     expect(shards.size).toBeGreaterThan(QUARANTINE_SHARDS / 2);
-    for (const k of shards) expect(k).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}#[0-${QUARANTINE_SHARDS - 1}]$`));
+    for (const k of shards)
+      expect(k).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2}#[0-${QUARANTINE_SHARDS - 1}]$`));
 
     const pages = await listAll(store, { limit: 7 });
     const expected = [

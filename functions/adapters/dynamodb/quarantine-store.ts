@@ -145,7 +145,8 @@ export class DynamoQuarantineStore implements QuarantineStore {
     let rounds = 0;
     const full = () => entries.length >= limit || bytes >= PAGE_BYTES;
     while (position && position.day >= oldest) {
-      if (full() || rounds >= PAGE_ROUNDS) return { items: entries, cursor: encodePosition(position, filter) };
+      if (full() || rounds >= PAGE_ROUNDS)
+        return { items: entries, cursor: encodePosition(position, filter) };
       const day: string = position.day;
       const need = limit - entries.length;
       const after = position.sk;

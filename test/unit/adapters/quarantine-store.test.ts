@@ -3,7 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoQuarantineStore, QUARANTINE_SHARDS } from '../../../functions/adapters/dynamodb/quarantine-store';
+import {
+  DynamoQuarantineStore,
+  QUARANTINE_SHARDS,
+} from '../../../functions/adapters/dynamodb/quarantine-store';
 import type { QuarantineEntry } from '../../../functions/ports/quarantine-store';
 import { DAY, T0 } from '../../helpers/telemetry';
 
@@ -81,14 +84,30 @@ describe('DynamoDB quarantine store', () => {
       .on(QueryCommand, { ExpressionAttributeValues: { ':day': '2025-11-28#3' } })
       .resolves({
         Items: [
-          { id: 'b', at: T0 + 2, sk: `${T0 + 2}#b`, topic: 't', reason: 'not_json', message: 'm', day: '2025-11-28#3' },
+          {
+            id: 'b',
+            at: T0 + 2,
+            sk: `${T0 + 2}#b`,
+            topic: 't',
+            reason: 'not_json',
+            message: 'm',
+            day: '2025-11-28#3',
+          },
         ],
       })
       .on(QueryCommand, { ExpressionAttributeValues: { ':day': '2025-11-27' } })
       .resolves({
         // Written before sharding: the bare day is still read.
         Items: [
-          { id: 'a', at: T0 - DAY, sk: `${T0 - DAY}#a`, topic: 't', reason: 'not_json', message: 'm', day: '2025-11-27' },
+          {
+            id: 'a',
+            at: T0 - DAY,
+            sk: `${T0 - DAY}#a`,
+            topic: 't',
+            reason: 'not_json',
+            message: 'm',
+            day: '2025-11-27',
+          },
         ],
       });
     const store = new DynamoQuarantineStore(doc, TABLE, 90);
