@@ -237,7 +237,9 @@ export class LocalIngestRouter implements IngestRequeue {
    */
   async requeue(bodies: readonly string[]): Promise<void> {
     const now = Date.now();
-    await this.requeueSpooled(bodies.map((body) => ({ id: randomUUID(), body, sentAt: now, receiveCount: 0 })));
+    await this.requeueSpooled(
+      bodies.map((body) => ({ id: randomUUID(), body, sentAt: now, receiveCount: 0 })),
+    );
   }
 
   /** Spools messages again and queues them as new deliveries (receive count 0): redriven dead letters, deferrals. */

@@ -151,7 +151,9 @@ async function startIngestRouter(
 ): Promise<{ router: LocalIngestRouter; recovered: number }> {
   // The router is also where ingest re-enqueues what one invocation defers; it exists by the time ingest runs.
   const routerRef: { router?: LocalIngestRouter } = {};
-  const requeue = { requeue: (bodies: readonly string[]) => (routerRef.router as LocalIngestRouter).requeue(bodies) };
+  const requeue = {
+    requeue: (bodies: readonly string[]) => (routerRef.router as LocalIngestRouter).requeue(bodies),
+  };
   const ingest = buildIngestHandler(ingestDeps(service, { requeue }));
   const timeoutMs = FUNCTIONS.ingest.timeoutS * 1000;
   const router = new LocalIngestRouter({
