@@ -4,12 +4,15 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from './adapters/dynamodb/client';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import { IotLiveEvents } from './adapters/iot-live-events';
+import { PowertoolsServiceMetrics } from './adapters/powertools-metrics';
 import { SnsNotifier } from './adapters/sns-notifier';
 import { SnsSubscriptionChannel } from './adapters/sns-subscription-channel';
 import { SqsDeadLetters } from './adapters/sqs-dead-letters';
+import { SqsIngestRequeue } from './adapters/sqs-requeue';
 import { createService, readServiceConfig, type Service } from './composition';
 import { CHANNEL_ENV, DEAD_LETTER_ENV } from './contract';
 import type { DeadLetterQueue } from './ports/dead-letters';
+import type { IngestRequeue } from './ports/ingest-requeue';
 import { readConfig, required } from './shared/config';
 
 /** The service as deployed: configuration from the environment, SNS for SMS, IoT Data Plane for live events. */
@@ -22,14 +25,40 @@ export function cloudService(env: NodeJS.ProcessEnv = process.env): Service {
   const topicArn = channels[CHANNEL_ENV.alarmTopicArn] as string;
   const sns = new SNSClient({});
   const doc = documentClient();
-  return createService(config, doc, {
-    // Its own view of the subscriptions, to count the phones each SMS should reach.
-    notifier: new SnsNotifier(sns, topicArn, new DynamoSubscriptionStore(doc, config.SUBSCRIPTIONS_TABLE)),
-    subscriptionChannel: new SnsSubscriptionChannel(sns, topicArn),
-    live: new IotLiveEvents(
-      new IoTDataPlaneClient({ endpoint: `https://${channels[CHANNEL_ENV.iotDataEndpoint]}` }),
-    ),
+  return createService(
+    config,
+    doc,
+    {
+      // Its own view of the subscriptions, to count the phones each SMS should reach.
+      notifier: new SnsNotifier(sns, topicArn, new DynamoSubscriptionStore(doc, config.SUBSCRIPTIONS_TABLE)),
+      subscriptionChannel: new SnsSubscriptionChannel(sns, topicArn),
+      live: new IotLiveEvents(
+        new IoTDataPlaneClient({ endpoint: `https://${channels[CHANNEL_ENV.iotDataEndpoint]}` }),
+      ),
+    },
+    { metrics: cloudMetrics(env) },
+  );
+}
+
+/**
+ * The service's CloudWatch metrics (Powertools Metrics, EMF): namespace from `POWERTOOLS_METRICS_NAMESPACE` (else
+ * `SERVICE_METRICS.namespace`), the `stage` dimension from `STAGE`, the service name from `POWERTOOLS_SERVICE_NAME`.
+ */
+function cloudMetrics(env: NodeJS.ProcessEnv) {
+  return new PowertoolsServiceMetrics({
+    stage: env.STAGE || 'default',
+    ...(env.POWERTOOLS_METRICS_NAMESPACE ? { namespace: env.POWERTOOLS_METRICS_NAMESPACE } : {}),
+    ...(env.POWERTOOLS_SERVICE_NAME ? { serviceName: env.POWERTOOLS_SERVICE_NAME } : {}),
   });
+}
+
+/**
+ * Where the ingest function re-enqueues what one invocation defers: the ingest queue (`INGEST_QUEUE_URL`). Without
+ * it deferred messages are returned as batch item failures, and SQS counts their receive.
+ */
+export function cloudIngestRequeue(env: NodeJS.ProcessEnv = process.env): IngestRequeue | undefined {
+  const url = env[DEAD_LETTER_ENV.ingestQueueUrl];
+  return url ? new SqsIngestRequeue(new SQSClient({}), url) : undefined;
 }
 
 /** The ingest dead-letter queue as deployed (the API function's environment, or the `dlq` command's flags). */

@@ -9,6 +9,7 @@ import { DynamoQuarantineStore } from './adapters/dynamodb/quarantine-store';
 import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
 import { DynamoSubscriptionAuditLog } from './adapters/dynamodb/subscription-audit-log';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
+import { InMemoryServiceMetrics } from './adapters/in-memory-metrics';
 import type { AlarmApiDeps } from './api/alarm-routes';
 import type { BinApiDeps } from './api/bin-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
@@ -18,7 +19,9 @@ import type { Device } from './core/registry';
 import type { SmsGuards } from './core/sms-routing';
 import { type Clock, systemClock } from './ports/clock';
 import type { DeadLetterQueue } from './ports/dead-letters';
+import type { IngestRequeue } from './ports/ingest-requeue';
 import type { LiveEvents } from './ports/live-events';
+import type { ServiceMetrics } from './ports/metrics';
 import type { Notifier } from './ports/notifier';
 import type { ReadingStore } from './ports/reading-store';
 import type { SubscriptionChannel } from './ports/subscription-store';
@@ -89,6 +92,8 @@ export interface Service {
   channels: Channels;
   clock: Clock;
   config: ServiceConfig;
+  /** The service's own counters: CloudWatch (EMF) in the cloud, in memory locally. */
+  metrics: ServiceMetrics;
 }
 
 /** Builds the adapters and use cases once per process (cold start) over one document client. */
@@ -96,9 +101,10 @@ export function createService(
   config: ServiceConfig,
   doc: DynamoDBDocumentClient,
   channels: Channels,
-  options: { clock?: Clock; writeOptions?: BatchWriteOptions } = {},
+  options: { clock?: Clock; writeOptions?: BatchWriteOptions; metrics?: ServiceMetrics } = {},
 ): Service {
   const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? new InMemoryServiceMetrics();
   const readings = new DynamoReadingStore(doc, config.READINGS_TABLE, options.writeOptions);
   const alarms = new DynamoAlarmStore(doc, config.ALARMS_TABLE);
   return {
@@ -117,15 +123,20 @@ export function createService(
       live: channels.live,
       clock,
       settings: alarmSettings(config),
+      metrics,
     }),
     channels,
     clock,
     config,
+    metrics,
   };
 }
 
-export function ingestDeps(service: Service): IngestDeps {
+/** The ingest function's dependencies; `requeue` takes back what one invocation defers (see INGEST_BUDGET). */
+export function ingestDeps(service: Service, options: { requeue?: IngestRequeue } = {}): IngestDeps {
   return {
+    ...(options.requeue ? { requeue: options.requeue } : {}),
+    metrics: service.metrics,
     registry: service.registry,
     readings: service.readings,
     quarantine: service.quarantine,
@@ -204,5 +215,6 @@ export function sweepDeps(service: Service): SweepDeps {
     notifier: service.channels.notifier,
     clock: service.clock,
     settings: alarmSettings(service.config),
+    metrics: service.metrics,
   };
 }

@@ -1,6 +1,11 @@
 import type { Device } from '../core/registry';
 import type { Clock } from '../ports/clock';
-import type { DeviceFilter, DeviceRegistry, MaintenanceDetails } from '../ports/device-registry';
+import type {
+  DeviceFilter,
+  DeviceRegistry,
+  MaintenanceDetails,
+  RegistrySnapshot,
+} from '../ports/device-registry';
 import { MINUTE_MS } from '../shared/time';
 
 /**
@@ -9,6 +14,7 @@ import { MINUTE_MS } from '../shared/time';
  */
 export class CachedDeviceRegistry implements DeviceRegistry {
   private readonly cache = new Map<string, { device: Device | undefined; expires: number }>();
+  private listed: { devices: Device[]; at: number } | undefined;
 
   constructor(
     private readonly inner: DeviceRegistry,
@@ -30,9 +36,18 @@ export class CachedDeviceRegistry implements DeviceRegistry {
     return this.inner.list(filter);
   }
 
+  async snapshot(maxAgeMs: number): Promise<RegistrySnapshot> {
+    const now = this.clock.now();
+    if (this.listed && now - this.listed.at < maxAgeMs) return { devices: this.listed.devices, fresh: false };
+    const devices = await this.inner.list();
+    this.listed = { devices, at: now };
+    return { devices, fresh: true };
+  }
+
   async putMany(devices: readonly Device[]): Promise<void> {
     await this.inner.putMany(devices);
     for (const d of devices) this.cache.delete(d.id);
+    this.listed = undefined;
   }
 
   async setMaintenance(
@@ -43,11 +58,13 @@ export class CachedDeviceRegistry implements DeviceRegistry {
   ): Promise<Device | undefined> {
     const device = await this.inner.setMaintenance(deviceId, on, reason, details);
     this.cache.delete(deviceId);
+    this.listed = undefined;
     return device;
   }
 
   /** Forget everything, e.g. after a device's maintenance flag changed. */
   invalidate(deviceId?: string): void {
+    this.listed = undefined;
     if (deviceId === undefined) this.cache.clear();
     else this.cache.delete(deviceId);
   }

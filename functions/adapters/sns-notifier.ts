@@ -16,6 +16,8 @@ function smsMessageAttributes(n: Notification, lang: Language): Record<string, M
     lang,
     deviceId: n.deviceId,
     alarmId: n.alarmId,
+    // The queue message behind the alarm, so a delivery-status log line traces back to the ingest log.
+    correlationId: n.correlationId ?? '',
   };
   const attributes: Record<string, MessageAttributeValue> = {
     // Transactional SMS get the better delivery route, and are not blocked by opt-outs meant for marketing.

@@ -58,6 +58,8 @@ export interface Notification {
   deviceId: string;
   alarmId: string;
   kind: NotificationKind;
+  /** The queue message behind the alarm's latest transition (SQS message id), for tracing an SMS to its input. */
+  correlationId?: string;
   /** Text per language, each already within one SMS (70 chars zh, 160 GSM chars en). */
   text: Record<Language, string>;
 }

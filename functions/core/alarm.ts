@@ -44,6 +44,11 @@ export interface Alarm {
   shelvedBy?: string;
   escalatedAt?: number;
   lastNotifiedAt?: number;
+  /**
+   * The queue message (SQS message id; locally the router's) whose sample caused the latest raise, reactivation or
+   * clear; its notifications carry it on. Absent for transitions not caused by a message (offline, the API).
+   */
+  correlationId?: string;
   /** Transitions recorded so far; entry `n` (1-based) is the log item `n` of the alarm's history. */
   historyCount: number;
   /** Notification records so far, numbered like the history. */
@@ -100,6 +105,8 @@ export interface AlarmTransition {
   to: AlarmState | 'shelved' | 'unshelved';
   by?: string;
   note?: string;
+  /** The queue message whose sample caused this transition, when one did. */
+  correlationId?: string;
 }
 
 export interface NotificationRecord {
@@ -108,6 +115,8 @@ export interface NotificationRecord {
   audience: Audience;
   recipients: number;
   messageIds: string[];
+  /** The alarm's `correlationId` when the notification was sent: the queue message it traces back to. */
+  correlationId?: string;
   /** Folded into a digest by flood control, or held back by shelving. */
   suppressed?: 'flood' | 'shelved';
 }

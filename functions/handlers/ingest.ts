@@ -1,5 +1,5 @@
 import { ingestDeps } from '../composition';
-import { cloudService } from '../composition-cloud';
+import { cloudIngestRequeue, cloudService } from '../composition-cloud';
 import { buildIngestHandler } from './ingest-handler';
 
-export const handler = buildIngestHandler(ingestDeps(cloudService()));
+export const handler = buildIngestHandler(ingestDeps(cloudService(), { requeue: cloudIngestRequeue() }));

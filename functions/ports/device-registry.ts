@@ -12,6 +12,12 @@ export interface MaintenanceDetails {
   by?: string;
 }
 
+/** The whole registry as read at `readAt`; `fresh` when this call read it from the table. */
+export interface RegistrySnapshot {
+  devices: Device[];
+  fresh: boolean;
+}
+
 export interface DeviceRegistry {
   get(deviceId: string): Promise<Device | undefined>;
   list(filter?: DeviceFilter): Promise<Device[]>;
@@ -26,4 +32,10 @@ export interface DeviceRegistry {
     reason?: string,
     details?: MaintenanceDetails,
   ): Promise<Device | undefined>;
+  /**
+   * The whole registry, read again only when the last read is older than `maxAgeMs` or the registry changed
+   * through this instance (a warm scheduled function then skips a full read of the device table per run).
+   * Optional: a registry without it is listed every time.
+   */
+  snapshot?(maxAgeMs: number): Promise<RegistrySnapshot>;
 }

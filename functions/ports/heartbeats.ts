@@ -18,8 +18,11 @@ export interface Heartbeats {
    * Returns the device ids whose heartbeat stayed unwritten.
    */
   recordHeartbeats(beats: readonly { deviceId: string; lastSeenTs: number }[]): Promise<string[]>;
-  /** Every heartbeat, in one paged query (a few hundred devices per page). */
-  heartbeats(): Promise<Heartbeat[]>;
+  /**
+   * Every heartbeat, in one paged query (a few hundred devices per page); with `seenBefore`, only those last seen
+   * before that time and after 0 (never-reported devices are left out), which for a healthy fleet is none.
+   */
+  heartbeats(options?: { seenBefore?: number }): Promise<Heartbeat[]>;
   /** Notes that the offline alarm for the silence since `lastSeenTs` has been dealt with. */
   markOffline(deviceId: string, lastSeenTs: number): Promise<void>;
 }

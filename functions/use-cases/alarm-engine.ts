@@ -22,7 +22,8 @@ import type { AlarmNotifications } from '../ports/alarm-notifications';
 import type { Clock } from '../ports/clock';
 import type { FloodWindows } from '../ports/flood-windows';
 import type { LiveEvents } from '../ports/live-events';
-import type { Notifier } from '../ports/notifier';
+import { noMetrics, type ServiceMetrics } from '../ports/metrics';
+import type { Notifier, SendResult } from '../ports/notifier';
 import type { OpenAlarmIndex } from '../ports/open-alarm-index';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
@@ -62,7 +63,13 @@ export interface AlarmEngineDeps {
   live: LiveEvents;
   clock: Clock;
   settings: AlarmSettings;
+  /** Counts alarms raised and SMS sent or failed; nothing is counted when absent. */
+  metrics?: ServiceMetrics;
 }
+
+/** The message a sample came in, as alarm fields: nothing for a sample read back from storage. */
+const correlationOf = (sample: EvalSample) =>
+  sample.correlationId === undefined ? {} : { correlationId: sample.correlationId };
 
 /** A condition's verdict at one sample of a device: what `apply` acts on. */
 interface Verdict {
@@ -265,6 +272,7 @@ export class AlarmEngine {
       at: now,
       to: 'active_unack' as const,
       note: late ? `raised from late data: sample taken ${new Date(sample.ts).toISOString()}` : undefined,
+      ...correlationOf(sample),
     };
     const alarm: Alarm = {
       alarmId,
@@ -283,6 +291,7 @@ export class AlarmEngine {
       sampleReceivedAt: sample.receivedAt,
       late,
       ...describe(condition, observedValue(condition, sample)),
+      ...correlationOf(sample),
       ...(condition.alsoNotify?.length ? { alsoNotify: [...condition.alsoNotify] } : {}),
       historyCount: 1,
       notificationCount: 0,
@@ -298,7 +307,14 @@ export class AlarmEngine {
     const created = await this.deps.alarms.create(stripUndefined(alarm), stripUndefined(first));
     const stored = created ? alarm : await this.deps.alarms.head(alarmId);
     if (!stored) return undefined;
-    logger.info('alarm raised', { deviceId: device.id, alarmId, condition: condition.key, late });
+    if (created) (this.deps.metrics ?? noMetrics).count({ name: 'alarmsRaised', severity: alarm.severity });
+    logger.info('alarm raised', {
+      deviceId: device.id,
+      alarmId,
+      condition: condition.key,
+      late,
+      ...correlationOf(sample),
+    });
     return this.dispatchPending(stored);
   }
 
@@ -319,8 +335,13 @@ export class AlarmEngine {
         from: 'cleared_unack',
         to: 'active_unack',
         note: 'returned to alarm before acknowledgement',
+        ...correlationOf(sample),
       },
-      set: value === undefined ? { sampleTs: sample.ts } : { sampleTs: sample.ts, value },
+      set: {
+        sampleTs: sample.ts,
+        ...(value === undefined ? {} : { value }),
+        ...correlationOf(sample),
+      },
       notify: notYetPending(alarm, pendingFor(alarm, 'raised')),
     });
     return updated ? this.dispatchPending(updated) : alarm;
@@ -344,15 +365,23 @@ export class AlarmEngine {
         from: alarm.state,
         to,
         note: value === undefined ? undefined : `back to ${String(value)}`,
+        ...correlationOf(sample),
       },
-      set:
-        value === undefined
-          ? { clearedAt: now, clearedSampleTs: sample.ts }
-          : { clearedAt: now, clearedSampleTs: sample.ts, lastValue: value },
+      set: {
+        clearedAt: now,
+        clearedSampleTs: sample.ts,
+        ...(value === undefined ? {} : { lastValue: value }),
+        ...correlationOf(sample),
+      },
       notify: notYetPending(alarm, pendingFor(alarm, 'cleared')),
     });
     if (!updated) return this.deps.alarms.head(alarm.alarmId);
-    logger.info('alarm cleared', { deviceId: alarm.deviceId, alarmId: alarm.alarmId, state: to });
+    logger.info('alarm cleared', {
+      deviceId: alarm.deviceId,
+      alarmId: alarm.alarmId,
+      state: to,
+      ...correlationOf(sample),
+    });
     return this.dispatchPending(updated);
   }
 
@@ -486,7 +515,8 @@ export class AlarmEngine {
   private async deliver(alarm: Alarm, kind: NotificationKind, extra?: Audience): Promise<NotificationRecord> {
     const now = this.deps.clock.now();
     const audience: Audience = extra ?? (kind === 'escalation' ? 'supervisors' : alarm.audience);
-    const base = { at: now, kind, audience, recipients: 0, messageIds: [] as string[] };
+    const correlation = alarm.correlationId === undefined ? {} : { correlationId: alarm.correlationId };
+    const base = { at: now, kind, audience, recipients: 0, messageIds: [] as string[], ...correlation };
     if (alarm.shelvedUntil !== undefined && alarm.shelvedUntil > now)
       return { ...base, suppressed: 'shelved' };
     if (kind === 'raised') {
@@ -508,7 +538,25 @@ export class AlarmEngine {
     if (kind === 'cleared' && alarm.floodFolded?.includes(audience)) {
       return { ...base, suppressed: 'flood' };
     }
-    const sent = await this.deps.notifier.send(renderNotification(alarmFacts(alarm, kind), audience, now));
+    const metrics = this.deps.metrics ?? noMetrics;
+    let sent: SendResult;
+    try {
+      sent = await this.deps.notifier.send({
+        ...renderNotification(alarmFacts(alarm, kind), audience, now),
+        ...correlation,
+      });
+    } catch (err) {
+      metrics.count({ name: 'smsFailed' });
+      throw err;
+    }
+    metrics.count({ name: 'smsSent' });
+    logger.info('notification sent', {
+      alarmId: alarm.alarmId,
+      kind,
+      audience,
+      recipients: sent.recipients,
+      ...correlation,
+    });
     return { ...base, recipients: sent.recipients, messageIds: sent.messageIds };
   }
 

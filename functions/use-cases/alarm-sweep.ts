@@ -9,9 +9,10 @@ import type { AlarmEpisodes } from '../ports/alarm-episodes';
 import type { AlarmNotifications } from '../ports/alarm-notifications';
 import type { AlarmQueries } from '../ports/alarm-queries';
 import type { Clock } from '../ports/clock';
-import type { DeviceRegistry } from '../ports/device-registry';
+import type { DeviceRegistry, RegistrySnapshot } from '../ports/device-registry';
 import type { FloodWindows } from '../ports/flood-windows';
-import type { Heartbeats } from '../ports/heartbeats';
+import type { Heartbeat, Heartbeats } from '../ports/heartbeats';
+import { noMetrics, type ServiceMetrics } from '../ports/metrics';
 import type { Notifier } from '../ports/notifier';
 import type { PendingEvaluation, PendingEvaluations } from '../ports/pending-evaluations';
 import type { ReadingStore } from '../ports/reading-store';
@@ -27,6 +28,8 @@ export interface SweepDeps {
   notifier: Notifier;
   clock: Clock;
   settings: AlarmSettings;
+  /** Counts digest SMS sent or failed (the engine counts the rest); nothing is counted when absent. */
+  metrics?: ServiceMetrics;
 }
 
 export interface SweepResult {
@@ -55,6 +58,13 @@ const REEVALUATE_PAGE = 500;
 const STALE_PENDING_MS = 30_000;
 /** A claim older than this belongs to a sender that died. */
 const STALE_CLAIM_MS = 2 * MINUTE_MS;
+/**
+ * How long a warm sweep works from the registry it read last (`DeviceRegistry.snapshot`) before reading the whole
+ * device table and every heartbeat again. In between, offline detection queries only heartbeats older than the
+ * smallest offline threshold, and reads each such device afresh before acting. A device that has no heartbeat at all
+ * (a lost first heartbeat write) is therefore looked at within this time rather than within a minute.
+ */
+export const REGISTRY_SNAPSHOT_MS = 10 * MINUTE_MS;
 
 async function openAlarms(alarms: AlarmQueries): Promise<Alarm[]> {
   const all: Alarm[] = [];
@@ -147,19 +157,29 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     }
   }
 
-  const devices = await deps.registry.list();
-  const byId = new Map(devices.map((d) => [d.id, d]));
-  for (const pending of await deps.alarms.pendingEvaluations())
-    await reevaluate(deps, pending, byId.get(pending.deviceId), now, result);
-  await detectOffline(deps, devices, now, result);
+  const snapshot: RegistrySnapshot = deps.registry.snapshot
+    ? await deps.registry.snapshot(REGISTRY_SNAPSHOT_MS)
+    : { devices: await deps.registry.list(), fresh: true };
+  const byId = new Map(snapshot.devices.map((d) => [d.id, d]));
+  for (const pending of await deps.alarms.pendingEvaluations()) {
+    const device = snapshot.fresh ? byId.get(pending.deviceId) : await deps.registry.get(pending.deviceId);
+    await reevaluate(deps, pending, device, now, result);
+  }
+  if (snapshot.fresh) await detectOffline(deps, snapshot.devices, now, result);
+  else await detectOfflineStale(deps, byId, now, result);
 
   for (const window of await deps.alarms.dueDigests(now - deps.settings.floodWindowMs)) {
     if (window.folded.length === 0) continue;
     const first = await deps.alarms.head(window.folded[0] as string);
     if (!first) continue;
     const facts = { ...alarmFacts(first, 'digest'), folded: window.folded.length, severity: window.severity };
+    const metrics = deps.metrics ?? noMetrics;
     try {
-      await deps.notifier.send(renderNotification(facts, window.audience, now));
+      await deps.notifier.send(renderNotification(facts, window.audience, now)).catch((err: unknown) => {
+        metrics.count({ name: 'smsFailed' });
+        throw err;
+      });
+      metrics.count({ name: 'smsSent' });
       if (await deps.alarms.markDigestSent(window, now)) result.digests++;
     } catch (err) {
       logger.error('digest not sent; next sweep retries', { siteId: window.siteId, error: err as Error });
@@ -227,9 +247,9 @@ async function reevaluate(
 }
 
 /**
- * Offline detection without a query per device: one paged query lists every heartbeat, and only a device whose
- * heartbeat is missing or older than its threshold has its newest reading read (heartbeats are refreshed by ingest
- * twice per threshold, so a reporting device is never a suspect). A silence already alarmed is marked on the
+ * Offline detection without a query per device, on a full pass (a fresh registry read, every
+ * `REGISTRY_SNAPSHOT_MS`): one paged query lists every heartbeat, and only a device whose heartbeat is missing or
+ * older than its threshold has its newest reading read (heartbeats are refreshed by ingest once per threshold). A silence already alarmed is marked on the
  * heartbeat and not looked at again until the device reports; a device found never to have reported gets a zero
  * heartbeat, so it is read once, not every minute.
  */
@@ -240,25 +260,60 @@ async function detectOffline(
   result: SweepResult,
 ): Promise<void> {
   const beats = new Map((await deps.alarms.heartbeats()).map((b) => [b.deviceId, b]));
-  for (const device of devices) {
-    if (inMaintenance(device, now)) continue;
-    const offline = conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
-    if (!offline) continue;
-    const beat = beats.get(device.id);
-    if (beat && (now - beat.lastSeenTs <= offline.afterMs || beat.lastSeenTs === 0)) continue;
-    if (beat && beat.offlineFor === beat.lastSeenTs) continue;
-    result.offlineChecked++;
-    const latest = await deps.readings.latest(device.id);
-    // A device that never reported is not installed yet: nothing to miss.
-    if (!latest) {
-      if (!beat) await deps.alarms.recordHeartbeat(device.id, 0);
-      continue;
-    }
-    const seen = Math.min(latest.ts, now);
-    await deps.alarms.recordHeartbeat(device.id, seen);
-    if (now - latest.ts <= offline.afterMs) continue;
-    const raised = await deps.engine.raise(device, offline, fromReadingItem(latest));
-    if (raised) result.offlineRaised++;
-    await deps.alarms.markOffline(device.id, seen);
+  for (const device of devices) await checkOffline(deps, device, beats.get(device.id), now, result);
+}
+
+const offlineOf = (device: Device) =>
+  conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
+
+/**
+ * Offline detection between full passes: one query of the heartbeats older than the smallest offline threshold of
+ * the fleet (none, for a healthy fleet), and a fresh registry read of each such device before it is judged.
+ */
+async function detectOfflineStale(
+  deps: SweepDeps,
+  byId: ReadonlyMap<string, Device>,
+  now: number,
+  result: SweepResult,
+): Promise<void> {
+  const thresholds = [...byId.values()].flatMap((d) => {
+    const after = inMaintenance(d, now) ? undefined : offlineOf(d)?.afterMs;
+    return after === undefined ? [] : [after];
+  });
+  if (thresholds.length === 0) return;
+  const stale = await deps.alarms.heartbeats({ seenBefore: now - Math.min(...thresholds) });
+  for (const beat of stale) {
+    // Known to the snapshot and still registered: devices added since wait for the next full pass.
+    if (!byId.has(beat.deviceId) || beat.offlineFor === beat.lastSeenTs) continue;
+    const device = await deps.registry.get(beat.deviceId);
+    if (device) await checkOffline(deps, device, beat, now, result);
   }
+}
+
+/** Judges one device by its heartbeat, reading its newest reading only when the heartbeat is missing or stale. */
+async function checkOffline(
+  deps: SweepDeps,
+  device: Device,
+  beat: Heartbeat | undefined,
+  now: number,
+  result: SweepResult,
+): Promise<void> {
+  if (inMaintenance(device, now)) return;
+  const offline = offlineOf(device);
+  if (!offline) return;
+  if (beat && (now - beat.lastSeenTs <= offline.afterMs || beat.lastSeenTs === 0)) return;
+  if (beat && beat.offlineFor === beat.lastSeenTs) return;
+  result.offlineChecked++;
+  const latest = await deps.readings.latest(device.id);
+  // A device that never reported is not installed yet: nothing to miss.
+  if (!latest) {
+    if (!beat) await deps.alarms.recordHeartbeat(device.id, 0);
+    return;
+  }
+  const seen = Math.min(latest.ts, now);
+  await deps.alarms.recordHeartbeat(device.id, seen);
+  if (now - latest.ts <= offline.afterMs) return;
+  const raised = await deps.engine.raise(device, offline, fromReadingItem(latest));
+  if (raised) result.offlineRaised++;
+  await deps.alarms.markOffline(device.id, seen);
 }

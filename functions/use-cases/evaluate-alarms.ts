@@ -49,7 +49,12 @@ function groupByDevice(stored: readonly StoredMessage[]): DeviceBatch[] {
   for (const s of stored) {
     const entry = byDevice.get(s.device.id) ?? { device: s.device, messages: [], samples: [] };
     entry.messages.push(s);
-    for (const sample of s.message.samples) entry.samples.push({ ...sample, receivedAt: s.receivedAt });
+    for (const sample of s.message.samples)
+      entry.samples.push({
+        ...sample,
+        receivedAt: s.receivedAt,
+        correlationId: s.correlationId ?? s.messageId,
+      });
     byDevice.set(s.device.id, entry);
   }
   return [...byDevice.values()];
@@ -147,6 +152,7 @@ async function evaluateOrMark(
     };
     logger.error('alarm evaluation failed; the alarm sweep evaluates the stored samples again', {
       deviceId: device.id,
+      correlationIds: messages.map((m) => m.messageId),
       ...range,
       error: err as Error,
     });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { INGEST_QUEUE, type IngestEnvelope, TELEMETRY_RULES } from '../../functions/contract';
+import type { IngestRequeue } from '../../functions/ports/ingest-requeue';
 import { FUNCTIONS } from '../wiring';
 import { DeadLetterFile, LocalDeadLetterQueue } from './dead-letter-file';
 import { FunctionTimeoutError, withTimeout } from './function-timeout';
@@ -74,7 +75,7 @@ export interface RouterOptions {
  * `maxReceiveCount` times goes to `dlq.jsonl`. While the backlog is at `maxBacklog`, `accept` waits, which holds the
  * broker's acknowledgement and so slows the publishers down instead of filling memory.
  */
-export class LocalIngestRouter {
+export class LocalIngestRouter implements IngestRequeue {
   readonly dlqPath: string;
   /** The dead-letter queue port over this router's dead-letter file; redrive re-enqueues through this router. */
   readonly deadLetters: LocalDeadLetterQueue;
@@ -130,7 +131,7 @@ export class LocalIngestRouter {
     });
     this.dlq = new DeadLetterFile(routerFiles(options.dir).dlqFile, this.log, options.writer);
     this.dlqPath = this.dlq.path;
-    this.deadLetters = new LocalDeadLetterQueue(this.dlq, (messages) => this.requeue(messages));
+    this.deadLetters = new LocalDeadLetterQueue(this.dlq, (messages) => this.requeueSpooled(messages));
   }
 
   /** Counters, the backlog and the drain rate, as of now. */
@@ -230,8 +231,19 @@ export class LocalIngestRouter {
     return this.queue.length + this.inFlightMessages + this.retryTimers.size;
   }
 
-  /** Spools redriven dead letters again and queues them as new deliveries (receive count 0). */
-  private async requeue(messages: SpooledMessage[]): Promise<void> {
+  /**
+   * Takes back what an ingest invocation deferred, as new messages (new ids, receive count 0), as SendMessage on the
+   * ingest queue does in the cloud. They are spooled before this resolves, so a restart loses none.
+   */
+  async requeue(bodies: readonly string[]): Promise<void> {
+    const now = Date.now();
+    await this.requeueSpooled(
+      bodies.map((body) => ({ id: randomUUID(), body, sentAt: now, receiveCount: 0 })),
+    );
+  }
+
+  /** Spools messages again and queues them as new deliveries (receive count 0): redriven dead letters, deferrals. */
+  private async requeueSpooled(messages: SpooledMessage[]): Promise<void> {
     for (const m of messages) await this.spool.add(m);
     for (const m of messages) this.enqueue(m);
     this.noteBacklog();

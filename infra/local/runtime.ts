@@ -19,6 +19,7 @@ import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
+import { FUNCTIONS } from '../wiring';
 import { ensureApiToken, LOCAL_ADMIN_NAME, type NamedApiToken, readApiTokens } from './api-token';
 import { type BrokerOptions, type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
@@ -151,16 +152,23 @@ async function startIngestRouter(
   service: Service,
   settings: LocalRuntimeOptions['router'],
 ): Promise<{ router: LocalIngestRouter; recovered: number }> {
-  const ingest = buildIngestHandler(ingestDeps(service));
+  // The router is also where ingest re-enqueues what one invocation defers; it exists by the time ingest runs.
+  const routerRef: { router?: LocalIngestRouter } = {};
+  const requeue = {
+    requeue: (bodies: readonly string[]) => (routerRef.router as LocalIngestRouter).requeue(bodies),
+  };
+  const ingest = buildIngestHandler(ingestDeps(service, { requeue }));
+  const timeoutMs = FUNCTIONS.ingest.timeoutS * 1000;
   const router = new LocalIngestRouter({
     dir: join(ctx.dataDir, 'router'),
-    invoke: async (event) => (await ingest(event, localContext('ingest'))) ?? undefined,
+    invoke: async (event) => (await ingest(event, localContext('ingest', timeoutMs))) ?? undefined,
     // The event source runs several instances at once (at least five pollers); four batches in flight keep this
     // thread and dynalite's busy while each waits on the other.
     concurrency: 4,
     log: ctx.log,
     ...settings,
   });
+  routerRef.router = router;
   const recovered = await router.recover();
   ctx.onStop(() => router.stop());
   return { router, recovered };

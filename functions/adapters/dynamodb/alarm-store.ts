@@ -64,7 +64,7 @@ export class DynamoAlarmStore implements AlarmStore {
   markDigestSent: FloodWindows['markDigestSent'] = (...a) => this.flood.markDigestSent(...a);
   recordHeartbeat: Heartbeats['recordHeartbeat'] = (...a) => this.beats.recordHeartbeat(...a);
   recordHeartbeats: Heartbeats['recordHeartbeats'] = (...a) => this.beats.recordHeartbeats(...a);
-  heartbeats: Heartbeats['heartbeats'] = () => this.beats.heartbeats();
+  heartbeats: Heartbeats['heartbeats'] = (...a) => this.beats.heartbeats(...a);
   markOffline: Heartbeats['markOffline'] = (...a) => this.beats.markOffline(...a);
   addPendingEvaluation: PendingEvaluations['addPendingEvaluation'] = (...a) =>
     this.pending.addPendingEvaluation(...a);

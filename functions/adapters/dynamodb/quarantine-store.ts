@@ -17,10 +17,22 @@ import { decodeCursor, encodeCursor } from './cursor';
  * would exceed Lambda's 6 MB response once base64-encoded. 512 KiB keeps a page under about 3 MB in the worst case.
  */
 const PAGE_BYTES = 512 * 1024;
-/** Queries one page may spend looking for filtered entries; the page then ends with a cursor where it stopped. */
-const PAGE_QUERIES = 20;
+/**
+ * Rounds of queries (one per partition of a day) one page may spend looking for filtered entries; the page then ends
+ * with a cursor where it stopped.
+ */
+const PAGE_ROUNDS = 20;
+
+/**
+ * Each UTC day is spread over this many partitions (`<day>#0` … `<day>#7`, by a hash of the entry id), so a storm
+ * of bad messages writes to eight partitions instead of one: DynamoDB takes about 1,000 writes a second per
+ * partition, and a quarantine entry costs up to 15 write units (an 8 KiB payload prefix). The table's key schema
+ * stays as it is (the shard is in the value of `day`), so a retained table needs no replacement.
+ */
+export const QUARANTINE_SHARDS = 8;
 
 interface QuarantineItem extends Record<string, unknown> {
+  /** `<UTC day>#<shard>`; entries written before sharding have the bare day. */
   day: string;
   sk: string;
   id: string;
@@ -37,13 +49,23 @@ interface QuarantineItem extends Record<string, unknown> {
   ttl: number;
 }
 
-/** Where a page resumes: after `sk` in day `day`, or at the newest entry of `day` when `sk` is absent. */
+/**
+ * Where a page resumes: after `sk` in day `day`, or at the newest entry of `day` when `sk` is absent. A day's
+ * partitions are merged by `sk`, which is unique across them (its id decides the shard), so one sort key is a
+ * position in every partition at once, and the cursor format did not change with sharding.
+ */
 interface Position {
   day: string;
   sk?: string;
 }
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const shardOf = (id: string) => (createHash('sha256').update(id).digest()[0] as number) % QUARANTINE_SHARDS;
+/** The partition key values of one day: its shards, then the bare day of entries written before sharding. */
+const partitionsOf = (day: string) => [
+  ...Array.from({ length: QUARANTINE_SHARDS }, (_, n) => `${day}#${n}`),
+  day,
+];
 const previousDay = (day: string) => dayOf(Date.parse(`${day}T00:00:00Z`) - DAY_MS);
 const sortKey = (receivedAt: number, id: string) => `${String(receivedAt).padStart(13, '0')}#${id}`;
 const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
@@ -68,7 +90,7 @@ export class DynamoQuarantineStore implements QuarantineStore {
   private toItem(e: QuarantineEntry): QuarantineItem {
     const prefix = e.payload.subarray(0, QUARANTINE_LIMITS.payloadPrefixBytes);
     const item: QuarantineItem = {
-      day: dayOf(e.receivedAt),
+      day: `${dayOf(e.receivedAt)}#${shardOf(e.id)}`,
       sk: sortKey(e.receivedAt, e.id),
       id: e.id,
       at: e.receivedAt,
@@ -118,35 +140,56 @@ export class DynamoQuarantineStore implements QuarantineStore {
     }
 
     const entries: QuarantineEntry[] = [];
+    const seen = new Set<string>();
     let bytes = 0;
-    let queries = 0;
+    let rounds = 0;
+    const full = () => entries.length >= limit || bytes >= PAGE_BYTES;
     while (position && position.day >= oldest) {
-      if (entries.length >= limit || bytes >= PAGE_BYTES || queries >= PAGE_QUERIES)
+      if (full() || rounds >= PAGE_ROUNDS)
         return { items: entries, cursor: encodePosition(position, filter) };
-      const out: QueryCommandOutput = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#day = :day',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ':day': position.day },
-          FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-          ScanIndexForward: false,
-          // Without a filter every item read is returned, so read no more than the page needs.
-          Limit: conditions.length ? undefined : limit - entries.length,
-          ExclusiveStartKey: position.sk === undefined ? undefined : { day: position.day, sk: position.sk },
-        }),
-      );
-      queries++;
       const day: string = position.day;
-      for (const item of (out.Items ?? []) as QuarantineItem[]) {
-        if (entries.length >= limit || bytes >= PAGE_BYTES) break;
+      const need = limit - entries.length;
+      const after = position.sk;
+      // Every partition of the day, from the same position; without a filter each returns about its share.
+      const outs: QueryCommandOutput[] = await Promise.all(
+        partitionsOf(day).map((partition) =>
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: '#day = :day',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ...values, ':day': partition },
+              FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+              ScanIndexForward: false,
+              Limit: conditions.length ? undefined : Math.ceil((2 * need) / QUARANTINE_SHARDS),
+              ExclusiveStartKey: after === undefined ? undefined : { day: partition, sk: after },
+            }),
+          ),
+        ),
+      );
+      rounds++;
+      // A partition that stopped early may still hold anything below its last key: only entries at or above the
+      // highest such key are certainly next; the rest are read again from there.
+      const frontier = outs
+        .map((o) => (o.LastEvaluatedKey as { sk?: unknown } | undefined)?.sk)
+        .filter((sk): sk is string => typeof sk === 'string')
+        .sort()
+        .at(-1);
+      const next = outs
+        .flatMap((o) => (o.Items ?? []) as QuarantineItem[])
+        .filter((item) => frontier === undefined || item.sk >= frontier)
+        .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+      for (const item of next) {
+        if (full()) break;
+        position = { day, sk: item.sk };
+        // An entry written again after the upgrade may be in its shard and in the bare day: list it once.
+        if (seen.has(item.sk)) continue;
+        seen.add(item.sk);
         entries.push(fromItem(item));
         bytes += (item.payload?.byteLength ?? 0) + (item.message?.length ?? 0) + (item.topic?.length ?? 0);
-        position = { day, sk: item.sk };
       }
-      if (entries.length >= limit || bytes >= PAGE_BYTES) continue;
-      const last = out.LastEvaluatedKey as { sk?: unknown } | undefined;
-      position = typeof last?.sk === 'string' ? { day, sk: last.sk } : { day: previousDay(day) };
+      if (full()) continue;
+      position = frontier === undefined ? { day: previousDay(day) } : { day, sk: frontier };
     }
     return { items: entries };
   }

@@ -1,8 +1,11 @@
 import type { Audience, Severity } from '../alarm-types';
 import type { Sample } from '../telemetry';
 
-/** A sample as evaluated: with the time it reached the broker, to tell late data. */
-export type EvalSample = Sample & { receivedAt: number };
+/**
+ * A sample as evaluated: with the time it reached the broker, to tell late data, and the id of the queue message
+ * that carried it (absent for samples read back from storage), which alarms and SMS it causes carry on.
+ */
+export type EvalSample = Sample & { receivedAt: number; correlationId?: string };
 
 interface ConditionBase {
   /** Stable key: one open alarm per device and key. */

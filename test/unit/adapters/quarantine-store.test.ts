@@ -3,7 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoQuarantineStore } from '../../../functions/adapters/dynamodb/quarantine-store';
+import {
+  DynamoQuarantineStore,
+  QUARANTINE_SHARDS,
+} from '../../../functions/adapters/dynamodb/quarantine-store';
 import type { QuarantineEntry } from '../../../functions/ports/quarantine-store';
 import { DAY, T0 } from '../../helpers/telemetry';
 
@@ -28,7 +31,7 @@ beforeEach(() => ddb.reset());
 afterEach(() => vi.useRealTimers());
 
 describe('DynamoDB quarantine store', () => {
-  it('writes entries to the quarantine table keyed by UTC day and receive time, with a TTL', async () => {
+  it('writes entries to the quarantine table keyed by UTC day and shard, and receive time, with a TTL', async () => {
     ddb.on(BatchWriteCommand).resolves({});
     const store = new DynamoQuarantineStore(doc, TABLE, 90);
 
@@ -37,7 +40,7 @@ describe('DynamoDB quarantine store', () => {
     const input = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input;
     expect(Object.keys(input?.RequestItems ?? {})).toEqual([TABLE]);
     expect(input?.RequestItems?.[TABLE]?.[0]?.PutRequest?.Item).toMatchObject({
-      day: '2025-11-28',
+      day: `2025-11-28#${(createHash('sha256').update('abc').digest()[0] as number) % QUARANTINE_SHARDS}`,
       sk: `${T0 + 123}#abc`,
       id: 'abc',
       reason: 'not_json',
@@ -74,27 +77,51 @@ describe('DynamoDB quarantine store', () => {
     vi.useRealTimers();
   });
 
-  it('queries today newest first, then earlier days until the limit is reached', async () => {
+  it('queries every partition of today newest first, then earlier days until the limit is reached', async () => {
     ddb
-      .on(QueryCommand, { ExpressionAttributeValues: { ':day': '2025-11-28' } })
+      .on(QueryCommand)
+      .resolves({ Items: [] })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':day': '2025-11-28#3' } })
       .resolves({
-        Items: [{ id: 'b', at: T0 + 2, topic: 't', reason: 'not_json', message: 'm', day: '2025-11-28' }],
+        Items: [
+          {
+            id: 'b',
+            at: T0 + 2,
+            sk: `${T0 + 2}#b`,
+            topic: 't',
+            reason: 'not_json',
+            message: 'm',
+            day: '2025-11-28#3',
+          },
+        ],
       })
       .on(QueryCommand, { ExpressionAttributeValues: { ':day': '2025-11-27' } })
       .resolves({
-        Items: [{ id: 'a', at: T0 - DAY, topic: 't', reason: 'not_json', message: 'm', day: '2025-11-27' }],
+        // Written before sharding: the bare day is still read.
+        Items: [
+          {
+            id: 'a',
+            at: T0 - DAY,
+            sk: `${T0 - DAY}#a`,
+            topic: 't',
+            reason: 'not_json',
+            message: 'm',
+            day: '2025-11-27',
+          },
+        ],
       });
     const store = new DynamoQuarantineStore(doc, TABLE, 90);
 
     const entries = await store.listRecent({ limit: 2, now: T0, days: 7 });
 
     const queries = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    const partitions = (day: string) => [
+      ...Array.from({ length: QUARANTINE_SHARDS }, (_, n) => [TABLE, `${day}#${n}`, false]),
+      [TABLE, day, false],
+    ];
     expect(
       queries.map((q) => [q.TableName, q.ExpressionAttributeValues?.[':day'], q.ScanIndexForward]),
-    ).toEqual([
-      [TABLE, '2025-11-28', false],
-      [TABLE, '2025-11-27', false],
-    ]);
+    ).toEqual([...partitions('2025-11-28'), ...partitions('2025-11-27')]);
     expect(entries.map((e) => e.id)).toEqual(['b', 'a']);
     expect(entries[0]?.payload).toEqual(new Uint8Array());
   });
@@ -158,11 +185,12 @@ describe('DynamoDB quarantine store', () => {
     const other = store.list({ limit: 1, now: T0, reason: 'bad_shape', cursor: first.cursor });
 
     expect(first.items.map((e) => e.id)).toEqual(['b']);
-    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({
-      day: '2025-11-28',
-      sk: `${T0 + 2}#b`,
-    });
-    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.FilterExpression).toBe('#reason = :reason');
+    const second = ddb.commandCalls(QueryCommand).slice(QUARANTINE_SHARDS + 1);
+    expect(second.map((c) => c.args[0].input.ExclusiveStartKey)).toEqual([
+      ...Array.from({ length: QUARANTINE_SHARDS }, (_, n) => ({ day: `2025-11-28#${n}`, sk: `${T0 + 2}#b` })),
+      { day: '2025-11-28', sk: `${T0 + 2}#b` },
+    ]);
+    expect(second[0]?.args[0].input.FilterExpression).toBe('#reason = :reason');
     await expect(other).rejects.toThrow(/another deviceId or reason/);
   });
 

@@ -447,7 +447,10 @@ describe('subscription routes', () => {
     await post({ phone: '+8613800000001', audience: 'operators' });
     await call(
       deps,
-      event('DELETE /subscriptions/{id}', { id: 'sub-1', claims: { sub: 'u-7', email: 'li@example.cn', 'cognito:groups': '[admin]' } }),
+      event('DELETE /subscriptions/{id}', {
+        id: 'sub-1',
+        claims: { sub: 'u-7', email: 'li@example.cn', 'cognito:groups': '[admin]' },
+      }),
     );
 
     const first = await call(deps, event('GET /subscriptions/audit', { query: { limit: '1' } }));

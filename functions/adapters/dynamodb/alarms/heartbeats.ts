@@ -37,10 +37,20 @@ export class DynamoHeartbeats implements Heartbeats {
     return unwritten.map((i) => i.deviceId);
   }
 
-  async heartbeats(): Promise<Heartbeat[]> {
-    const items = await this.table.queryStatus(STATUS.heartbeat, {
-      ProjectionExpression: 'deviceId, raisedAt, offlineFor',
-    });
+  async heartbeats(options: { seenBefore?: number } = {}): Promise<Heartbeat[]> {
+    const { seenBefore } = options;
+    const items = await this.table.queryStatus(
+      STATUS.heartbeat,
+      seenBefore === undefined
+        ? { ProjectionExpression: 'deviceId, raisedAt, offlineFor' }
+        : {
+            // The index's sort key is the last seen time: only the stale part of the index is read.
+            KeyConditionExpression: '#status = :status AND #seen BETWEEN :lo AND :hi',
+            ExpressionAttributeNames: { '#status': 'status', '#seen': 'raisedAt' },
+            ExpressionAttributeValues: { ':status': STATUS.heartbeat, ':lo': 1, ':hi': seenBefore - 1 },
+            ProjectionExpression: 'deviceId, #seen, offlineFor',
+          },
+    );
     return items.map((i) => {
       const beat: Heartbeat = { deviceId: String(i.deviceId), lastSeenTs: Number(i.raisedAt) };
       if (typeof i.offlineFor === 'number') beat.offlineFor = i.offlineFor;
