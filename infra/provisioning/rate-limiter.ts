@@ -4,7 +4,7 @@
  * published defaults ("API throttling limits" on the AWS IoT Core endpoints and quotas page); CreateKeysAndCertificate
  * is 10 there too. The rest are not all listed, so they get 10, the lowest rate any of them has.
  */
-export const IOT_API_RATES: Readonly<Record<string, number>> = {
+const IOT_API_RATES: Readonly<Record<string, number>> = {
   AttachPolicy: 15,
   AttachThingPrincipal: 100,
   CreateThing: 100,

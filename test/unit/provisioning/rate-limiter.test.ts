@@ -15,7 +15,11 @@ describe('RateLimiter', () => {
       () => now,
     );
 
-    await Promise.all([limiter.take('AttachPolicy'), limiter.take('AttachPolicy'), limiter.take('AttachPolicy')]);
+    await Promise.all([
+      limiter.take('AttachPolicy'),
+      limiter.take('AttachPolicy'),
+      limiter.take('AttachPolicy'),
+    ]);
     await limiter.take('DescribeThing');
     // An API missing from the table gets 10/s: 125 ms apart at 80 %.
     await limiter.take('ListThingPrincipals');
