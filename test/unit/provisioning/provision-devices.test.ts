@@ -149,6 +149,20 @@ describe('devices:provision, onboarding', () => {
     );
   });
 
+  it('only notes a private key removed from the out dir once the device has it', async () => {
+    await onboard();
+    const { rm } = await import('node:fs/promises');
+    await rm(join(out, first().id, 'private.pem.key'));
+    fake.clearCalls();
+
+    const [outcome] = await run({ kind: 'onboard', devices: [first()] });
+
+    expect(outcome?.changes).toEqual([]);
+    expect(outcome?.error).toBeUndefined();
+    expect(outcome?.warnings.join()).toMatch(/private.pem.key is not in .*fine if the device has it/);
+    expect(fake.commands().filter((c) => WRITES.test(c))).toEqual([]);
+  });
+
   it('reports a certificate someone deactivated instead of silently reactivating it', async () => {
     await onboard();
     const rec = await active(first().id);
