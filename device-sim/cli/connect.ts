@@ -4,6 +4,7 @@ import type { CliIo } from '../cli';
 import { UsageError } from '../fleet';
 import type { ScenarioSpec } from '../scenarios';
 import { awsTarget, dataDirCredentials, localTarget, type Target } from '../target';
+import { credentialsDirOptions } from './credentials-dir';
 import type { CliValues } from './options';
 import { positive } from './values';
 
@@ -25,16 +26,24 @@ export async function resolveToken(
   );
 }
 
-function cloudTarget(values: CliValues, endpoint: string, devices: readonly Device[], now: number): Target {
-  const { cert, key, ca } = values;
-  if (!cert || !key)
-    throw new UsageError('--endpoint needs --cert and --key (the device certificate and its private key)');
+function cloudTarget(values: CliValues, devices: readonly Device[], now: number): Target {
+  const { cert, key, ca, endpoint } = values;
+  const dir = values['credentials-dir'];
   const port = positive('port', values.port, { max: 65_535 });
-  return awsTarget(
-    { endpoint, cert, key, ...(ca ? { ca } : {}), ...(port ? { port } : {}) },
-    devices.map((d) => d.id),
-    now,
-  );
+  const ids = devices.map((d) => d.id);
+  if (dir !== undefined) {
+    if (cert || key) throw new UsageError('give --credentials-dir or --cert/--key, not both');
+    const options = credentialsDirOptions(dir, ids, {
+      ...(endpoint ? { endpoint } : {}),
+      ...(port ? { port } : {}),
+    });
+    return awsTarget({ ...options, ...(ca ? { ca } : {}) }, ids, now);
+  }
+  if (!cert || !key || !endpoint)
+    throw new UsageError(
+      '--endpoint needs --cert and --key (the device certificate and its private key), or --credentials-dir',
+    );
+  return awsTarget({ endpoint, cert, key, ...(ca ? { ca } : {}), ...(port ? { port } : {}) }, ids, now);
 }
 
 async function brokerTarget(
@@ -73,7 +82,7 @@ export async function resolveTarget(
   now: number,
 ): Promise<Target | undefined> {
   if (values['dry-run']) return undefined;
-  return values.endpoint
-    ? cloudTarget(values, values.endpoint, devices, now)
+  return values.endpoint || values['credentials-dir'] !== undefined
+    ? cloudTarget(values, devices, now)
     : brokerTarget(values, env, devices, specs);
 }

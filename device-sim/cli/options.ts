@@ -89,9 +89,16 @@ export const OPTIONS = {
     type: 'string',
     section: 'Target',
     arg: 'HOST',
-    help: 'AWS IoT Core data endpoint (mqtts); needs --cert and --key',
+    help: 'AWS IoT Core data endpoint (mqtts); needs --cert and --key, or --credentials-dir',
+    fallback: 'the endpoint in --credentials-dir',
   },
-  port: { type: 'string', section: 'Target', arg: 'P', help: 'port of --endpoint', fallback: '8883' },
+  port: {
+    type: 'string',
+    section: 'Target',
+    arg: 'P',
+    help: 'port of --endpoint',
+    fallback: "8883, or the one in --credentials-dir's device.json",
+  },
   cert: {
     type: 'string',
     section: 'Target',
@@ -103,6 +110,12 @@ export const OPTIONS = {
     section: 'Target',
     arg: 'FILE',
     help: "the certificate's private key, PEM; {id} as for --cert",
+  },
+  'credentials-dir': {
+    type: 'string',
+    section: 'Target',
+    arg: 'DIR',
+    help: "AWS IoT Core with what npm run devices:provision wrote: DIR/<device id>/ holds each device's device.json (endpoint, port), certificate.pem.crt and private.pem.key; instead of --cert/--key",
   },
   ca: {
     type: 'string',

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { Aedes } from 'aedes';
@@ -93,5 +95,49 @@ describe('simulator against an mTLS broker (the AWS IoT Core target)', () => {
     const { io, stderr } = captureIo();
     expect(await main(target('device.pem', 'stranger.key', 'ca.pem'), io)).toBe(2);
     expect(stderr()).toMatch(/--key .*stranger.key does not belong to the certificate .*device.pem/);
+  });
+
+  it('publishes with a devices:provision output folder (--credentials-dir), endpoint and port from device.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pamir-creds-'));
+    try {
+      const id = 'wq-town-outlet';
+      await mkdir(join(dir, id));
+      await copyFile(pem('device.pem'), join(dir, id, 'certificate.pem.crt'));
+      await copyFile(pem('device.key'), join(dir, id, 'private.pem.key'));
+      const certificateId = 'c'.repeat(64);
+      await writeFile(
+        join(dir, id, 'device.json'),
+        JSON.stringify({
+          version: 1,
+          status: 'active',
+          deviceId: id,
+          thingName: id,
+          clientId: id,
+          kind: 'water',
+          certificateId,
+          certificateArn: `arn:aws:iot:eu-west-1:123456789012:cert/${certificateId}`,
+          certificateFile: 'certificate.pem.crt',
+          privateKeyFile: 'private.pem.key',
+          endpoint: 'localhost',
+          port,
+          topics: { telemetry: `dt/water/${id}`, telemetryBasicIngest: '-', commands: `cmd/${id}/+` },
+        }),
+      );
+      topics.length = 0;
+      const { io, stdout } = captureIo();
+      const argv = ['--credentials-dir', dir, '--ca', pem('ca.pem'), '--devices', 'plant-town'];
+      const code = await main(
+        [...argv, '--interval', '60', '--speed', '1200', '--samples', '2', '--json'],
+        io,
+      );
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout()) as Summary).toMatchObject({
+        target: `mqtts://localhost:${port}`,
+        acked: 2,
+      });
+      expect(topics).toEqual([`dt/water/${id}`, `dt/water/${id}`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
