@@ -6,6 +6,7 @@ export * from './device';
 export * from './environment';
 export * from './health-log-events';
 export * from './ingest-queue';
+export * from './metrics';
 export * from './permissions';
 export * from './routes';
 export * from './tables';

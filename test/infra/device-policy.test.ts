@@ -35,16 +35,20 @@ describe('DevicePolicy', () => {
     expect(connect?.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
   });
 
-  it('lets a device publish only to its own telemetry topics, directly or through Basic Ingest', () => {
+  it('lets a device publish only to its own telemetry topics, directly or through its stage’s Basic Ingest rules', () => {
     const expected = TELEMETRY_RULES.flatMap((rule) => [
       `${IOT_ARN_PREFIX}topic/${deviceTopic(rule.topicFilter, THING_NAME_VARIABLE)}`,
-      `${IOT_ARN_PREFIX}topic/${basicIngestTopic(rule.ruleName, rule.topicFilter, THING_NAME_VARIABLE)}`,
+      `${IOT_ARN_PREFIX}topic/${basicIngestTopic(`dev_${rule.ruleName}`, rule.topicFilter, THING_NAME_VARIABLE)}`,
     ]);
     expect(resourcesOf('iot:Publish')).toEqual(expected);
     expect(expected).toContain(`${IOT_ARN_PREFIX}topic/dt/water/\${iot:Connection.Thing.ThingName}`);
     expect(expected).toContain(
-      `${IOT_ARN_PREFIX}topic/$aws/rules/pamir_telemetry_bin/dt/bin/\${iot:Connection.Thing.ThingName}`,
+      `${IOT_ARN_PREFIX}topic/$aws/rules/dev_pamir_telemetry_bin/dt/bin/\${iot:Connection.Thing.ThingName}`,
     );
+  });
+
+  it('is named for the stage, so devices of each stage get their own policy', () => {
+    expect(raw).toContain('"PolicyName":"PamirTelemetry-dev-device"');
   });
 
   it('grants no wildcard publish: every topic ends in the thing name', () => {

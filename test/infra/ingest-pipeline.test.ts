@@ -28,11 +28,11 @@ describe('IngestPipeline', () => {
     template = Template.fromStack(stack);
   });
 
-  it('creates one topic rule per TELEMETRY_RULES entry, named exactly as declared', () => {
+  it('creates one topic rule per TELEMETRY_RULES entry, named as declared with the stage prefix', () => {
     template.resourceCountIs('AWS::IoT::TopicRule', TELEMETRY_RULES.length);
     for (const rule of TELEMETRY_RULES) {
       template.hasResourceProperties('AWS::IoT::TopicRule', {
-        RuleName: rule.ruleName,
+        RuleName: `dev_${rule.ruleName}`,
         TopicRulePayload: Match.objectLike({
           Sql: telemetryRuleSql(rule.topicFilter),
           AwsIotSqlVersion: IOT_SQL_VERSION,
@@ -46,7 +46,7 @@ describe('IngestPipeline', () => {
     const roleArn = ref(pipeline.ruleRole.roleArn);
     for (const rule of TELEMETRY_RULES) {
       template.hasResourceProperties('AWS::IoT::TopicRule', {
-        RuleName: rule.ruleName,
+        RuleName: `dev_${rule.ruleName}`,
         TopicRulePayload: Match.objectLike({
           Actions: [{ Sqs: { QueueUrl: ref(pipeline.queue.queueUrl), RoleArn: roleArn, UseBase64: false } }],
           ErrorAction: {
@@ -81,7 +81,7 @@ describe('IngestPipeline', () => {
     expect(trust.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
     expect(asList(trust.Condition.ArnLike['aws:SourceArn']).map(flatten)).toEqual(
       TELEMETRY_RULES.map(
-        (r) => `arn:\${AWS::Partition}:iot:\${AWS::Region}:\${AWS::AccountId}:rule/${r.ruleName}`,
+        (r) => `arn:\${AWS::Partition}:iot:\${AWS::Region}:\${AWS::AccountId}:rule/dev_${r.ruleName}`,
       ),
     );
   });
@@ -94,6 +94,14 @@ describe('IngestPipeline', () => {
         maxReceiveCount: INGEST_QUEUE.maxReceiveCount,
       },
     });
+  });
+
+  it('keeps queued telemetry for retentionDays (not SQS’s 4-day default)', () => {
+    const id = stack.getLogicalId(pipeline.queue.node.defaultChild as never);
+    expect(INGEST_QUEUE.retentionDays).toBe(14);
+    expect(template.toJSON().Resources[id].Properties.MessageRetentionPeriod).toBe(
+      INGEST_QUEUE.retentionDays * 24 * 3600,
+    );
   });
 
   it('keeps dead letters and rule errors for dlqRetentionDays', () => {
@@ -133,16 +141,27 @@ describe('IngestPipeline', () => {
       template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as never)].Properties.Environment
         .Variables;
     for (const spec of Object.values(TABLES)) expect(variables).toHaveProperty(spec.envVar);
-    const writes = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap(
-        (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
-      )
-      .filter((s) => asList(s.Action).includes('dynamodb:PutItem'))
-      .flatMap((s) => asList(s.Resource).map(flatten))
-      .sort();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const resourcesWith = (action: string) =>
+      statements
+        .filter((s) => asList(s.Action).includes(action))
+        .flatMap((s) => asList(s.Resource).map(flatten))
+        .sort();
     const tableArn = (name: TableName) => flatten(ref(tables[name].tableArn));
-    expect(writes).toEqual(
+    expect(resourcesWith('dynamodb:BatchWriteItem')).toEqual(
       [tableArn('alarms'), tableArn('binEvents'), tableArn('quarantine'), tableArn('readings')].sort(),
     );
+    expect(resourcesWith('dynamodb:PutItem')).toEqual([tableArn('alarms')]);
+  });
+
+  it('never lets ingest scan or delete: it does neither', () => {
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+      .flatMap((s) => asList(s.Action));
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).not.toEqual([]);
+    for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:*'])
+      expect(actions).not.toContain(forbidden);
   });
 });
