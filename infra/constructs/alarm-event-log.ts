@@ -8,7 +8,7 @@ import { alarmEventTopic, IOT_SQL_VERSION } from '../../functions/contract';
 import { stageRuleName } from './deployment-settings';
 
 /** The rule's name before the stage prefix: `<stage>_pamir_alarm_events`. */
-export const ALARM_EVENT_RULE = 'pamir_alarm_events';
+const ALARM_EVENT_RULE = 'pamir_alarm_events';
 
 export interface AlarmEventLogProps {
   /** Where IoT reports an event it could not write (the telemetry rules' error queue). */
@@ -73,6 +73,7 @@ export class AlarmEventLog extends Construct {
         },
       },
     });
-    this.rule.node.addDependency(this.role);
+    // The role's policy must exist before the first event is written (the role itself is already referenced).
+    this.rule.node.addDependency(this.role.node.findChild('DefaultPolicy'));
   }
 }

@@ -4,10 +4,10 @@ import type { IConstruct } from 'constructs';
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 
 /** The stage when `-c stage=` is not given. */
-export const DEFAULT_STAGE = 'dev';
+const DEFAULT_STAGE = 'dev';
 
 /** Whether the functions run with active X-Ray tracing (`-c tracing=`). */
-export type TracingMode = 'off' | 'active';
+type TracingMode = 'off' | 'active';
 
 /** What one deployment (`-c stage=…`) is, read once from the app's context and validated. */
 export interface DeploymentSettings {

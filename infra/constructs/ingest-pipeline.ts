@@ -125,8 +125,9 @@ export class IngestPipeline extends Construct {
           },
         },
       });
-      // The role's policy must exist before the rule forwards its first message, or that delivery is denied.
-      topicRule.node.addDependency(this.ruleRole);
+      // The role's policy must exist before the rule forwards its first message, or that delivery is denied (the
+      // role itself is already referenced).
+      topicRule.node.addDependency(this.ruleRole.node.findChild('DefaultPolicy'));
       return topicRule;
     });
   }

@@ -69,8 +69,8 @@ export class IotLogging extends Construct {
       roleArn: this.role.roleArn,
       defaultLogLevel: 'WARN',
     });
-    // The role's policy must be in place before IoT starts logging with it.
-    this.logging.node.addDependency(this.role, this.logGroup);
+    // The role's policy must be in place before IoT starts logging with it (the role itself is already referenced).
+    this.logging.node.addDependency(this.role.node.findChild('DefaultPolicy'), this.logGroup);
 
     const count = (name: string, pattern: string, metricName: string) =>
       new MetricFilter(this, name, {

@@ -24,7 +24,7 @@ import type { TelemetryFunction } from './telemetry-function';
  * Every health alarm's name starts with `PamirTelemetry-<stage>-health-`; the topic's key and policy admit only alarms
  * named so, so one stage's alarms never notify another stage's engineers.
  */
-export function healthAlarmPrefix(scope: IConstruct): string {
+function healthAlarmPrefix(scope: IConstruct): string {
   return stageName(scope, 'health-');
 }
 
@@ -40,7 +40,7 @@ export const INGEST_LAG_ALARM_S = INGEST_QUEUE.visibilityTimeoutS * INGEST_QUEUE
  * add a constant dimension, so the stage is in the namespace. The functions' own metrics (`SERVICE_METRICS`) carry a
  * `stage` dimension instead.
  */
-export function healthMetricNamespace(scope: IConstruct): string {
+function healthMetricNamespace(scope: IConstruct): string {
   return `${SERVICE_METRICS.namespace}/${deploymentSettings(scope).stage}`;
 }
 

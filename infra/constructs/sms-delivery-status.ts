@@ -94,7 +94,12 @@ export class SmsDeliveryStatus extends Construct {
       ]),
       installLatestAwsSdk: false,
     });
-    apply.node.addDependency(this.role, this.logGroups.success, this.logGroups.failure);
+    // SNS may log as soon as the attributes are set: its policy and the log groups come first.
+    apply.node.addDependency(
+      this.role.node.findChild('DefaultPolicy'),
+      this.logGroups.success,
+      this.logGroups.failure,
+    );
     Validations.of(apply).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'sns:SetSMSAttributes sets account attributes and supports no resource-level permissions.',
