@@ -181,8 +181,9 @@ export class PipelineHealth extends Construct {
       queueAlarm(
         'rule-errors',
         props.ruleErrorQueue,
-        'The IoT rules could not enqueue device messages; the error reports (with each payload in base64) are in ' +
-          'the rule-error queue. Usually a queue policy or KMS problem: fix it, then replay the payloads.',
+        'The IoT rules could not enqueue device messages (or log live alarm events); the error reports (with each ' +
+          'payload in base64) are in the rule-error queue. Usually a queue policy or KMS problem: fix it, then replay ' +
+          'the payloads.',
       ),
       {
         name: 'ingest-lag',
