@@ -54,6 +54,11 @@ export interface DeviceSimOptions {
   batchAll: boolean;
   batchSize: number;
   basicIngest: boolean;
+  /**
+   * Prefix of the Basic Ingest rule names: empty for the account's primary stage, `<stage>_` for any other stage
+   * (its rules are named so in the cloud).
+   */
+  rulePrefix?: string;
   /** Topic of another device, for the wrong-topic case of `malformed`. */
   neighbourTopic: string;
   /** Whether the wrong-topic case may use a throwaway connection (not possible against AWS IoT policies). */
@@ -81,7 +86,12 @@ export class DeviceSim {
 
   constructor(private readonly options: DeviceSimOptions) {
     this.device = options.device;
-    this.topic = telemetryTopic(options.device.kind, options.device.id, options.basicIngest);
+    this.topic = telemetryTopic(
+      options.device.kind,
+      options.device.id,
+      options.basicIngest,
+      options.rulePrefix,
+    );
     this.nextTs = this.scheduledTs(0);
   }
 
@@ -258,7 +268,12 @@ export class DeviceSim {
       case 'wrong_kind':
         return {
           ...base,
-          topic: telemetryTopic(otherKind(device.kind), device.id, this.options.basicIngest),
+          topic: telemetryTopic(
+            otherKind(device.kind),
+            device.id,
+            this.options.basicIngest,
+            this.options.rulePrefix,
+          ),
           payload: good,
         };
       case 'topic_mismatch':

@@ -12,6 +12,8 @@ export interface PlanOptions {
   batchAll: boolean;
   batchSize: number;
   basicIngest: boolean;
+  /** Prefix of the Basic Ingest rule names (`<stage>_` for a stage that is not the account's primary one). */
+  rulePrefix?: string;
   allowRogue: boolean;
 }
 
@@ -61,6 +63,7 @@ export function buildDeviceSims(
       batchAll: options.batchAll,
       batchSize: options.batchSize,
       basicIngest: options.basicIngest,
+      ...(options.rulePrefix ? { rulePrefix: options.rulePrefix } : {}),
       neighbourTopic:
         neighbour.id === device.id
           ? telemetryTopic(device.kind, `${device.id.slice(0, 55)}-neighbour`)

@@ -30,6 +30,8 @@ export interface SimulationConfig {
   intervalS?: number;
   batchSize: number;
   basicIngest: boolean;
+  /** Prefix of the Basic Ingest rule names (`<stage>_` for a stage that is not the account's primary one). */
+  rulePrefix?: string;
   /** Keep what was delivered, for `--expect`. */
   record: boolean;
   signal?: AbortSignal;
@@ -125,6 +127,7 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
       batchAll: config.mode === 'backfill',
       batchSize: config.batchSize,
       basicIngest: config.basicIngest,
+      ...(config.rulePrefix ? { rulePrefix: config.rulePrefix } : {}),
       allowRogue: config.target?.kind !== 'aws',
     });
     const intervals = new Map(sims.map((s) => [s.device.id, s.intervalMs]));

@@ -129,6 +129,13 @@ export const OPTIONS = {
     section: 'Target',
     help: 'publish to $aws/rules/<rule>/dt/<kind>/<id> (AWS Basic Ingest)',
   },
+  'basic-ingest-stage': {
+    type: 'string',
+    section: 'Target',
+    arg: 'STAGE',
+    help: 'with --basic-ingest, the rules of this stage ($aws/rules/<stage>_<rule>/…): a stage deployed with -c accountSetup=false',
+    fallback: "the contract's rule names (the account's primary stage)",
+  },
   'dry-run': {
     type: 'boolean',
     section: 'Target',

@@ -56,6 +56,9 @@ export async function simulateRun(plan: RunPlan, values: CliValues, io: CliIo): 
     speed: timing.speed,
     batchSize: timing.batchSize,
     basicIngest: values['basic-ingest'] ?? false,
+    ...(values['basic-ingest-stage']
+      ? { rulePrefix: `${values['basic-ingest-stage'].replaceAll('-', '_')}_` }
+      : {}),
     record: plan.record,
     stats,
     ...(target ? { target } : {}),

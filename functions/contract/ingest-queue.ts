@@ -19,5 +19,8 @@ export const INGEST_QUEUE = {
   visibilityTimeoutS: 120,
   /** Deliveries before a message goes to the dead-letter queue. */
   maxReceiveCount: 5,
+  /** How long the ingest queue keeps a message (SQS's default is 4 days): as long as the dead-letter queue. */
+  retentionDays: 14,
+  /** How long the dead-letter and rule-error queues keep a message, for a fix and a redrive. */
   dlqRetentionDays: 14,
 } as const;

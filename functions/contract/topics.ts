@@ -35,10 +35,15 @@ export function basicIngestTopic(ruleName: string, topicFilter: string, deviceId
  * The telemetry topic of a device, `dt/<kind>/<id>`, or with Basic Ingest `$aws/rules/<rule>/dt/<kind>/<id>`, which
  * hands the message straight to the IoT rule and skips the messaging charge.
  */
-export function telemetryTopic(kind: DeviceKind, deviceId: string, basicIngest = false): string {
+export function telemetryTopic(
+  kind: DeviceKind,
+  deviceId: string,
+  basicIngest = false,
+  rulePrefix = '',
+): string {
   const rule = telemetryRule(kind);
   return basicIngest
-    ? basicIngestTopic(rule.ruleName, rule.topicFilter, deviceId)
+    ? basicIngestTopic(`${rulePrefix}${rule.ruleName}`, rule.topicFilter, deviceId)
     : deviceTopic(rule.topicFilter, deviceId);
 }
 

@@ -36,11 +36,11 @@ ${formatSettings(serviceSettingLines(), SETTING_WIDTH)}
 
 Where the values come from. CloudFormation names the tables, and none of these is a stack output except
 the topic; every deployed function carries them all in its environment:
-  aws cloudformation describe-stack-resources --stack-name PamirTelemetry-Stateless \\
+  aws cloudformation describe-stack-resources --stack-name PamirTelemetry-<stage>-Stateless \\
     --query "StackResources[?ResourceType=='AWS::Lambda::Function'].[LogicalResourceId,PhysicalResourceId]"
   aws lambda get-function-configuration --function-name <the AlarmSweepFunction… one> \\
     --query Environment.Variables
-${CHANNEL_ENV.alarmTopicArn} is also the output AlarmTopicArn of PamirTelemetry-Stateful, and
+${CHANNEL_ENV.alarmTopicArn} is also the output AlarmTopicArn of PamirTelemetry-<stage>-Stateful, and
 ${CHANNEL_ENV.iotDataEndpoint} is what
   aws iot describe-endpoint --endpoint-type iot:Data-ATS --query endpointAddress --output text
 prints. AWS credentials and region come from the usual chain (AWS_PROFILE, AWS_REGION, ...).

@@ -13,6 +13,7 @@ import {
   telemetryRuleSql,
 } from '../../functions/contract';
 import { FUNCTIONS } from '../wiring';
+import { telemetryRuleName } from './deployment-settings';
 import { TelemetryFunction } from './telemetry-function';
 
 export interface IngestPipelineProps {
@@ -27,7 +28,8 @@ export interface IngestPipelineProps {
 const SECURE_QUEUE: QueueProps = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
 
 /**
- * Device message → IoT rule (one per `TELEMETRY_RULES` entry) → SQS queue → batched ingest function.
+ * Device message → IoT rule (one per `TELEMETRY_RULES` entry, named by `telemetryRuleName`) → SQS queue → batched
+ * ingest function.
  * A message the function fails on `maxReceiveCount` times moves to the dead-letter queue; a message the rule itself
  * cannot deliver goes, by the rule's error action, to the rule-error queue. Nothing a device sends is dropped.
  */
@@ -57,6 +59,8 @@ export class IngestPipeline extends Construct {
     this.queue = new Queue(this, 'Queue', {
       ...SECURE_QUEUE,
       visibilityTimeout: Duration.seconds(INGEST_QUEUE.visibilityTimeoutS),
+      // As long as the dead-letter queue: a stalled ingest (a bad deploy over a holiday) loses no telemetry for two weeks.
+      retentionPeriod: Duration.days(INGEST_QUEUE.retentionDays),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INGEST_QUEUE.maxReceiveCount },
     });
     // Separate from the dead-letter queue: its messages have another shape (IoT error reports, not envelopes),
@@ -76,12 +80,8 @@ export class IngestPipeline extends Construct {
       name: 'ingest',
       description: 'Validates telemetry envelopes from the ingest queue, stores samples, evaluates alarms.',
     })
-      .useTable('readings', props.tables.readings, 'readWrite')
-      .useTable('devices', props.tables.devices, 'read')
-      .useTable('quarantine', props.tables.quarantine, 'write')
-      .useTable('alarms', props.tables.alarms, 'readWrite')
-      .useTable('subscriptions', props.tables.subscriptions, 'none')
-      .useTable('binEvents', props.tables.binEvents, 'readWrite');
+      .useTables(props.tables)
+      .useRequeue(this.queue);
     this.ingest.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: INGEST_QUEUE.batchSize,
@@ -92,7 +92,11 @@ export class IngestPipeline extends Construct {
 
     const stack = Stack.of(this);
     const ruleArns = TELEMETRY_RULES.map((rule) =>
-      stack.formatArn({ service: 'iot', resource: 'rule', resourceName: rule.ruleName }),
+      stack.formatArn({
+        service: 'iot',
+        resource: 'rule',
+        resourceName: telemetryRuleName(this, rule.ruleName),
+      }),
     );
     this.ruleRole = new Role(this, 'RuleRole', {
       description: 'Assumed by the telemetry IoT rules to enqueue messages and error reports.',
@@ -113,7 +117,7 @@ export class IngestPipeline extends Construct {
 
     this.rules = TELEMETRY_RULES.map((rule) => {
       const topicRule = new CfnTopicRule(this, `${rule.kind}-rule`, {
-        ruleName: rule.ruleName,
+        ruleName: telemetryRuleName(this, rule.ruleName),
         topicRulePayload: {
           description: `Forwards ${rule.topicFilter} messages, JSON or not, to the ingest queue.`,
           sql: telemetryRuleSql(rule.topicFilter),
@@ -127,8 +131,9 @@ export class IngestPipeline extends Construct {
           },
         },
       });
-      // The role's policy must exist before the rule forwards its first message, or that delivery is denied.
-      topicRule.node.addDependency(this.ruleRole);
+      // The role's policy must exist before the rule forwards its first message, or that delivery is denied (the
+      // role itself is already referenced).
+      topicRule.node.addDependency(this.ruleRole.node.findChild('DefaultPolicy'));
       return topicRule;
     });
   }

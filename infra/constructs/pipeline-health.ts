@@ -10,16 +10,23 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
-import { HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../../functions/contract';
+import { Construct, type IConstruct } from 'constructs';
+import { HEALTH_LOG_EVENTS, INGEST_QUEUE, SERVICE_METRICS } from '../../functions/contract';
 import type { FunctionName } from '../wiring';
+import { deploymentSettings, stageName } from './deployment-settings';
 import type { TelemetryFunction } from './telemetry-function';
 
-/** Every health alarm's name starts with this; the topic's key and policy admit only alarms named so. */
-export const HEALTH_ALARM_PREFIX = 'PamirTelemetry-health-';
+/**
+ * Every health alarm's name starts with `PamirTelemetry-<stage>-health-`; the topic's key and policy admit only alarms
+ * named so, so one stage's alarms never notify another stage's engineers.
+ */
+function healthAlarmPrefix(scope: IConstruct): string {
+  return stageName(scope, 'health-');
+}
 
 /**
  * Ingest is behind when its oldest queued message is older than a failing message can get before it moves to the
@@ -28,8 +35,14 @@ export const HEALTH_ALARM_PREFIX = 'PamirTelemetry-health-';
  */
 export const INGEST_LAG_ALARM_S = INGEST_QUEUE.visibilityTimeoutS * INGEST_QUEUE.maxReceiveCount + 60;
 
-/** Namespace of the service's own metrics (from log metric filters). */
-export const HEALTH_METRIC_NAMESPACE = 'PamirTelemetry';
+/**
+ * Namespace of the metrics the stage's log metric filters count (`PamirTelemetry/<stage>`): a metric filter cannot
+ * add a constant dimension, so the stage is in the namespace. The functions' own metrics (`SERVICE_METRICS`) carry a
+ * `stage` dimension instead.
+ */
+function healthMetricNamespace(scope: IConstruct): string {
+  return `${SERVICE_METRICS.namespace}/${deploymentSettings(scope).stage}`;
+}
 
 /** Share of the SMS spend limit at which engineers are told, before SNS silently stops sending alarm SMS. */
 const SMS_SPEND_ALARM_SHARE = 0.8;
@@ -43,6 +56,28 @@ export interface PipelineHealthProps {
   readonly smsMonthlySpendLimitUsd: number;
   /** Addresses that receive the health alarms by e-mail (each confirms its subscription once). */
   readonly emails?: readonly string[];
+  /** The topic alarm SMS go out through: SNS counts its failed SMS deliveries. */
+  readonly alarmTopic: ITopic;
+  /**
+   * The account's IoT log metrics (infra/constructs/iot-logging.ts), in the one stage that owns the account's IoT
+   * logging (`-c accountSetup=true`).
+   */
+  readonly iotLogMetrics?: { readonly denied: IMetric; readonly ruleFailures: IMetric };
+}
+
+/** A metric the functions emit through Powertools Metrics, in this stage's dimension. */
+export function serviceMetric(
+  scope: IConstruct,
+  metricName: string,
+  options: { period?: Duration; statistic?: string } = {},
+): Metric {
+  return new Metric({
+    namespace: SERVICE_METRICS.namespace,
+    metricName,
+    dimensionsMap: { [SERVICE_METRICS.stageDimension]: deploymentSettings(scope).stage },
+    period: options.period ?? Duration.minutes(5),
+    statistic: options.statistic ?? 'Sum',
+  });
 }
 
 interface HealthAlarm {
@@ -72,10 +107,11 @@ export class PipelineHealth extends Construct {
   constructor(scope: Construct, id: string, props: PipelineHealthProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    const alarmPrefix = healthAlarmPrefix(this);
     const alarmArns = stack.formatArn({
       service: 'cloudwatch',
       resource: 'alarm',
-      resourceName: `${HEALTH_ALARM_PREFIX}*`,
+      resourceName: `${alarmPrefix}*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const fromHealthAlarms = {
@@ -131,7 +167,7 @@ export class PipelineHealth extends Construct {
     const stuckEvaluations = new MetricFilter(this, 'EvaluationStuckFilter', {
       logGroup: props.functions.alarmSweep.logGroup,
       filterPattern: FilterPattern.stringValue('$.message', '=', HEALTH_LOG_EVENTS.evaluationStuck),
-      metricNamespace: HEALTH_METRIC_NAMESPACE,
+      metricNamespace: healthMetricNamespace(this),
       metricName: 'AlarmEvaluationStuck',
       metricValue: '1',
     });
@@ -145,8 +181,9 @@ export class PipelineHealth extends Construct {
       queueAlarm(
         'rule-errors',
         props.ruleErrorQueue,
-        'The IoT rules could not enqueue device messages; the error reports (with each payload in base64) are in ' +
-          'the rule-error queue. Usually a queue policy or KMS problem: fix it, then replay the payloads.',
+        'The IoT rules could not enqueue device messages (or log live alarm events); the error reports (with each ' +
+          'payload in base64) are in the rule-error queue. Usually a queue policy or KMS problem: fix it, then replay ' +
+          'the payloads.',
       ),
       {
         name: 'ingest-lag',
@@ -213,14 +250,70 @@ export class PipelineHealth extends Construct {
         comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         missing: TreatMissingData.NOT_BREACHING,
-        description: `SMS spend this month has reached ${SMS_SPEND_ALARM_SHARE * 100} % of the ${props.smsMonthlySpendLimitUsd} USD limit; at the limit SNS stops sending alarm SMS without an error. Raise MonthlySpendLimit (aws sns set-sms-attributes) and the smsMonthlySpendLimitUsd context value.`,
+        description: `SMS spend this month (the account's) has reached ${SMS_SPEND_ALARM_SHARE * 100} % of the ${props.smsMonthlySpendLimitUsd} USD limit; at the limit SNS stops sending alarm SMS without an error. Raise MonthlySpendLimit (aws sns set-sms-attributes) and the smsMonthlySpendLimitUsd context value.`,
       },
+      {
+        name: 'sms-delivery-failed',
+        metric: new Metric({
+          namespace: 'AWS/SNS',
+          metricName: 'NumberOfNotificationsFailed',
+          dimensionsMap: { TopicName: props.alarmTopic.topicName },
+          period: minutes(5),
+          statistic: 'Sum',
+        }),
+        threshold: 1,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        missing: TreatMissingData.NOT_BREACHING,
+        description:
+          'SNS could not deliver alarm SMS from the alarm topic to some phones (carrier refusal, opted-out or invalid ' +
+          'number, spend limit, sandbox). The reason per message is in the SMS delivery-status log ' +
+          '(sns/<region>/<account>/DirectPublishToPhoneNumber/Failure); see docs/deploy.md.',
+      },
+      {
+        name: 'sms-send-failed',
+        metric: serviceMetric(this, SERVICE_METRICS.smsFailed),
+        threshold: 1,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        missing: TreatMissingData.NOT_BREACHING,
+        description:
+          'The functions could not hand alarm SMS to SNS (the SmsFailed metric): throttling, a missing permission ' +
+          'or an SNS outage. Search the ingest and alarm-sweep logs for the failed publish; the sweep retries reminders.',
+      },
+      ...(props.iotLogMetrics
+        ? [
+            {
+              name: 'iot-denied',
+              metric: props.iotLogMetrics.denied,
+              threshold: 1,
+              comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+              evaluationPeriods: 1,
+              missing: TreatMissingData.NOT_BREACHING,
+              description:
+                'IoT Core refused a connect, publish or subscribe (AUTHORIZATION_FAILURE in AWSIotLogsV2): a device ' +
+                "publishing on another device's topic, a certificate not attached to its thing, or a wrong policy. " +
+                'The log entry names clientId, topicName and principalId; see docs/deploy.md.',
+            },
+            {
+              name: 'iot-rule-failures',
+              metric: props.iotLogMetrics.ruleFailures,
+              threshold: 1,
+              comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+              evaluationPeriods: 1,
+              missing: TreatMissingData.NOT_BREACHING,
+              description:
+                'An IoT rule failed to run (RuleExecution Failure in AWSIotLogsV2): its SQL or an action failed. ' +
+                'Failed deliveries are in the rule-error queue; the log entry names the rule and the reason.',
+            },
+          ]
+        : []),
     ];
 
     const action = new SnsAction(this.topic);
     this.alarms = specs.map((spec) => {
       const alarm = new Alarm(this, spec.name, {
-        alarmName: `${HEALTH_ALARM_PREFIX}${spec.name}`,
+        alarmName: `${alarmPrefix}${spec.name}`,
         alarmDescription: spec.description,
         metric: spec.metric,
         threshold: spec.threshold,

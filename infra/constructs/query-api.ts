@@ -70,12 +70,7 @@ export class QueryApi extends Construct {
       name: 'api',
       description: 'Serves the HTTP API: devices, readings, quarantine, alarms, subscriptions, dead letters.',
     })
-      .useTable('readings', props.tables.readings, 'read')
-      .useTable('devices', props.tables.devices, 'readWrite')
-      .useTable('quarantine', props.tables.quarantine, 'read')
-      .useTable('alarms', props.tables.alarms, 'readWrite')
-      .useTable('subscriptions', props.tables.subscriptions, 'readWrite')
-      .useTable('binEvents', props.tables.binEvents, 'read')
+      .useTables(props.tables)
       .useDeadLetterQueue(props.deadLetters.deadLetterQueue, props.deadLetters.ingestQueue);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {

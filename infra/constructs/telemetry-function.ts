@@ -11,16 +11,16 @@ import {
   alarmEventTopic,
   CHANNEL_ENV,
   DEAD_LETTER_ENV,
+  SERVICE_METRICS,
   TABLES,
   type TableName,
   type TableSpec,
 } from '../../functions/contract';
 import { FUNCTIONS, type FunctionName } from '../wiring';
+import { deploymentSettings } from './deployment-settings';
 import { wildcardResourceFinding } from './nag-findings';
 import { DEPS_LOCK_FILE, PROJECT_ROOT, projectPath } from './project-paths';
-
-/** Service name every function logs under (Powertools Logger reads `POWERTOOLS_SERVICE_NAME`). */
-const SERVICE_NAME = 'pamir-telemetry';
+import { INDEX_ACTIONS, TABLE_GRANTS, type TableAction } from './table-grants';
 
 /**
  * What listing and redriving the dead-letter queue needs on it: receive and release (list without deleting), delete
@@ -56,29 +56,6 @@ export const FUNCTION_BUNDLING = {
   bundleAwsSDK: true,
 } satisfies BundlingOptions;
 
-/** Item reads: CDK's `grantReadData` without the stream actions (no table has a stream). */
-const TABLE_READ_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-] as const;
-
-/** Item writes: CDK's `grantWriteData`. */
-const TABLE_WRITE_ACTIONS = [
-  'dynamodb:BatchWriteItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-] as const;
-
-/**
- * How a function may use a table. `none` only passes the table's name: the functions' configuration requires the
- * name of every table, also of tables the function never touches.
- */
-export type TableAccess = 'none' | 'read' | 'readWrite' | 'write';
-
 /** How a function may use the alarm topic: publish alarm SMS, or also (un)subscribe phones to it. */
 export type AlarmTopicAccess = 'publish' | 'publishAndSubscribe';
 
@@ -96,17 +73,22 @@ export interface TelemetryFunctionProps {
 
 /**
  * One Lambda function with the service's shared defaults: arm64, Node.js 22, an ESM bundle built locally by esbuild
- * (no Docker), its own log group with an explicit retention, active X-Ray tracing, and a role that may write only
- * to that log group. `useTable` wires a table (environment variable and IAM grant) in one call.
+ * (no Docker), its own log group with an explicit retention, X-Ray tracing as the stage chooses (`-c tracing=`), and a
+ * role that may write only to that log group. Its environment names the stage (`STAGE`) and its Powertools service
+ * and metrics namespace. `useTables` wires the tables (environment variables and exact IAM grants) in one call.
  */
 export class TelemetryFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly logGroup: LogGroup;
   public readonly role: Role;
+  /** The function's entry in `FUNCTIONS`. */
+  public readonly name: FunctionName;
 
   constructor(scope: Construct, id: string, props: TelemetryFunctionProps) {
     super(scope, id);
     const spec = FUNCTIONS[props.name];
+    const settings = deploymentSettings(this);
+    this.name = props.name;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -127,22 +109,29 @@ export class TelemetryFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutS),
-      tracing: Tracing.ACTIVE,
+      // Lambda samples 1 request a second and 5 % of the rest and ignores X-Ray sampling rules: the only choice is on
+      // or off, made per stage (docs/deploy.md, "Tracing").
+      tracing: settings.tracing === 'active' ? Tracing.ACTIVE : Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       environment: {
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        // The functions log and emit metrics under their own name, in the stage's dimension.
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: SERVICE_METRICS.namespace,
+        STAGE: settings.stage,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: FUNCTION_BUNDLING,
     });
 
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'xray:PutTraceSegments and xray:PutTelemetryRecords (added by active tracing) support no resource-level ' +
-        'permissions, so their resource is necessarily "*".',
-    });
+    if (settings.tracing === 'active') {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'xray:PutTraceSegments and xray:PutTelemetryRecords (added by active tracing) support no resource-level ' +
+          'permissions, so their resource is necessarily "*".',
+      });
+    }
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -153,24 +142,34 @@ export class TelemetryFunction extends Construct {
   }
 
   /**
-   * Gives the function a table: sets the table's environment variable (`TABLES[name].envVar`) to its name and
-   * grants the given access (none, for `none`). Reads extend to the table's declared global secondary indexes by name, never to a
-   * `/index/*` wildcard. Returns `this` so calls chain.
+   * Gives the function a table: sets the table's environment variable (`TABLES[name].envVar`) to its name and allows
+   * exactly `actions` on it (none for an empty list). Query and Scan extend to the table's declared global secondary
+   * indexes by name, never to a `/index/*` wildcard. Returns `this` so calls chain.
    */
-  public useTable(name: TableName, table: ITable, access: TableAccess): this {
+  public useTable(name: TableName, table: ITable, actions: readonly TableAction[]): this {
     this.function.addEnvironment(TABLES[name].envVar, table.tableName);
+    if (actions.length === 0) return this;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }),
+    );
+    const indexActions = actions.filter((a) => INDEX_ACTIONS.includes(a));
     const spec: TableSpec = TABLES[name];
-    if (access === 'read' || access === 'readWrite') {
-      const indexArns = (spec.globalIndexes ?? []).map((index) => `${table.tableArn}/index/${index.name}`);
+    const indexArns = (spec.globalIndexes ?? []).map((index) => `${table.tableArn}/index/${index.name}`);
+    if (indexActions.length > 0 && indexArns.length > 0) {
       this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [table.tableArn, ...indexArns] }),
+        new PolicyStatement({ actions: indexActions.map((a) => `dynamodb:${a}`), resources: indexArns }),
       );
     }
-    if (access === 'write' || access === 'readWrite') {
-      this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [table.tableArn] }),
-      );
-    }
+    return this;
+  }
+
+  /** Gives the function every table, each with exactly the actions `TABLE_GRANTS` lists for it. Returns `this`. */
+  public useTables(tables: Readonly<Record<TableName, ITable>>): this {
+    for (const [name, actions] of Object.entries(TABLE_GRANTS[this.name]) as [
+      TableName,
+      readonly TableAction[],
+    ][])
+      this.useTable(name, tables[name], actions);
     return this;
   }
 
@@ -183,7 +182,17 @@ export class TelemetryFunction extends Construct {
     topic.grantPublish(this.role);
     if (access === 'publishAndSubscribe') {
       this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['sns:Subscribe', 'sns:Unsubscribe'], resources: [topic.topicArn] }),
+        // One SNS subscription per phone: created, its filter policy updated in place, found again when SNS says it
+        // exists with other attributes, and removed with the phone's last subscription.
+        new PolicyStatement({
+          actions: [
+            'sns:Subscribe',
+            'sns:Unsubscribe',
+            'sns:SetSubscriptionAttributes',
+            'sns:ListSubscriptionsByTopic',
+          ],
+          resources: [topic.topicArn],
+        }),
       );
     }
     return this;
@@ -202,6 +211,19 @@ export class TelemetryFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...DEAD_LETTER_ACTIONS], resources: [deadLetterQueue.queueArn] }),
     );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [ingestQueue.queueArn] }),
+    );
+    return this;
+  }
+
+  /**
+   * Lets the ingest function send back to its own queue what one invocation defers (a backfill larger than one
+   * invocation's budget): sets `DEAD_LETTER_ENV.ingestQueueUrl` and grants only `sqs:SendMessage` on that queue.
+   * Returns `this` so calls chain.
+   */
+  public useRequeue(ingestQueue: IQueue): this {
+    this.function.addEnvironment(DEAD_LETTER_ENV.ingestQueueUrl, ingestQueue.queueUrl);
     this.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [ingestQueue.queueArn] }),
     );

@@ -5,12 +5,17 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { TableName } from '../../functions/contract';
+import { AlarmEventLog } from '../constructs/alarm-event-log';
+import { type DeploymentSettings, useDeploymentSettings } from '../constructs/deployment-settings';
 import { DevicePolicy } from '../constructs/device-policy';
 import { IngestPipeline } from '../constructs/ingest-pipeline';
 import { IotDataEndpoint } from '../constructs/iot-data-endpoint';
+import { IotLogging } from '../constructs/iot-logging';
+import { PipelineDashboard } from '../constructs/pipeline-dashboard';
 import { PipelineHealth } from '../constructs/pipeline-health';
 import { QueryApi } from '../constructs/query-api';
 import { ScheduledJobs } from '../constructs/scheduled-jobs';
+import { SmsDeliveryStatus } from '../constructs/sms-delivery-status';
 import { TelemetryFunction } from '../constructs/telemetry-function';
 import type { FunctionName } from '../wiring';
 
@@ -21,6 +26,8 @@ import type { FunctionName } from '../wiring';
 const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
 export interface StatelessStackProps extends StackProps {
+  /** The stage and the other deployment settings (`-c stage=…`, `-c accountSetup=…`, `-c tracing=…`). */
+  readonly settings: DeploymentSettings;
   /** The tables of the stateful stack. */
   readonly tables: Record<TableName, ITable>;
   /** The topic alarm SMS are published to, and phones subscribed to. */
@@ -35,7 +42,10 @@ export interface StatelessStackProps extends StackProps {
 interface HealthSettings {
   /** `opsEmails`: comma-separated addresses for the pipeline-health alarms. */
   emails: string[];
-  /** `smsMonthlySpendLimitUsd`: the account's SNS SMS spend limit (AWS's default for a new account: 1). */
+  /**
+   * `smsMonthlySpendLimitUsd`: the account's SNS SMS spend limit (AWS's default for a new account: 1), set as the
+   * account's `MonthlySpendLimit` by the stage that owns the account setup.
+   */
   smsMonthlySpendLimitUsd: number;
 }
 
@@ -75,9 +85,19 @@ export class StatelessStack extends Stack {
   public readonly functions: Readonly<Record<FunctionName, TelemetryFunction>>;
   public readonly scheduledJobs: ScheduledJobs;
   public readonly health: PipelineHealth;
+  public readonly dashboard: PipelineDashboard;
+  /** The IoT rule writing live alarm events to their audit log group. */
+  public readonly alarmEvents: AlarmEventLog;
+  /** The account's IoT logging and SMS settings, in the stage that owns them (`accountSetup`). */
+  public readonly accountSetup?: {
+    readonly iotLogging: IotLogging;
+    readonly smsDeliveryStatus: SmsDeliveryStatus;
+  };
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
+    // Before any construct is added: they read the stage from here.
+    useDeploymentSettings(this, props.settings);
 
     this.ingest = new IngestPipeline(this, 'Ingest', { tables: props.tables });
     this.devicePolicy = new DevicePolicy(this, 'DevicePolicy');
@@ -93,16 +113,11 @@ export class StatelessStack extends Stack {
       name: 'alarmSweep',
       description:
         'Scheduled: alarm reminders and escalation, offline detection, shelve expiry, flood digests.',
-    })
-      .useTable('readings', props.tables.readings, 'read')
-      .useTable('devices', props.tables.devices, 'read')
-      .useTable('quarantine', props.tables.quarantine, 'none')
-      .useTable('alarms', props.tables.alarms, 'readWrite')
-      .useTable('subscriptions', props.tables.subscriptions, 'none')
-      .useTable('binEvents', props.tables.binEvents, 'none');
+    }).useTables(props.tables);
 
     this.functions = { ingest: this.ingest.ingest, api: this.api.handler, alarmSweep };
 
+    // First of the stack's AWS custom resources: the others share its provider function, role and log group.
     const iotData = new IotDataEndpoint(this, 'IotDataEndpoint');
     for (const fn of Object.values(this.functions)) fn.useLiveEvents(iotData.address);
     this.functions.ingest.useAlarmTopic(props.alarmTopic, 'publish');
@@ -118,12 +133,36 @@ export class StatelessStack extends Stack {
       },
     });
 
+    this.alarmEvents = new AlarmEventLog(this, 'AlarmEvents', { errorQueue: this.ingest.ruleErrorQueue });
+
+    const health = healthSettings(this);
+    if (props.settings.accountSetup) {
+      this.accountSetup = {
+        iotLogging: new IotLogging(this, 'IotLogging'),
+        smsDeliveryStatus: new SmsDeliveryStatus(this, 'SmsDeliveryStatus', {
+          monthlySpendLimitUsd: health.smsMonthlySpendLimitUsd,
+        }),
+      };
+    }
+
     this.health = new PipelineHealth(this, 'Health', {
       ingestQueue: this.ingest.queue,
       deadLetterQueue: this.ingest.deadLetterQueue,
       ruleErrorQueue: this.ingest.ruleErrorQueue,
       functions: this.functions,
-      ...healthSettings(this),
+      alarmTopic: props.alarmTopic,
+      iotLogMetrics: this.accountSetup && {
+        denied: this.accountSetup.iotLogging.deniedMetric,
+        ruleFailures: this.accountSetup.iotLogging.ruleFailureMetric,
+      },
+      ...health,
+    });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      ingestQueue: this.ingest.queue,
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      ruleErrorQueue: this.ingest.ruleErrorQueue,
+      functions: this.functions,
+      httpApi: this.api.httpApi,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url });
@@ -131,5 +170,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingest.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'RuleErrorQueueUrl', { value: this.ingest.ruleErrorQueue.queueUrl });
+    new CfnOutput(this, 'AlarmEventLogGroup', { value: this.alarmEvents.logGroup.logGroupName });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
   }
 }

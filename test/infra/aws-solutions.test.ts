@@ -50,6 +50,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     expect([...new Set(acks.map((a) => a.id))].sort()).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/evt/alarms/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:sns/<AWS::Region>/<AWS::AccountId>/*]',
       'AwsSolutions-L1',
       'AwsSolutions-SQS3',
     ]);

@@ -35,7 +35,7 @@ describe('DevicePolicy', () => {
     expect(connect?.Condition).toEqual({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
   });
 
-  it('lets a device publish only to its own telemetry topics, directly or through Basic Ingest', () => {
+  it('lets a device publish only to its own telemetry topics, directly or through its stage’s Basic Ingest rules', () => {
     const expected = TELEMETRY_RULES.flatMap((rule) => [
       `${IOT_ARN_PREFIX}topic/${deviceTopic(rule.topicFilter, THING_NAME_VARIABLE)}`,
       `${IOT_ARN_PREFIX}topic/${basicIngestTopic(rule.ruleName, rule.topicFilter, THING_NAME_VARIABLE)}`,
@@ -45,6 +45,10 @@ describe('DevicePolicy', () => {
     expect(expected).toContain(
       `${IOT_ARN_PREFIX}topic/$aws/rules/pamir_telemetry_bin/dt/bin/\${iot:Connection.Thing.ThingName}`,
     );
+  });
+
+  it('is named for the stage, so devices of each stage get their own policy', () => {
+    expect(raw).toContain('"PolicyName":"PamirTelemetry-dev-device"');
   });
 
   it('grants no wildcard publish: every topic ends in the thing name', () => {

@@ -28,7 +28,7 @@ describe('IngestPipeline', () => {
     template = Template.fromStack(stack);
   });
 
-  it('creates one topic rule per TELEMETRY_RULES entry, named exactly as declared', () => {
+  it('creates one topic rule per TELEMETRY_RULES entry, named as the device contract declares (the primary stage keeps the Basic Ingest names)', () => {
     template.resourceCountIs('AWS::IoT::TopicRule', TELEMETRY_RULES.length);
     for (const rule of TELEMETRY_RULES) {
       template.hasResourceProperties('AWS::IoT::TopicRule', {
@@ -96,6 +96,14 @@ describe('IngestPipeline', () => {
     });
   });
 
+  it('keeps queued telemetry for retentionDays (not SQS’s 4-day default)', () => {
+    const id = stack.getLogicalId(pipeline.queue.node.defaultChild as never);
+    expect(INGEST_QUEUE.retentionDays).toBe(14);
+    expect(template.toJSON().Resources[id].Properties.MessageRetentionPeriod).toBe(
+      INGEST_QUEUE.retentionDays * 24 * 3600,
+    );
+  });
+
   it('keeps dead letters and rule errors for dlqRetentionDays', () => {
     const retention = INGEST_QUEUE.dlqRetentionDays * 24 * 3600;
     for (const queue of [pipeline.deadLetterQueue, pipeline.ruleErrorQueue]) {
@@ -133,16 +141,31 @@ describe('IngestPipeline', () => {
       template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as never)].Properties.Environment
         .Variables;
     for (const spec of Object.values(TABLES)) expect(variables).toHaveProperty(spec.envVar);
-    const writes = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap(
-        (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
-      )
-      .filter((s) => asList(s.Action).includes('dynamodb:PutItem'))
-      .flatMap((s) => asList(s.Resource).map(flatten))
-      .sort();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const resourcesWith = (action: string) =>
+      statements
+        .filter((s) => asList(s.Action).includes(action))
+        .flatMap((s) => asList(s.Resource).map(flatten))
+        .sort();
     const tableArn = (name: TableName) => flatten(ref(tables[name].tableArn));
-    expect(writes).toEqual(
+    expect(resourcesWith('dynamodb:BatchWriteItem')).toEqual(
       [tableArn('alarms'), tableArn('binEvents'), tableArn('quarantine'), tableArn('readings')].sort(),
     );
+    expect(resourcesWith('dynamodb:PutItem')).toEqual([tableArn('alarms')]);
+  });
+
+  it('never lets ingest delete, nor scan a data table: its one Scan is of the small subscriptions table', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const actions = statements.flatMap((s) => asList(s.Action));
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).not.toEqual([]);
+    for (const forbidden of ['dynamodb:DeleteItem', 'dynamodb:*']) expect(actions).not.toContain(forbidden);
+    const scanned = statements
+      .filter((s) => asList(s.Action).includes('dynamodb:Scan'))
+      .flatMap((s) => asList(s.Resource as never).map((r) => JSON.stringify(ref(r))));
+    expect(scanned).toEqual([JSON.stringify(ref(tables.subscriptions.tableArn))]);
   });
 });

@@ -1,17 +1,18 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HEALTH_LOG_EVENTS, INGEST_QUEUE } from '../../functions/contract';
-import {
-  HEALTH_ALARM_PREFIX,
-  HEALTH_METRIC_NAMESPACE,
-  INGEST_LAG_ALARM_S,
-} from '../../infra/constructs/pipeline-health';
+import { HEALTH_LOG_EVENTS, INGEST_QUEUE, SERVICE_METRICS } from '../../functions/contract';
+import { ACCOUNT_METRIC_NAMESPACE } from '../../infra/constructs/iot-logging';
+import { INGEST_LAG_ALARM_S } from '../../infra/constructs/pipeline-health';
 import type { StatelessStack } from '../../infra/stacks/stateless-stack';
 import { addTelemetryStacks } from '../../infra/stacks/telemetry-app';
 import { FUNCTIONS } from '../../infra/wiring';
 import { awsSolutionsFindings, flatten, testApp } from './support';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
+
+/** The default stage's alarm names and log-metric namespace. */
+const HEALTH_ALARM_PREFIX = 'PamirTelemetry-dev-health-';
+const HEALTH_METRIC_NAMESPACE = 'PamirTelemetry/dev';
 
 function synth(context: Record<string, string> = {}): { stack: StatelessStack; template: Template } {
   const app = testApp();
@@ -38,14 +39,18 @@ describe('pipeline-health alarms (CloudWatch → SNS → engineers)', () => {
     );
   });
 
-  it('watches the dead-letter and rule-error queues, ingest lag, every function, the sweep and SMS spend', () => {
+  it('watches the queues, ingest lag, every function, the sweep, SMS spend and delivery, and IoT refusals', () => {
     expect(Object.keys(alarms).sort()).toEqual(
       [
         'alarm-evaluation-stuck',
         'alarm-sweep-silent',
         'dead-letters',
         'ingest-lag',
+        'iot-denied',
+        'iot-rule-failures',
         'rule-errors',
+        'sms-delivery-failed',
+        'sms-send-failed',
         'sms-spend',
         ...Object.keys(FUNCTIONS).map((f) => `${f}-errors`),
       ].sort(),
@@ -125,6 +130,44 @@ describe('pipeline-health alarms (CloudWatch → SNS → engineers)', () => {
     expect(() => synth({ smsMonthlySpendLimitUsd: 'lots' })).toThrow(
       /smsMonthlySpendLimitUsd: "lots" is not a positive number/,
     );
+  });
+
+  it('raises on any failed SMS delivery from the alarm topic, and on any SMS the functions could not send', () => {
+    expect(alarms['sms-delivery-failed']).toMatchObject({
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const dimensions = alarms['sms-delivery-failed']?.Dimensions as { Name: string; Value: unknown }[];
+    expect(dimensions.map((d) => d.Name)).toEqual(['TopicName']);
+    expect(dimensions.map((d) => flatten(d.Value))).toEqual([expect.stringMatching(/^\$\{import:/)]);
+    expect(alarms['sms-send-failed']).toMatchObject({
+      Namespace: SERVICE_METRICS.namespace,
+      MetricName: SERVICE_METRICS.smsFailed,
+      Dimensions: [{ Name: SERVICE_METRICS.stageDimension, Value: 'dev' }],
+      Threshold: 1,
+    });
+  });
+
+  it('raises on IoT refusals and rule failures counted from the account IoT log, only where the stage owns it', () => {
+    expect(alarms['iot-denied']).toMatchObject({
+      Namespace: ACCOUNT_METRIC_NAMESPACE,
+      MetricName: 'IotAuthorizationFailures',
+      Threshold: 1,
+    });
+    expect(alarms['iot-rule-failures']).toMatchObject({
+      Namespace: ACCOUNT_METRIC_NAMESPACE,
+      MetricName: 'IotRuleFailures',
+      Threshold: 1,
+    });
+    const other = synth({ accountSetup: 'false' });
+    const names = Object.values(
+      other.template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
+    ).map((r) => String(r.Properties.AlarmName));
+    expect(names).toContain(`${HEALTH_ALARM_PREFIX}sms-delivery-failed`);
+    expect(names.filter((n) => n.includes('iot-'))).toEqual([]);
   });
 
   it('notifies the health topic on alarm and on recovery', () => {

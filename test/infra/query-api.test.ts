@@ -99,12 +99,19 @@ describe('QueryApi', () => {
         .filter((s) => asList(s.Action).includes(action))
         .flatMap((s) => asList(s.Resource).map(flatten));
     const tableArn = (name: TableName) => flatten(ref(tables[name].tableArn));
-    expect(resourcesWith('dynamodb:Query')).toEqual(
-      expect.arrayContaining(Object.keys(TABLES).map((n) => tableArn(n as TableName))),
-    );
-    expect(resourcesWith('dynamodb:UpdateItem').sort()).toEqual(
+    const served: TableName[] = ['readings', 'quarantine', 'alarms', 'binEvents'];
+    expect(resourcesWith('dynamodb:Query')).toEqual(expect.arrayContaining(served.map(tableArn)));
+    expect(resourcesWith('dynamodb:GetItem').sort()).toEqual(
       [tableArn('alarms'), tableArn('devices'), tableArn('subscriptions')].sort(),
     );
+    expect(resourcesWith('dynamodb:UpdateItem').sort()).toEqual(
+      [tableArn('alarms'), tableArn('devices')].sort(),
+    );
+    const writes = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].flatMap((a) =>
+      resourcesWith(`dynamodb:${a}`),
+    );
+    expect(writes).not.toContain(tableArn('readings'));
+    expect(writes).not.toContain(tableArn('quarantine'));
   });
 
   it('may list and redrive the dead-letter queue, and only send to the ingest queue', () => {

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES, type TableName, type TableSpec } from '../../functions/contract';
 import type { StatefulStack } from '../../infra/stacks/stateful-stack';
-import { addTelemetryStacks, STATEFUL_STACK_NAME } from '../../infra/stacks/telemetry-app';
+import { addTelemetryStacks, stackNames } from '../../infra/stacks/telemetry-app';
 import { flatten, testApp } from './support';
 
 const tableSpecs = Object.entries(TABLES) as [TableName, TableSpec][];
@@ -16,8 +16,9 @@ describe('StatefulStack', () => {
     template = Template.fromStack(stack);
   });
 
-  it('is named for the service and protected against deletion', () => {
-    expect(stack.stackName).toBe(STATEFUL_STACK_NAME);
+  it('is named for the service and the stage, and protected against deletion', () => {
+    expect(stack.stackName).toBe(stackNames('dev').stateful);
+    expect(stack.stackName).toBe('PamirTelemetry-dev-Stateful');
     expect(stack.terminationProtection).toBe(true);
   });
 

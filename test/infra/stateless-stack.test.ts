@@ -3,40 +3,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES, CHANNEL_ENV, TABLES, type TableName, TELEMETRY_RULES } from '../../functions/contract';
-import type { TableAccess } from '../../infra/constructs/telemetry-function';
+import { TABLE_GRANTS } from '../../infra/constructs/table-grants';
 import type { StatefulStack } from '../../infra/stacks/stateful-stack';
 import type { StatelessStack } from '../../infra/stacks/stateless-stack';
-import { addTelemetryStacks, STATELESS_STACK_NAME } from '../../infra/stacks/telemetry-app';
+import { addTelemetryStacks, stackNames } from '../../infra/stacks/telemetry-app';
 import { FUNCTIONS, type FunctionName, SCHEDULES } from '../../infra/wiring';
 import { asList, flatten, testApp } from './support';
-
-/** What each function's code does with each table (functions/composition.ts and the use cases). */
-const EXPECTED_ACCESS: Record<FunctionName, Record<TableName, TableAccess>> = {
-  ingest: {
-    readings: 'readWrite',
-    devices: 'read',
-    quarantine: 'write',
-    alarms: 'readWrite',
-    subscriptions: 'none',
-    binEvents: 'readWrite',
-  },
-  api: {
-    readings: 'read',
-    devices: 'readWrite',
-    quarantine: 'read',
-    alarms: 'readWrite',
-    subscriptions: 'readWrite',
-    binEvents: 'read',
-  },
-  alarmSweep: {
-    readings: 'read',
-    devices: 'read',
-    quarantine: 'none',
-    alarms: 'readWrite',
-    subscriptions: 'none',
-    binEvents: 'none',
-  },
-};
 
 interface Statement {
   Action: string | string[];
@@ -63,7 +35,8 @@ describe('StatelessStack', () => {
     ).flatMap((p) => p.Properties.PolicyDocument.Statement);
 
   it('is named for the service', () => {
-    expect(stack.stackName).toBe(STATELESS_STACK_NAME);
+    expect(stack.stackName).toBe(stackNames('dev').stateless);
+    expect(stack.stackName).toBe('PamirTelemetry-dev-Stateless');
   });
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])(
@@ -72,7 +45,6 @@ describe('StatelessStack', () => {
       expect(resourceOf(stack.functions[name].function).Properties).toMatchObject({
         Architectures: ['arm64'],
         Runtime: 'nodejs22.x',
-        TracingConfig: { Mode: 'Active' },
         MemorySize: FUNCTIONS[name].memoryMb,
         Timeout: FUNCTIONS[name].timeoutS,
       });
@@ -94,33 +66,45 @@ describe('StatelessStack', () => {
   );
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])(
-    'grants function %s only the table access its code needs',
+    'grants function %s exactly the table actions TABLE_GRANTS lists, on each table and nowhere else',
     (name) => {
       const statements = statementsOf(name);
       // Table ARNs arrive as imports whose export names carry the table's logical id in the stateful stack.
       const arnMarker = (table: TableName) =>
         `${stateful.getLogicalId(stateful.tables[table].node.defaultChild as never)}Arn`;
-      const tablesWith = (action: string) =>
-        (Object.keys(TABLES) as TableName[]).filter((table) =>
-          statements.some(
-            (s) =>
-              asList(s.Action).includes(action) &&
-              asList(s.Resource)
-                .map(flatten)
-                .some((r) => r.includes(arnMarker(table)) && !r.includes('/index/')),
-          ),
+      for (const table of Object.keys(TABLES) as TableName[]) {
+        const granted = statements
+          .filter((s) =>
+            asList(s.Resource)
+              .map(flatten)
+              .some((r) => r.includes(arnMarker(table)) && !r.includes('/index/')),
+          )
+          .flatMap((s) => asList(s.Action))
+          .sort();
+        expect(granted, `${name} on ${table}`).toEqual(
+          TABLE_GRANTS[name][table].map((a) => `dynamodb:${a}`).sort(),
         );
-      const expected = EXPECTED_ACCESS[name];
-      const tables = Object.keys(expected) as TableName[];
-      const reads = tables.filter((t) => expected[t] === 'read' || expected[t] === 'readWrite');
-      const writes = tables.filter((t) => expected[t] === 'write' || expected[t] === 'readWrite');
-      expect(tablesWith('dynamodb:GetItem').sort()).toEqual(reads.sort());
-      expect(tablesWith('dynamodb:PutItem').sort()).toEqual(writes.sort());
+      }
     },
   );
 
-  it('has one telemetry rule per TELEMETRY_RULES entry and one authorized route per API_ROUTES entry', () => {
-    template.resourceCountIs('AWS::IoT::TopicRule', TELEMETRY_RULES.length);
+  it('grants ingest no DeleteItem and no Scan of a data table (only of the small subscriptions table, to count an SMS’s phones), and no function a DynamoDB wildcard', () => {
+    const statements = statementsOf('ingest');
+    const ingestActions = statements.flatMap((s) => asList(s.Action));
+    expect(ingestActions).toContain('dynamodb:BatchWriteItem');
+    expect(ingestActions).not.toContain('dynamodb:DeleteItem');
+    const subscriptionsArn = `${stateful.getLogicalId(stateful.tables.subscriptions.node.defaultChild as never)}Arn`;
+    const scanned = statements
+      .filter((s) => asList(s.Action).includes('dynamodb:Scan'))
+      .flatMap((s) => asList(s.Resource).map(flatten));
+    expect(scanned.length).toBeGreaterThan(0);
+    for (const resource of scanned) expect(resource).toContain(subscriptionsArn);
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[])
+      expect(statementsOf(name).flatMap((s) => asList(s.Action))).not.toContain('dynamodb:*');
+  });
+
+  it('has one rule per TELEMETRY_RULES entry, the alarm-event rule, and one authorized route per API_ROUTES entry', () => {
+    template.resourceCountIs('AWS::IoT::TopicRule', TELEMETRY_RULES.length + 1);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', API_ROUTES.length);
     template.allResourcesProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'JWT' });
   });
@@ -156,6 +140,8 @@ describe('StatelessStack', () => {
       'IngestQueueUrl',
       'DeadLetterQueueUrl',
       'RuleErrorQueueUrl',
+      'AlarmEventLogGroup',
+      'DashboardName',
     ]) {
       template.hasOutput(output, {});
     }

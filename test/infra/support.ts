@@ -12,10 +12,11 @@ const cdkJson = JSON.parse(readFileSync(projectPath('cdk.json'), 'utf8')) as {
  * An app configured like `cdk synth` configures it (the feature flags of cdk.json), except that no asset is bundled
  * and the built-in CloudFormation validation is off: both are slow and neither is what these tests look at.
  */
-export function testApp(): App {
+export function testApp(options: { outdir?: string } = {}): App {
   return new App({
     context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
     builtinCloudFormationValidation: false,
+    outdir: options.outdir,
   });
 }
 

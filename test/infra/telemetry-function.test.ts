@@ -1,4 +1,4 @@
-import type { Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   alarmEventTopic,
   CHANNEL_ENV,
+  SERVICE_METRICS,
   TABLES,
   type TableName,
   type TableSpec,
@@ -13,7 +14,7 @@ import {
 import { TelemetryFunction } from '../../infra/constructs/telemetry-function';
 import { TelemetryTables } from '../../infra/constructs/telemetry-tables';
 import { FUNCTIONS } from '../../infra/wiring';
-import { asList, flatten, IOT_ARN_PREFIX, testStack } from './support';
+import { asList, flatten, IOT_ARN_PREFIX, testApp, testStack } from './support';
 
 interface Statement {
   Action: string | string[];
@@ -37,12 +38,12 @@ describe('TelemetryFunction', () => {
     tables = new TelemetryTables(stack, 'Tables').tables;
     topic = new Topic(stack, 'Topic');
     ingest = new TelemetryFunction(stack, 'Ingest', { name: 'ingest', description: 'test' })
-      .useTable('readings', tables.readings, 'write')
-      .useTable('devices', tables.devices, 'read')
-      .useTable('quarantine', tables.quarantine, 'none')
+      .useTable('readings', tables.readings, ['PutItem', 'BatchWriteItem'])
+      .useTable('devices', tables.devices, ['GetItem'])
+      .useTable('quarantine', tables.quarantine, [])
       .useAlarmTopic(topic, 'publish')
       .useLiveEvents('example-ats.iot.local');
-    if (indexedTable) ingest.useTable(indexedTable[0], tables[indexedTable[0]], 'readWrite');
+    if (indexedTable) ingest.useTable(indexedTable[0], tables[indexedTable[0]], ['Query', 'UpdateItem']);
     api = new TelemetryFunction(stack, 'Api', { name: 'api', description: 'test' }).useAlarmTopic(
       topic,
       'publishAndSubscribe',
@@ -66,15 +67,42 @@ describe('TelemetryFunction', () => {
     template.toJSON().Resources[stack.getLogicalId(fn.function.node.defaultChild as never)].Properties
       .Environment.Variables;
 
-  it('runs on arm64 with the Node.js 22 runtime, active tracing and the size declared in FUNCTIONS', () => {
+  it('runs on arm64 with the Node.js 22 runtime and the size declared in FUNCTIONS, untraced by default', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       MemorySize: FUNCTIONS.ingest.memoryMb,
       Timeout: FUNCTIONS.ingest.timeoutS,
       Handler: 'index.handler',
     });
+    const everything = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
+    expect(everything.flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('xray:'))).toEqual([]);
+  });
+
+  it('traces actively with -c tracing=active, and refuses another mode', () => {
+    const app = testApp();
+    app.node.setContext('tracing', 'active');
+    const traced = new Stack(app, 'Traced');
+    const fn = new TelemetryFunction(traced, 'Fn', { name: 'ingest', description: 'test' });
+    const t = Template.fromStack(traced);
+    t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    const xray = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Statement[]).flatMap((s) => asList(s.Action)),
+    );
+    expect(xray).toContain('xray:PutTraceSegments');
+    expect(fn.name).toBe('ingest');
+    const bad = testApp();
+    bad.node.setContext('tracing', 'sometimes');
+    expect(
+      () =>
+        new TelemetryFunction(new Stack(bad, 'Bad'), 'Fn', {
+          name: 'ingest',
+          description: 'test',
+        }),
+    ).toThrow(/tracing: "sometimes" must be off or active/);
   });
 
   it('logs to its own log group with an explicit retention', () => {
@@ -91,19 +119,24 @@ describe('TelemetryFunction', () => {
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
   });
 
-  it('sets the service name and one environment variable per table it is given', () => {
+  it('names its stage, Powertools service and metrics namespace, and one environment variable per table', () => {
     expect(variablesOf(ingest)).toMatchObject({
-      POWERTOOLS_SERVICE_NAME: 'pamir-telemetry',
+      STAGE: 'dev',
+      POWERTOOLS_SERVICE_NAME: 'ingest',
+      POWERTOOLS_METRICS_NAMESPACE: SERVICE_METRICS.namespace,
       [TABLES.readings.envVar]: stack.resolve(tables.readings.tableName),
       [TABLES.devices.envVar]: stack.resolve(tables.devices.tableName),
       [TABLES.quarantine.envVar]: stack.resolve(tables.quarantine.tableName),
     });
   });
 
-  it('grants exactly the declared table access, with no wildcard', () => {
+  it('grants exactly the declared table actions, with no wildcard', () => {
     expect(resourcesWith(ingest, 'dynamodb:PutItem')).toContain(tableArn('readings'));
+    expect(resourcesWith(ingest, 'dynamodb:BatchWriteItem')).toContain(tableArn('readings'));
+    expect(resourcesWith(ingest, 'dynamodb:Query')).not.toContain(tableArn('readings'));
     expect(resourcesWith(ingest, 'dynamodb:PutItem')).not.toContain(tableArn('devices'));
     expect(resourcesWith(ingest, 'dynamodb:GetItem')).toContain(tableArn('devices'));
+    expect(resourcesWith(ingest, 'dynamodb:Scan')).not.toContain(tableArn('devices'));
     expect(resourcesWith(ingest, 'dynamodb:GetItem')).not.toContain(tableArn('readings'));
     const dynamoResources = statementsOf(ingest)
       .filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')))
@@ -116,14 +149,17 @@ describe('TelemetryFunction', () => {
     expect(everything.filter((r) => r.startsWith(tableArn('quarantine')))).toEqual([]);
   });
 
-  it.skipIf(!indexedTable)('grants reads of a table’s global secondary indexes by name', () => {
-    const [name, spec] = indexedTable as [TableName, TableSpec];
-    const reads = resourcesWith(ingest, 'dynamodb:Query');
-    for (const index of spec.globalIndexes ?? []) {
-      expect(reads).toContain(`${tableArn(name)}/index/${index.name}`);
-    }
-    expect(resourcesWith(ingest, 'dynamodb:PutItem').filter((r) => r.includes('/index/'))).toEqual([]);
-  });
+  it.skipIf(!indexedTable)(
+    'grants queries of a table’s global secondary indexes by name, and no write',
+    () => {
+      const [name, spec] = indexedTable as [TableName, TableSpec];
+      const reads = resourcesWith(ingest, 'dynamodb:Query');
+      for (const index of spec.globalIndexes ?? []) {
+        expect(reads).toContain(`${tableArn(name)}/index/${index.name}`);
+      }
+      expect(resourcesWith(ingest, 'dynamodb:UpdateItem').filter((r) => r.includes('/index/'))).toEqual([]);
+    },
+  );
 
   it('publishes to the alarm topic it is given, and only the API may (un)subscribe phones', () => {
     const topicArn = flatten(stack.resolve(topic.topicArn));

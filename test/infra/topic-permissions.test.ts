@@ -65,6 +65,7 @@ const PUBLISH_TOPICS = [
   '$aws/rules/pamir_telemetry_bin/dt/bin/wq-other',
   '$aws/rules/pamir_telemetry_bin/dt/water/wq-own',
   '$aws/rules/x/dt/water/wq-own',
+  '$aws/rules/prod_pamir_telemetry_water/dt/water/wq-own',
   'cmd/wq-own/config',
   'cmd/wq-other/config',
   'evt/alarms/plant-town',
@@ -111,7 +112,7 @@ describe('the cloud IoT policy and the local broker, rendered from the same perm
     statements = policy?.Properties.PolicyDocument.Statement;
   });
 
-  it('agree on every publish, except that only AWS IoT Core takes a device’s own Basic Ingest topics', () => {
+  it('agree on every publish, except that only AWS IoT Core takes a device’s own Basic Ingest topics, to its stage’s rules', () => {
     const cloud = PUBLISH_TOPICS.filter((t) => policyAllows(statements, 'iot:Publish', OWN, t));
     const local = PUBLISH_TOPICS.filter((t) => mayPublish('device', OWN, t));
 

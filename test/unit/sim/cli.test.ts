@@ -53,6 +53,27 @@ describe('pamir-sim CLI', () => {
     expect(bad.stderr()).toMatch(/--cert .*garbage.pem is not a PEM certificate/);
   });
 
+  it('publishes to the Basic Ingest rules of a non-primary stage with --basic-ingest-stage (--dry-run)', async () => {
+    const run = captureIo();
+    const args = [
+      ...DRY,
+      '--devices',
+      'wq-karasu-intake',
+      '--basic-ingest',
+      '--basic-ingest-stage',
+      'county-b',
+    ];
+    expect(await main(args, run.io)).toBe(0);
+    const topics = new Set(
+      run
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { topic: string }).topic),
+    );
+    expect([...topics]).toEqual(['$aws/rules/county_b_pamir_telemetry_water/dt/water/wq-karasu-intake']);
+  });
+
   it('prints the same messages for the same seed and others for another seed (--dry-run)', async () => {
     const a = captureIo();
     const b = captureIo();

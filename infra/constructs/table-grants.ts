@@ -1,0 +1,68 @@
+import type { TableName } from '../../functions/contract';
+import type { FunctionName } from '../wiring';
+
+/** The DynamoDB item actions the functions' adapters (functions/adapters/dynamodb) send. */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem';
+
+/** Actions that also apply to a table's global secondary indexes. */
+export const INDEX_ACTIONS: readonly TableAction[] = ['Query', 'Scan'];
+
+/**
+ * Exactly the actions each function's code sends to each table, read from the adapters it reaches (an empty list
+ * passes only the table's name, which the functions' configuration requires for every table). When a use case starts
+ * calling another adapter method, its action is added here, and the infra test of the grants with it.
+ */
+export const TABLE_GRANTS: Readonly<
+  Record<FunctionName, Readonly<Record<TableName, readonly TableAction[]>>>
+> = {
+  ingest: {
+    // putItems (BatchWriteItem); recent readings around new samples (Query).
+    readings: ['Query', 'BatchWriteItem'],
+    // registry.get (GetItem), cached per device; ingest never lists devices.
+    devices: ['GetItem'],
+    // put (BatchWriteItem); quarantined messages are read only by the API.
+    quarantine: ['BatchWriteItem'],
+    // The alarm engine: episode and open-index reads (GetItem, BatchGetItem), creating episodes and appending logs
+    // (PutItem), transitions, slots, flood windows and pending evaluations (UpdateItem), heartbeats (BatchWriteItem).
+    // No Query (status listings are the sweep's and the API's), no DeleteItem, no Scan.
+    alarms: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    // The SMS notifier counts the phones a notification should reach (list: Scan).
+    subscriptions: ['Scan'],
+    // putCollections (BatchWriteItem).
+    binEvents: ['BatchWriteItem'],
+  },
+  api: {
+    readings: ['Query'],
+    // get (GetItem), list with filters (Scan), maintenance (UpdateItem).
+    devices: ['GetItem', 'Scan', 'UpdateItem'],
+    quarantine: ['Query'],
+    // list by status (Query on byStatus), detail with logs (GetItem, BatchGetItem), acknowledge and shelve.
+    alarms: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'],
+    // Subscriptions, the per-phone SNS handles (`phone#…`) and the audit log (`audit#…`) share the table: create,
+    // change and audit (PutItem), get (GetItem), list and audit pages (Scan), delete (DeleteItem).
+    subscriptions: ['GetItem', 'Scan', 'PutItem', 'DeleteItem'],
+    // per bin and per township (Query on byTownship).
+    binEvents: ['Query'],
+  },
+  alarmSweep: {
+    // latest reading per device and the samples of pending evaluations.
+    readings: ['Query'],
+    // The registry snapshot (Scan) and, between full reads, each device whose heartbeat is due (GetItem).
+    devices: ['GetItem', 'Scan'],
+    quarantine: [],
+    // open alarms, heartbeats, digests and pending evaluations by status (Query); the alarm engine's reads and writes;
+    // clearing a pending evaluation (DeleteItem).
+    alarms: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    // The SMS notifier counts the phones a reminder or digest should reach (list: Scan).
+    subscriptions: ['Scan'],
+    binEvents: [],
+  },
+};
