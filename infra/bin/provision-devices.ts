@@ -45,8 +45,8 @@ Options:
   --dry-run            read IoT and DIR and print what would change; change nothing
   -h, --help
 
-The policy name (the stack is PamirTelemetry-Stateless, or its stage's name):
-  aws cloudformation describe-stacks --stack-name PamirTelemetry-Stateless \\
+The policy name (PamirTelemetry-<stage>-device; the stack is PamirTelemetry-<stage>-Stateless, stage dev by default):
+  aws cloudformation describe-stacks --stack-name PamirTelemetry-dev-Stateless \\
     --query "Stacks[0].Outputs[?OutputKey=='DevicePolicyName'].OutputValue" --output text
 
 AWS credentials and region come from the usual chain (AWS_PROFILE, AWS_REGION, ...): the account and region the
