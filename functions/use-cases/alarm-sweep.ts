@@ -82,9 +82,9 @@ async function openAlarms(alarms: AlarmQueries): Promise<Alarm[]> {
  * devices, flood digests, and notifications a failed attempt left unsent. Every change is a conditional write, so
  * overlapping runs do nothing twice.
  */
-export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
-  const now = deps.clock.now();
-  const result: SweepResult = {
+/** A sweep's counts before it has done anything. */
+export function emptySweepResult(): SweepResult {
+  return {
     reminders: 0,
     escalations: 0,
     unshelved: 0,
@@ -95,6 +95,11 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     stuckEvaluations: 0,
     offlineChecked: 0,
   };
+}
+
+export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
+  const now = deps.clock.now();
+  const result = emptySweepResult();
 
   for (const alarm of await openAlarms(deps.alarms)) {
     let current: Alarm | undefined = alarm;

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { SweepResult } from '../../functions/use-cases/alarm-sweep';
+import { emptySweepResult } from '../../functions/use-cases/alarm-sweep';
 import { projectPath } from '../../infra/constructs/project-paths';
 import { DEFAULT_FLEET_FILE, readFleetFile } from '../../infra/fleet/read-fleet';
 import { addTelemetryStacks } from '../../infra/stacks/telemetry-app';
@@ -42,17 +42,7 @@ function loggedBytes(message: string, attributes: Record<string, unknown>, funct
 
 /** The ingest and sweep functions' INFO lines, measured from the logger's real output. */
 export function measuredLogBytes(): Pick<Usage, 'ingestLogBytes' | 'sweepLogBytes'> {
-  const sweep: SweepResult = {
-    reminders: 0,
-    escalations: 0,
-    unshelved: 0,
-    offlineRaised: 0,
-    digests: 0,
-    redelivered: 0,
-    reevaluated: 0,
-    stuckEvaluations: 0,
-    offlineChecked: 0,
-  };
+  const sweep = emptySweepResult();
   return {
     ingestLogBytes: loggedBytes(
       'batch ingested',
