@@ -35,6 +35,17 @@ export const DEAD_LETTER_ACTIONS = [
   'sqs:StartMessageMoveTask',
 ] as const;
 
+/**
+ * What `publishAndSubscribe` adds to publishing (one SNS subscription per phone): subscribe, set its filter policy in
+ * place, find it again when SNS says it exists with other attributes, and remove it with the phone's last scope.
+ */
+export const SUBSCRIBE_ACTIONS = [
+  'sns:Subscribe',
+  'sns:Unsubscribe',
+  'sns:SetSubscriptionAttributes',
+  'sns:ListSubscriptionsByTopic',
+] as const;
+
 /** The Lambda runtime of every function. */
 const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 /** The esbuild target: the same Node.js major as the runtime. */
@@ -182,17 +193,7 @@ export class TelemetryFunction extends Construct {
     topic.grantPublish(this.role);
     if (access === 'publishAndSubscribe') {
       this.role.addToPrincipalPolicy(
-        // One SNS subscription per phone: created, its filter policy updated in place, found again when SNS says it
-        // exists with other attributes, and removed with the phone's last subscription.
-        new PolicyStatement({
-          actions: [
-            'sns:Subscribe',
-            'sns:Unsubscribe',
-            'sns:SetSubscriptionAttributes',
-            'sns:ListSubscriptionsByTopic',
-          ],
-          resources: [topic.topicArn],
-        }),
+        new PolicyStatement({ actions: [...SUBSCRIBE_ACTIONS], resources: [topic.topicArn] }),
       );
     }
     return this;

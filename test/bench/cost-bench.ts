@@ -57,16 +57,28 @@ export function measuredLogBytes(): Pick<Usage, 'ingestLogBytes' | 'sweepLogByte
   };
 }
 
-/** Fixed-cost resources counted in the synthesised stacks (assets not bundled: only the templates matter here). */
-export function countedResources(): { alarms: number; dashboards: number; kmsKeys: number } {
+/**
+ * Fixed-cost resources counted in the synthesised stacks with the default context (assets not bundled: only the
+ * templates matter here), and how many functions have active X-Ray tracing.
+ */
+export function countedResources(): {
+  alarms: number;
+  dashboards: number;
+  kmsKeys: number;
+  tracedFunctions: number;
+} {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stacks = Object.values(addTelemetryStacks(app)) as Stack[];
-  const count = (type: string) =>
-    stacks.reduce((n, s) => n + Object.keys(Template.fromStack(s).findResources(type)).length, 0);
+  const { stateful, stateless } = addTelemetryStacks(app);
+  const stacks: Stack[] = [stateful, stateless];
+  const count = (type: string, props?: object) =>
+    stacks.reduce((n, s) => n + Object.keys(Template.fromStack(s).findResources(type, props)).length, 0);
   return {
     alarms: count('AWS::CloudWatch::Alarm'),
     dashboards: count('AWS::CloudWatch::Dashboard'),
     kmsKeys: count('AWS::KMS::Key'),
+    tracedFunctions: count('AWS::Lambda::Function', {
+      Properties: { TracingConfig: { Mode: 'Active' } },
+    }),
   };
 }
 
@@ -76,7 +88,10 @@ export async function exampleCountyDevices(): Promise<number> {
   return fleet.devices.length;
 }
 
-function billTable(bills: Bill[]): string {
+const xrayOf = (bill: Bill) => bill.lines.find((l) => l.item.startsWith('X-Ray'));
+
+/** The bills as printed; `ifTraced` are the same fleets with `tracing: 'active'`, shown as one extra row. */
+function billTable(bills: Bill[], ifTraced: Bill[]): string {
   const [first] = bills;
   if (!first) return '';
   return table([
@@ -92,6 +107,13 @@ function billTable(bills: Bill[]): string {
     ]),
     ['total', ...bills.flatMap((b) => ['', usd(b.total)])],
     ['per device', ...bills.flatMap((b) => ['', usd(b.perDevice)])],
+    [
+      'X-Ray if -c tracing=active (adds)',
+      ...ifTraced.flatMap((b, i) => {
+        const xray = xrayOf(b);
+        return [`${fmt(xray?.quantity ?? 0)} traces`, `+${usd(b.total - (bills[i]?.total ?? 0))}`];
+      }),
+    ],
     [
       'ingest invocations / messages per batch',
       ...bills.flatMap((b) => [fmt(b.invocations), fmt(b.batchFill, 1)]),
@@ -110,9 +132,10 @@ export async function costBench(measured: Partial<Usage> = {}) {
     ...DEFAULT_USAGE,
     ...measuredLogBytes(),
     cloudwatchAlarms: resources.alarms,
-    // The pipeline dashboard is part of issue 11; until the template has one, the bill assumes it.
-    dashboards: Math.max(resources.dashboards, DEFAULT_USAGE.dashboards),
+    dashboards: resources.dashboards,
     kmsKeys: resources.kmsKeys,
+    // As deployed with the default context (`-c tracing=off` unless cdk.json says otherwise).
+    tracing: resources.tracedFunctions > 0 ? 'active' : 'off',
     ingestMemoryMb: FUNCTIONS.ingest.memoryMb,
     sweepMemoryMb: FUNCTIONS.alarmSweep.memoryMb,
     apiMemoryMb: FUNCTIONS.api.memoryMb,
@@ -125,13 +148,15 @@ export async function costBench(measured: Partial<Usage> = {}) {
     samplesPerMessage: 1,
   }));
   const bills = fleets.map((f) => monthlyBill(f, usage));
+  const traced: Usage = { ...usage, tracing: 'active' };
+  const ifTraced = fleets.map((f) => monthlyBill(f, traced));
   console.log(
     `\n(d) monthly bill at 1 sample/min, ${PRICES.region} list prices of ${PRICES.asOf} (no free tier); ` +
       `example county = ${county} devices; counted in the synthesised stacks: ${resources.alarms} alarms, ` +
-      `${resources.dashboards} dashboards${resources.dashboards === 0 ? ` (${usage.dashboards} assumed)` : ''}, ` +
-      `${resources.kmsKeys} KMS keys. Model and assumptions: docs/cost.md.\n`,
+      `${resources.dashboards} dashboards, ${resources.kmsKeys} KMS keys; X-Ray tracing ${usage.tracing} ` +
+      `(${resources.tracedFunctions} traced functions). Model and assumptions: docs/cost.md.\n`,
   );
-  console.log(billTable(bills));
+  console.log(billTable(bills, ifTraced));
 
   const batching = [1, 5, 10].map((samplesPerMessage) =>
     monthlyBill({ devices: 1000, samplesPerMinute: 1, samplesPerMessage }, usage),
@@ -145,7 +170,7 @@ export async function costBench(measured: Partial<Usage> = {}) {
         'samples/message',
         'IoT + SQS + Lambda',
         'DynamoDB writes',
-        'X-Ray',
+        'X-Ray if active',
         'total',
         'per device',
         'extra alarm delay',
@@ -157,7 +182,7 @@ export async function costBench(measured: Partial<Usage> = {}) {
           String(b.fleet.samplesPerMessage),
           usd(sum(['IoT', 'SQS', 'Lambda'])),
           usd(sum(['DynamoDB writes'])),
-          usd(sum(['X-Ray'])),
+          usd(xrayOf(monthlyBill(b.fleet, traced))?.usd ?? 0),
           usd(b.total),
           usd(b.perDevice),
           `≤ ${b.fleet.samplesPerMessage - 1} min`,
@@ -173,6 +198,7 @@ export async function costBench(measured: Partial<Usage> = {}) {
       totalUsd: Number(b.total.toFixed(2)),
       perDeviceUsd: Number(b.perDevice.toFixed(4)),
       batchFill: Number(b.batchFill.toFixed(1)),
+      tracingActiveAddsUsd: Number(((ifTraced[bills.indexOf(b)]?.total ?? 0) - b.total).toFixed(2)),
       lines: Object.fromEntries(b.lines.map((l) => [l.item, Number(l.usd.toFixed(4))])),
     })),
     batching: batching.map((b) => ({

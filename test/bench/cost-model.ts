@@ -83,7 +83,12 @@ export interface Usage {
   /** Archived log size over ingested size (CloudWatch stores logs compressed), and retention in months. */
   logCompression: number;
   logRetentionMonths: number;
-  /** X-Ray sampling per function: a reservoir of traces per second, then a fixed rate of the rest. */
+  /**
+   * X-Ray active tracing of the functions (`-c tracing=`, infra/constructs/deployment-settings.ts): `off` records no
+   * traces, `active` records what Lambda samples (below).
+   */
+  tracing: 'off' | 'active';
+  /** X-Ray sampling per function when active: a reservoir of traces per second, then a fixed rate of the rest. */
   xrayReservoirPerS: number;
   xrayRate: number;
   /** Fixed: CloudWatch alarms, dashboards, custom metrics, KMS keys, Cognito monthly active users. */
@@ -143,6 +148,8 @@ export const DEFAULT_USAGE: Usage = {
   apiLogEvents: 0,
   logCompression: 0.15,
   logRetentionMonths: 1,
+  // The deployed default (`-c tracing=off`); the bench reads the synthesised functions' tracing mode.
+  tracing: 'off',
   xrayReservoirPerS: 1,
   xrayRate: 0.05,
   cloudwatchAlarms: 9,
@@ -242,10 +249,11 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
       logBytes(u.sweepRunsPerMonth, u.sweepLogBytes, u.sweepLogEvents) +
       logBytes(u.apiCallsPerMonth, u.apiLogBytes, u.apiLogEvents)) /
     GB;
-  const traces =
-    tracesPerMonth(invocations / SECONDS_PER_MONTH, u.xrayReservoirPerS, u.xrayRate) +
-    tracesPerMonth(u.sweepRunsPerMonth / SECONDS_PER_MONTH, u.xrayReservoirPerS, u.xrayRate) +
-    tracesPerMonth(u.apiCallsPerMonth / SECONDS_PER_MONTH, u.xrayReservoirPerS, u.xrayRate);
+  const traced = (perMonth: number) =>
+    u.tracing === 'active'
+      ? tracesPerMonth(perMonth / SECONDS_PER_MONTH, u.xrayReservoirPerS, u.xrayRate)
+      : 0;
+  const traces = traced(invocations) + traced(u.sweepRunsPerMonth) + traced(u.apiCallsPerMonth);
   const notifications = alarms * u.notificationsPerAlarm;
   const smsParts = notifications * u.phonesPerNotification * u.smsPartsPerMessage;
 

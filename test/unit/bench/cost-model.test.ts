@@ -105,6 +105,20 @@ describe('cost model', () => {
     expect(Number.isFinite(idle.total)).toBe(true);
   });
 
+  it('records no trace with tracing off, the deployed default, and the sampled ones with tracing active', () => {
+    expect(DEFAULT_USAGE.tracing).toBe('off');
+    const off = monthlyBill(fleet(18));
+    const active = monthlyBill(fleet(18), { ...DEFAULT_USAGE, tracing: 'active' });
+    expect(lineOf(off, 'X-Ray traces recorded')).toMatchObject({ quantity: 0, usd: 0 });
+    // 18 devices: 0.3 ingest invocations/s, nearly all traced; plus every sweep run and API call (well below 1/s).
+    const xray = lineOf(active, 'X-Ray traces recorded');
+    expect(xray.quantity).toBeGreaterThan(0.86 * off.invocations);
+    expect(xray.quantity).toBeLessThan(
+      off.invocations + DEFAULT_USAGE.sweepRunsPerMonth + DEFAULT_USAGE.apiCallsPerMonth,
+    );
+    expect(active.total - off.total).toBeCloseTo(xray.quantity * PRICES.xray.perTraceRecorded, 6);
+  });
+
   it('traces nearly every invocation below the reservoir and 5 % of the rest above it', () => {
     const month = 30 * 24 * 3600;
     // 0.3 invocations/s: the 1/s reservoir takes 1 − e^−0.3 ≈ 0.26/s, 5 % of the remaining 0.04/s.
