@@ -36,8 +36,8 @@ export const DEAD_LETTER_ACTIONS = [
 ] as const;
 
 /**
- * What `publishAndSubscribe` adds to publishing (one SNS subscription per phone): subscribe, set its filter policy in
- * place, find it again when SNS says it exists with other attributes, and remove it with the phone's last scope.
+ * What `subscribe` access grants (one SNS subscription per phone): subscribe, set its filter policy in place, find it
+ * again when SNS says it exists with other attributes, and remove it with the phone's last scope.
  */
 export const SUBSCRIBE_ACTIONS = [
   'sns:Subscribe',
@@ -67,8 +67,11 @@ export const FUNCTION_BUNDLING = {
   bundleAwsSDK: true,
 } satisfies BundlingOptions;
 
-/** How a function may use the alarm topic: publish alarm SMS, or also (un)subscribe phones to it. */
-export type AlarmTopicAccess = 'publish' | 'publishAndSubscribe';
+/**
+ * How a function uses the alarm topic: `publish` alarm SMS (ingest, the sweep), or `subscribe` phones to it and manage
+ * their subscriptions (the API, which sends no SMS itself).
+ */
+export type AlarmTopicAccess = 'publish' | 'subscribe';
 
 export interface TelemetryFunctionProps {
   /** The function's entry in `FUNCTIONS` (wiring.ts): source entry, memory size and timeout come from there. */
@@ -185,13 +188,13 @@ export class TelemetryFunction extends Construct {
   }
 
   /**
-   * Gives the function the alarm topic: sets `CHANNEL_ENV.alarmTopicArn` and grants publishing to it, plus
-   * subscribing and unsubscribing phones with `publishAndSubscribe`. Returns `this` so calls chain.
+   * Gives the function the alarm topic: sets `CHANNEL_ENV.alarmTopicArn` and grants either publishing to it or
+   * managing its phone subscriptions (`SUBSCRIBE_ACTIONS`), never both. Returns `this` so calls chain.
    */
   public useAlarmTopic(topic: ITopic, access: AlarmTopicAccess): this {
     this.function.addEnvironment(CHANNEL_ENV.alarmTopicArn, topic.topicArn);
-    topic.grantPublish(this.role);
-    if (access === 'publishAndSubscribe') {
+    if (access === 'publish') topic.grantPublish(this.role);
+    else {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: [...SUBSCRIBE_ACTIONS], resources: [topic.topicArn] }),
       );

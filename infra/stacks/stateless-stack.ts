@@ -123,7 +123,7 @@ export class StatelessStack extends Stack {
     this.functions.ingest.useAlarmTopic(props.alarmTopic, 'publish');
     this.functions.alarmSweep.useAlarmTopic(props.alarmTopic, 'publish');
     // The API also subscribes and unsubscribes phones when SMS subscriptions are created or deleted.
-    this.functions.api.useAlarmTopic(props.alarmTopic, 'publishAndSubscribe');
+    this.functions.api.useAlarmTopic(props.alarmTopic, 'subscribe');
 
     this.scheduledJobs = new ScheduledJobs(this, 'Schedules', {
       functions: {

@@ -39,7 +39,10 @@ export interface Usage {
   ingestMemoryMb: number;
   /** Write units per stored sample across all tables (1: one reading item under 1 KB). */
   writeUnitsPerSample: number;
-  /** Heartbeat: 2 write units (item + `byStatus` index) at most once per offline threshold, in minutes. */
+  /**
+   * Heartbeat: 3 write units (the item, and in the `byStatus` index a delete and a put, its sort key being the
+   * last-seen time) at most once per offline threshold, in minutes.
+   */
   heartbeatWriteUnits: number;
   heartbeatThresholdMin: number;
   /** Read units per stored sample in the ingest path (registry, open-alarm index, alarm history queries). */
@@ -58,8 +61,13 @@ export interface Usage {
   /** SMS parts per message (a Chinese alarm text of 70–140 characters is 2 UCS-2 parts) and the share sent to +86. */
   smsPartsPerMessage: number;
   smsShareChina: number;
-  /** The minute sweep: runs per month, its duration, bytes of heartbeat items it reads per device, fixed queries. */
+  /**
+   * The minute sweep: runs per month, its duration, the bytes it reads per device in a full pass (its device item and
+   * heartbeat), how often a warm sweep makes a full pass (between them one query returns only due heartbeats), fixed
+   * queries per run.
+   */
   sweepRunsPerMonth: number;
+  sweepFullPassEveryRuns: number;
   sweepBaseMs: number;
   sweepPerDeviceMs: number;
   sweepMemoryMb: number;
@@ -116,7 +124,7 @@ export const DEFAULT_USAGE: Usage = {
   ingestPerSampleMs: 0.34,
   ingestMemoryMb: 512,
   writeUnitsPerSample: 1,
-  heartbeatWriteUnits: 2,
+  heartbeatWriteUnits: 3,
   heartbeatThresholdMin: 3,
   readUnitsPerSample: 0.18,
   itemBytes: 170,
@@ -132,7 +140,8 @@ export const DEFAULT_USAGE: Usage = {
   sweepBaseMs: 60,
   sweepPerDeviceMs: 0.02,
   sweepMemoryMb: 512,
-  sweepBytesPerDevice: 200,
+  sweepBytesPerDevice: 600,
+  sweepFullPassEveryRuns: 10,
   sweepFixedReadUnits: 4,
   apiCallsPerMonth: 30_000,
   apiMs: 40,
@@ -232,10 +241,13 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
     u.heartbeatWriteUnits *
     Math.min(messages / fleet.devices, MINUTES_PER_MONTH / u.heartbeatThresholdMin);
   const alarms = fleet.devices * u.alarmsPerDeviceMonth;
-  // The sweep's paged query over every heartbeat: eventually consistent, half a unit per 4 KB.
+  // Every run's fixed queries; on a full pass also the registry scan and every heartbeat (eventually consistent, half
+  // a unit per 4 KB). Between full passes the due-heartbeat query of a healthy fleet returns nothing.
   const sweepReads =
-    u.sweepRunsPerMonth *
-    (u.sweepFixedReadUnits + Math.ceil((fleet.devices * u.sweepBytesPerDevice) / 4096) * 0.5);
+    u.sweepRunsPerMonth * u.sweepFixedReadUnits +
+    (u.sweepRunsPerMonth / u.sweepFullPassEveryRuns) *
+      Math.ceil((fleet.devices * u.sweepBytesPerDevice) / 4096) *
+      0.5;
   const storedGb = (bytesPerItem: number, items: number) =>
     (items * (bytesPerItem + p.dynamodb.itemOverheadBytes)) / GB;
   const readingsGb = storedGb(u.itemBytes, (samples / 30) * u.retentionDays);

@@ -46,7 +46,7 @@ describe('TelemetryFunction', () => {
     if (indexedTable) ingest.useTable(indexedTable[0], tables[indexedTable[0]], ['Query', 'UpdateItem']);
     api = new TelemetryFunction(stack, 'Api', { name: 'api', description: 'test' }).useAlarmTopic(
       topic,
-      'publishAndSubscribe',
+      'subscribe',
     );
     template = Template.fromStack(stack);
   });
@@ -161,13 +161,15 @@ describe('TelemetryFunction', () => {
     },
   );
 
-  it('publishes to the alarm topic it is given, and only the API may (un)subscribe phones', () => {
+  it('publishes to the alarm topic it is given, and only the API, which never publishes, may (un)subscribe phones', () => {
     const topicArn = flatten(stack.resolve(topic.topicArn));
     expect(variablesOf(ingest)[CHANNEL_ENV.alarmTopicArn]).toEqual(stack.resolve(topic.topicArn));
     expect(resourcesWith(ingest, 'sns:Publish')).toEqual([topicArn]);
     expect(resourcesWith(ingest, 'sns:Subscribe')).toEqual([]);
     expect(resourcesWith(api, 'sns:Subscribe')).toEqual([topicArn]);
     expect(resourcesWith(api, 'sns:Unsubscribe')).toEqual([topicArn]);
+    expect(resourcesWith(api, 'sns:SetSubscriptionAttributes')).toEqual([topicArn]);
+    expect(resourcesWith(api, 'sns:Publish')).toEqual([]);
   });
 
   it('publishes live events only to the alarm event topics, through the given IoT data endpoint', () => {

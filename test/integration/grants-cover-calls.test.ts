@@ -57,12 +57,12 @@ const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 /**
  * The SNS and SQS actions each function's role holds, as infra/stacks/stateless-stack.ts, ingest-pipeline.ts and
- * query-api.ts wire them: `useAlarmTopic` (publish for all, `SUBSCRIBE_ACTIONS` for the API's publishAndSubscribe),
+ * query-api.ts wire them: `useAlarmTopic` (publish for ingest and the sweep, `SUBSCRIBE_ACTIONS` for the API),
  * `useRequeue` (ingest) and `useDeadLetterQueue` (API). IoT Data Plane: every function has `useLiveEvents`.
  */
 const SERVICE_GRANTS: Record<FunctionName, readonly string[]> = {
   ingest: ['sns:Publish', 'sqs:SendMessage', 'iot:Publish'],
-  api: ['sns:Publish', ...SUBSCRIBE_ACTIONS, ...DEAD_LETTER_ACTIONS, 'sqs:SendMessage', 'iot:Publish'],
+  api: [...SUBSCRIBE_ACTIONS, ...DEAD_LETTER_ACTIONS, 'sqs:SendMessage', 'iot:Publish'],
   alarmSweep: ['sns:Publish', 'iot:Publish'],
 };
 
@@ -74,15 +74,7 @@ const UNEXERCISED: readonly { fn: FunctionName; table: TableName; action: TableA
   [];
 
 /** Granted SNS/SQS/IoT actions no workload reaches, with the reason; the test fails once one is sent after all. */
-const UNEXERCISED_SERVICE: readonly { fn: FunctionName; action: string; reason: string }[] = [
-  {
-    fn: 'api',
-    action: 'sns:Publish',
-    reason:
-      'useAlarmTopic grants publishing with either access; the API sends no SMS itself (acknowledging and shelving ' +
-      'notify nobody, ingest and the sweep do), so a subscribe-only access would do for it',
-  },
-];
+const UNEXERCISED_SERVICE: readonly { fn: FunctionName; action: string; reason: string }[] = [];
 
 class ManualClock implements Clock {
   constructor(public t: number) {}
