@@ -1,4 +1,4 @@
-import { GetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAlarmStore } from '../../../functions/adapters/dynamodb/alarm-store';
 import { documentClient } from '../../../functions/adapters/dynamodb/client';
@@ -62,7 +62,8 @@ beforeEach(() => {
   };
 });
 
-const allItems = async () => (await doc.send(new ScanCommand({ TableName: dynamo.tableNames.alarms }))).Items ?? [];
+const allItems = async () =>
+  (await doc.send(new ScanCommand({ TableName: dynamo.tableNames.alarms }))).Items ?? [];
 const store = () => new DynamoAlarmStore(doc, dynamo.tableNames.alarms);
 const beats = (ts: number, devices = ids) => devices.map((deviceId) => ({ deviceId, lastSeenTs: ts }));
 const seenOf = (list: { deviceId: string; lastSeenTs: number }[]) =>
@@ -148,7 +149,9 @@ describe('heartbeat batches in the alarms table, against dynalite', () => {
     await reader.markOffline('m-1', base);
     const marked = (await reader.heartbeats()).find((b) => b.deviceId === 'm-1');
     expect(marked).toEqual({ deviceId: 'm-1', lastSeenTs: base, offlineFor: base });
-    const item = await doc.send(new GetCommand({ TableName: dynamo.tableNames.alarms, Key: { alarmId: 'hb#m-1' } }));
+    const item = await doc.send(
+      new GetCommand({ TableName: dynamo.tableNames.alarms, Key: { alarmId: 'hb#m-1' } }),
+    );
     expect(item.Item).toMatchObject({ status: 'heartbeat', raisedAt: base, offlineFor: base });
 
     await writer.recordHeartbeats(beats(base + 5 * MIN, ['m-1']), base + 5 * MIN);

@@ -96,7 +96,9 @@ export class DynamoHeartbeats implements Heartbeats {
         ),
       ),
     );
-    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ o, chunk: chunks[i] ?? [] }] : []));
+    const failed = outcomes.flatMap((o, i) =>
+      o.status === 'rejected' ? [{ o, chunk: chunks[i] ?? [] }] : [],
+    );
     // Nothing written: the caller learns why. Some chunks written: it learns which devices to try again.
     const [first] = failed;
     if (first && failed.length === chunks.length) throw first.o.reason;
