@@ -81,9 +81,13 @@ async function fleetStored(h: Harness, stage: ReturnType<typeof evaluateAlarmsSt
   const stored: StoredMessage[] = fleet.map((d) => ({
     messageId: `m-${d.id}-${now}`,
     device: d,
-    message: { v: 1, samples: [{ ts: now, seq: now / MIN, m: { free_chlorine_mg_l: 0.6, ph: 7.2 } }] },
+    message: {
+      deviceId: d.id,
+      kind: 'water',
+      samples: [{ ts: now, seq: now / MIN, m: { free_chlorine_mg_l: 0.6, ph: 7.2 } }],
+    },
     receivedAt: now,
-  })) as StoredMessage[];
+  }));
   for (let i = 0; i < stored.length; i += INVOCATION) {
     expect(await stage(stored.slice(i, i + INVOCATION))).toEqual(new Set());
   }

@@ -17,7 +17,7 @@ const ENTRY_OVERHEAD_BYTES = 12;
  * Heartbeat batches expire this long after they were written. Past it a device is judged by its newest reading,
  * once, and then by the sweep's own heartbeat: a device reporting less often than this costs a read, not an alarm.
  */
-export const HEARTBEAT_BATCH_TTL_MS = 2 * 24 * 60 * MINUTE_MS;
+const HEARTBEAT_BATCH_TTL_MS = 2 * 24 * 60 * MINUTE_MS;
 /**
  * Each warm read starts this far before the newest batch it has seen: a batch whose write time lies before one
  * already read (another invocation's clock, a slow write, the index catching up) is still read.
