@@ -37,8 +37,9 @@ export const TABLES = {
   /**
    * Alarm episodes (key `alarmId`), plus per-device index items (`dev#<deviceId>`: which alarm is open per condition),
    * flood-control windows (`flood#…`), history and notification log items (`hist#<alarmId>#<n>`, `note#…`),
-   * heartbeats (`hb#<deviceId>`) and pending evaluations (`eval#<deviceId>`). Episodes are indexed under `open` and
-   * `closed`; heartbeats, pending evaluations and undigested windows under their own `status` values.
+   * the sweep's heartbeats (`hb#<deviceId>`), ingest's heartbeat batches (`hbb#<uuid>`, expiring by `ttl`) and pending
+   * evaluations (`eval#<deviceId>`). Episodes are indexed under `open` and `closed`; heartbeats, heartbeat batches,
+   * pending evaluations and undigested windows under their own `status` values.
    */
   alarms: {
     envVar: 'ALARMS_TABLE',

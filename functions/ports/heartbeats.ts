@@ -7,22 +7,30 @@ export interface Heartbeat {
   offlineFor?: number;
 }
 
-/** Devices' last seen samples: ingest records them, the sweep reads them to find devices gone silent. */
+/**
+ * Devices' last seen samples. Ingest records many at once (one batch item per invocation, not one item per device);
+ * the sweep keeps its own per-device heartbeat for its bookkeeping (offline marks, never-reported devices, a
+ * refresh after it read a device's newest reading) and reads both to find devices gone silent.
+ */
 export interface Heartbeats {
-  /** Records a device's newest sample time unless a newer one is recorded; clears `offlineFor` when it moves on. */
+  /** The sweep's own heartbeat of a device: moves only to a newer time, and then clears `offlineFor`. */
   recordHeartbeat(deviceId: string, lastSeenTs: number): Promise<void>;
   /**
-   * Records many heartbeats in as few writes as the store allows. Unlike `recordHeartbeat` the writes are not
-   * conditional: when two batches of one device race, a heartbeat may move back by their difference. That costs
-   * no alarm, as the sweep checks a stale heartbeat against the device's newest reading before it calls it offline.
-   * Returns the device ids whose heartbeat stayed unwritten.
+   * Ingest's heartbeats of one invocation, written at `writtenAt` (epoch ms) in as few items as their size allows.
+   * The writes are not conditional: a reader keeps the newest time it finds per device. Returns the device ids
+   * whose heartbeat stayed unwritten.
    */
-  recordHeartbeats(beats: readonly { deviceId: string; lastSeenTs: number }[]): Promise<string[]>;
+  recordHeartbeats(
+    beats: readonly { deviceId: string; lastSeenTs: number }[],
+    writtenAt: number,
+  ): Promise<string[]>;
   /**
-   * Every heartbeat, in one paged query (a few hundred devices per page); with `seenBefore`, only those last seen
-   * before that time and after 0 (never-reported devices are left out), which for a healthy fleet is none.
+   * Every device's heartbeat as this reader knows it, the newest time per device. With `since` (epoch ms) it reads
+   * afresh: ingest's heartbeats written since then and every heartbeat the sweep kept. Without, it reads only
+   * what ingest wrote since its last read (a reader that has not read yet reads everything still stored), so a warm
+   * reader pays for new items only.
    */
-  heartbeats(options?: { seenBefore?: number }): Promise<Heartbeat[]>;
+  heartbeats(options?: { since?: number }): Promise<Heartbeat[]>;
   /** Notes that the offline alarm for the silence since `lastSeenTs` has been dealt with. */
   markOffline(deviceId: string, lastSeenTs: number): Promise<void>;
 }

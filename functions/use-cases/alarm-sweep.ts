@@ -60,8 +60,8 @@ const STALE_PENDING_MS = 30_000;
 const STALE_CLAIM_MS = 2 * MINUTE_MS;
 /**
  * How long a warm sweep works from the registry it read last (`DeviceRegistry.snapshot`) before reading the whole
- * device table and every heartbeat again. In between, offline detection queries only heartbeats older than the
- * smallest offline threshold, and reads each such device afresh before acting. A device that has no heartbeat at all
+ * device table and every heartbeat again. In between, offline detection reads only the heartbeat batches written
+ * since its last read, and reads each device gone quiet for the smallest offline threshold afresh before acting. A device that has no heartbeat at all
  * (a lost first heartbeat write) is therefore looked at within this time rather than within a minute.
  */
 export const REGISTRY_SNAPSHOT_MS = 10 * MINUTE_MS;
@@ -252,11 +252,18 @@ async function reevaluate(
 }
 
 /**
+ * A full pass reads the heartbeat batches written within this many of the fleet's largest offline thresholds: a
+ * reporting device's newest batch entry is at most one threshold (plus ingest lag) old.
+ */
+const FULL_READ_THRESHOLDS = 2;
+
+/**
  * Offline detection without a query per device, on a full pass (a fresh registry read, every
- * `REGISTRY_SNAPSHOT_MS`): one paged query lists every heartbeat, and only a device whose heartbeat is missing or
- * older than its threshold has its newest reading read (heartbeats are refreshed by ingest once per threshold). A silence already alarmed is marked on the
- * heartbeat and not looked at again until the device reports; a device found never to have reported gets a zero
- * heartbeat, so it is read once, not every minute.
+ * `REGISTRY_SNAPSHOT_MS`): the heartbeats are read afresh (the batches ingest wrote within twice the largest
+ * threshold, and every heartbeat the sweep kept), and only a device whose heartbeat is missing or older than its
+ * threshold has its newest reading read (ingest records a heartbeat once per threshold). A silence already alarmed
+ * is marked on the sweep's heartbeat and not looked at again until the device reports; a device found never to have
+ * reported gets a zero heartbeat, so it is read once, not every minute.
  */
 async function detectOffline(
   deps: SweepDeps,
@@ -264,16 +271,20 @@ async function detectOffline(
   now: number,
   result: SweepResult,
 ): Promise<void> {
-  const beats = new Map((await deps.alarms.heartbeats()).map((b) => [b.deviceId, b]));
-  for (const device of devices) await checkOffline(deps, device, beats.get(device.id), now, result);
+  const largest = devices.reduce((max, d) => Math.max(max, offlineOf(d)?.afterMs ?? 0), 0);
+  if (largest === 0) return;
+  const beats = await deps.alarms.heartbeats({ since: now - FULL_READ_THRESHOLDS * largest });
+  const byDevice = new Map(beats.map((b) => [b.deviceId, b]));
+  for (const device of devices) await checkOffline(deps, device, byDevice.get(device.id), now, result);
 }
 
 const offlineOf = (device: Device) =>
   conditionsFor(device).find((c): c is OfflineCondition => c.kind === 'offline');
 
 /**
- * Offline detection between full passes: one query of the heartbeats older than the smallest offline threshold of
- * the fleet (none, for a healthy fleet), and a fresh registry read of each such device before it is judged.
+ * Offline detection between full passes: the heartbeat batches written since the last read are merged into what
+ * this instance knows (a few items, whatever the fleet size), and a device last seen longer ago than the smallest
+ * offline threshold of the fleet (none, for a healthy fleet) is read afresh from the registry before it is judged.
  */
 async function detectOfflineStale(
   deps: SweepDeps,
@@ -286,7 +297,9 @@ async function detectOfflineStale(
     return after === undefined ? [] : [after];
   });
   if (thresholds.length === 0) return;
-  const stale = await deps.alarms.heartbeats({ seenBefore: now - Math.min(...thresholds) });
+  const seenBefore = now - Math.min(...thresholds);
+  // Never-reported devices (a zero heartbeat) are left out, as on a full pass.
+  const stale = (await deps.alarms.heartbeats()).filter((b) => b.lastSeenTs > 0 && b.lastSeenTs < seenBefore);
   for (const beat of stale) {
     // Known to the snapshot and still registered: devices added since wait for the next full pass.
     if (!byId.has(beat.deviceId) || beat.offlineFor === beat.lastSeenTs) continue;

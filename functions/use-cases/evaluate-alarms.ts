@@ -17,7 +17,7 @@ const DEVICE_CONCURRENCY = 16;
 export interface EvaluateStageDeps {
   engine: AlarmEngine;
   alarms: Pick<OpenAlarmIndex, 'openIndexes'> &
-    Pick<Heartbeats, 'recordHeartbeat' | 'recordHeartbeats'> &
+    Pick<Heartbeats, 'recordHeartbeats'> &
     Pick<PendingEvaluations, 'addPendingEvaluation'>;
   clock: Clock;
 }
@@ -78,25 +78,20 @@ function dueHeartbeat(
 }
 
 /**
- * Writes the batch's due heartbeats: one conditional update for a single device, else batched puts (a large fleet
- * has a third of a batch's devices due at a 1 s interval). A heartbeat left unwritten costs the sweep a query,
- * not an alarm: it checks a device with a stale heartbeat against its readings.
+ * Writes the batch's due heartbeats together, in one heartbeat batch item (a write unit per KB of entries) whatever
+ * the number of devices. A heartbeat left unwritten costs the sweep a query, not an alarm: it checks a device with a
+ * stale heartbeat against its readings.
  */
 async function writeHeartbeats(
   alarms: StageAlarms,
   written: Map<string, number>,
   beats: DueHeartbeat[],
+  now: number,
 ): Promise<void> {
   if (beats.length === 0) return;
   let unwritten: string[];
   try {
-    const [only] = beats;
-    if (beats.length === 1 && only) {
-      await alarms.recordHeartbeat(only.deviceId, only.lastSeenTs);
-      unwritten = [];
-    } else {
-      unwritten = await alarms.recordHeartbeats(beats);
-    }
+    unwritten = await alarms.recordHeartbeats(beats, now);
   } catch (err) {
     logger.warn('heartbeat not recorded', {
       deviceIds: beats.map((b) => b.deviceId),
@@ -185,8 +180,9 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
     const batches = groupByDevice(stored);
     const failed = new Set<string>();
     const beats = batches.flatMap((batch) => dueHeartbeat(written, batch) ?? []);
-    const heartbeats = writeHeartbeats(deps.alarms, written, beats);
-    const indexes = await readIndexes(deps.alarms, batches, deps.clock.now());
+    const now = deps.clock.now();
+    const heartbeats = writeHeartbeats(deps.alarms, written, beats, now);
+    const indexes = await readIndexes(deps.alarms, batches, now);
     const evaluations = mapWithConcurrency(batches, DEVICE_CONCURRENCY, (batch) =>
       evaluateOrMark(deps, batch, { index: indexes?.get(batch.device.id), recent }, failed),
     );

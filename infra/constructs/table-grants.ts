@@ -33,9 +33,9 @@ export const TABLE_GRANTS: Readonly<
     // put (BatchWriteItem); quarantined messages are read only by the API.
     quarantine: ['BatchWriteItem'],
     // The alarm engine: episode and open-index reads (GetItem, BatchGetItem), creating episodes and appending logs
-    // (PutItem), transitions, slots, flood windows and pending evaluations (UpdateItem), heartbeats (BatchWriteItem).
-    // No Query (status listings are the sweep's and the API's), no DeleteItem, no Scan.
-    alarms: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    // and an invocation's heartbeat batch (PutItem), transitions, slots, flood windows and pending evaluations
+    // (UpdateItem). No Query (status listings are the sweep's and the API's), no DeleteItem, no Scan.
+    alarms: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
     // The SMS notifier counts the phones a notification should reach (list: Scan).
     subscriptions: ['Scan'],
     // putCollections (BatchWriteItem).

@@ -40,10 +40,14 @@ export interface Usage {
   /** Write units per stored sample across all tables (1: one reading item under 1 KB). */
   writeUnitsPerSample: number;
   /**
-   * Heartbeat: 3 write units (the item, and in the `byStatus` index a delete and a put, its sort key being the
-   * last-seen time) at most once per offline threshold, in minutes.
+   * Heartbeats: each device is due at most once per offline threshold (in minutes); an invocation writes its due
+   * devices as one heartbeat batch item, at these write units per KB (1 in the table, 1 in the `byStatus` index: a
+   * new item, so no index delete), each device's entry this many bytes (an 8-character id, a number, overhead) and
+   * the item's own attributes (key, status, write time, TTL) this many.
    */
-  heartbeatWriteUnits: number;
+  heartbeatUnitsPerKb: number;
+  heartbeatEntryBytes: number;
+  heartbeatItemBytes: number;
   heartbeatThresholdMin: number;
   /** Read units per stored sample in the ingest path (registry, open-alarm index, alarm history queries). */
   readUnitsPerSample: number;
@@ -124,7 +128,9 @@ export const DEFAULT_USAGE: Usage = {
   ingestPerSampleMs: 0.34,
   ingestMemoryMb: 512,
   writeUnitsPerSample: 1,
-  heartbeatWriteUnits: 3,
+  heartbeatUnitsPerKb: 2,
+  heartbeatEntryBytes: 20,
+  heartbeatItemBytes: 110,
   heartbeatThresholdMin: 3,
   readUnitsPerSample: 0.18,
   itemBytes: 170,
@@ -212,6 +218,17 @@ export function tracesPerMonth(invocationsPerS: number, reservoirPerS: number, r
   return (reservoir + rate * (invocationsPerS - reservoir)) * SECONDS_PER_MONTH;
 }
 
+/**
+ * Write units a month for `entries` due heartbeats spread over `invocations`: each invocation with a due device
+ * writes one heartbeat batch item, billed per KB (rounded up) in the table and in the index.
+ */
+export function heartbeatWriteUnits(entries: number, invocations: number, u: Usage = DEFAULT_USAGE): number {
+  if (entries <= 0 || invocations <= 0) return 0;
+  const writes = Math.min(invocations, entries);
+  const bytes = (entries / writes) * u.heartbeatEntryBytes + u.heartbeatItemBytes;
+  return writes * u.heartbeatUnitsPerKb * Math.ceil(bytes / 1024);
+}
+
 /** Monthly bill of a fleet, line by line, from the usage figures and the price table. */
 export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES): Bill {
   const samples = fleet.devices * fleet.samplesPerMinute * MINUTES_PER_MONTH;
@@ -235,18 +252,28 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
     u.sweepRunsPerMonth * gbS(u.sweepBaseMs + fleet.devices * u.sweepPerDeviceMs, u.sweepMemoryMb);
   const apiGbS = u.apiCallsPerMonth * gbS(u.apiMs, u.apiMemoryMb);
 
-  // A device's heartbeat is rewritten at most once per threshold, and at most once per message.
-  const heartbeatWrites =
-    fleet.devices *
-    u.heartbeatWriteUnits *
-    Math.min(messages / fleet.devices, MINUTES_PER_MONTH / u.heartbeatThresholdMin);
+  const heartbeatWrites = heartbeatWriteUnits(
+    fleet.devices * Math.min(messages / fleet.devices, MINUTES_PER_MONTH / u.heartbeatThresholdMin),
+    invocations,
+    u,
+  );
   const alarms = fleet.devices * u.alarmsPerDeviceMonth;
   // Every run's fixed queries; on a full pass also the registry scan and every heartbeat (eventually consistent, half
-  // a unit per 4 KB). Between full passes the due-heartbeat query of a healthy fleet returns nothing.
+  // a unit per 4 KB). Every run also reads the heartbeat batches written since the last (with a minute's overlap:
+  // two minutes of entries).
+  const heartbeatEntriesPerMinute = Math.min(
+    messages / MINUTES_PER_MONTH,
+    fleet.devices / u.heartbeatThresholdMin,
+  );
   const sweepReads =
     u.sweepRunsPerMonth * u.sweepFixedReadUnits +
     (u.sweepRunsPerMonth / u.sweepFullPassEveryRuns) *
       Math.ceil((fleet.devices * u.sweepBytesPerDevice) / 4096) *
+      0.5 +
+    u.sweepRunsPerMonth * Math.ceil((2 * heartbeatEntriesPerMinute * u.heartbeatEntryBytes) / 4096) * 0.5 +
+    // A full pass reads the batches of twice the threshold afresh.
+    (u.sweepRunsPerMonth / u.sweepFullPassEveryRuns) *
+      Math.ceil((2 * u.heartbeatThresholdMin * heartbeatEntriesPerMinute * u.heartbeatEntryBytes) / 4096) *
       0.5;
   const storedGb = (bytesPerItem: number, items: number) =>
     (items * (bytesPerItem + p.dynamodb.itemOverheadBytes)) / GB;

@@ -81,29 +81,49 @@ describe('DynamoAlarmStore.openIndexes', () => {
 });
 
 describe('DynamoAlarmStore.recordHeartbeats', () => {
-  it('puts the heartbeat items recordHeartbeat would leave, 25 a request, and names those left unwritten', async () => {
-    const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
-    ddb
-      .on(BatchWriteCommand)
-      .resolvesOnce({
-        UnprocessedItems: {
-          [TABLE]: [
-            { PutRequest: { Item: { alarmId: 'hb#d3', status: 'heartbeat', raisedAt: 3, deviceId: 'd3' } } },
-          ],
-        },
-      })
-      .resolves({});
+  it('puts one heartbeat batch item for the whole invocation, expiring two days after it was written', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    ddb.on(PutCommand).resolves({});
     const beats = Array.from({ length: 30 }, (_, i) => ({ deviceId: `d${i}`, lastSeenTs: i }));
+    const at = 1_700_000_000_000;
 
-    const unwritten = await new DynamoAlarmStore(doc, TABLE).recordHeartbeats(beats);
+    const unwritten = await new DynamoAlarmStore(doc, TABLE).recordHeartbeats(beats, at);
 
     expect(unwritten).toEqual([]);
-    const requests = ddb
-      .commandCalls(BatchWriteCommand)
-      .map((c) => c.args[0].input.RequestItems?.[TABLE] ?? []);
-    expect(requests.map((r) => r.length)).toEqual([25, 1, 5]);
-    expect(requests[0]?.[3]).toEqual({
-      PutRequest: { Item: { alarmId: 'hb#d3', status: 'heartbeat', raisedAt: 3, deviceId: 'd3' } },
-    });
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {});
+    expect(puts).toHaveLength(1);
+    expect(puts[0]).toMatchObject({ status: 'heartbeat_batch', raisedAt: at, ttl: at / 1000 + 2 * 86_400 });
+    expect(String(puts[0]?.alarmId)).toMatch(/^hbb#[0-9a-f-]{36}$/);
+    expect(puts[0]?.seen).toEqual(Object.fromEntries(beats.map((b) => [b.deviceId, b.lastSeenTs])));
+  });
+
+  it('cuts a large invocation into items of at most about 60 KB and names the devices of a failed one', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    ddb
+      .on(PutCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new Error('ProvisionedThroughputExceededException'))
+      .resolves({});
+    // 5,000 devices with 20-character ids: about 160 KB of entries.
+    const beats = Array.from({ length: 5_000 }, (_, i) => ({
+      deviceId: `device-${String(i).padStart(13, '0')}`,
+      lastSeenTs: 1_700_000_000_000 + i,
+    }));
+
+    const unwritten = await new DynamoAlarmStore(doc, TABLE).recordHeartbeats(beats, 1);
+
+    const seen = ddb.commandCalls(PutCommand).map((c) => Object.keys(c.args[0].input.Item?.seen ?? {}));
+    expect(seen).toHaveLength(3);
+    expect(seen.flat()).toEqual(beats.map((b) => b.deviceId));
+    for (const ids of seen) expect(ids.length * (20 + 12)).toBeLessThanOrEqual(60_000);
+    expect(unwritten).toEqual(seen[1]);
+  });
+
+  it('throws when no item could be written, so the caller logs why', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    ddb.on(PutCommand).rejects(new Error('AccessDeniedException'));
+    await expect(
+      new DynamoAlarmStore(doc, TABLE).recordHeartbeats([{ deviceId: 'd1', lastSeenTs: 1 }], 1),
+    ).rejects.toThrow('AccessDeniedException');
   });
 });

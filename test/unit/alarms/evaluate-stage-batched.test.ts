@@ -26,7 +26,6 @@ function store(options: { batchedReadFails?: boolean }) {
       if (options.batchedReadFails) throw new Error('ThrottlingException: alarms table');
       return new Map(ids.map((id) => [id, {}]));
     },
-    recordHeartbeat: async (deviceId) => void calls.heartbeats.push([deviceId]),
     recordHeartbeats: async (beats) => {
       calls.heartbeats.push(beats.map((b) => b.deviceId));
       return [];

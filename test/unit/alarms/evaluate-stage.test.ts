@@ -24,7 +24,10 @@ function failingAlarmStore(options: { markerFails?: boolean } = {}) {
       if (options.markerFails) throw new Error('alarms table unavailable');
       markers.push({ deviceId, range, error });
     },
-    recordHeartbeat: async (deviceId, ts) => void heartbeats.push([deviceId, ts]),
+    recordHeartbeats: async (beats) => {
+      for (const b of beats) heartbeats.push([b.deviceId, b.lastSeenTs]);
+      return [];
+    },
   };
   return { store: store as AlarmStore, markers, heartbeats };
 }

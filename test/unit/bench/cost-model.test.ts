@@ -3,6 +3,7 @@ import {
   batchFill,
   DEFAULT_USAGE,
   type Fleet,
+  heartbeatWriteUnits,
   monthlyBill,
   SAMPLES_PER_DEVICE_MONTH,
   tracesPerMonth,
@@ -41,7 +42,6 @@ describe('cost model', () => {
       'IoT Core connectivity',
       'SQS SendMessage (rule)',
       'DynamoDB writes: samples',
-      'DynamoDB writes: heartbeats',
       'DynamoDB reads: ingest',
       'DynamoDB PITR',
       'SMS to +86',
@@ -49,6 +49,26 @@ describe('cost model', () => {
       expect(lineOf(two, item).quantity).toBeCloseTo(2 * lineOf(one, item).quantity, 6);
     for (const l of one.lines.filter((x) => x.fixed)) expect(lineOf(two, l.item).usd).toBe(l.usd);
     expect(two.samples).toBe(2 * one.samples);
+  });
+
+  it('bills heartbeats per invocation by the KB of its due devices, not per device', () => {
+    // 1,000 one-minute devices: a third are due each minute, ~5.6 per invocation of ~17 messages: one 1 KB item.
+    const one = monthlyBill(fleet(1000));
+    expect(lineOf(one, 'DynamoDB writes: heartbeats').quantity).toBeCloseTo(2 * one.invocations, 6);
+    // Ten times the devices: full batches of 100 messages, 33 due devices each, still one item under 1 KB.
+    const ten = monthlyBill(fleet(10_000));
+    expect(ten.batchFill).toBe(100);
+    expect(lineOf(ten, 'DynamoDB writes: heartbeats').quantity).toBeCloseTo(2 * ten.invocations, 6);
+    // Far below the former 3 units per device per threshold.
+    expect(lineOf(ten, 'DynamoDB writes: heartbeats').quantity).toBeLessThan(
+      (3 * 10_000 * SAMPLES_PER_DEVICE_MONTH) / 3 / 10,
+    );
+    // An invocation with all its 100 devices due: 2.1 KB, 3 KB billed in the table and in the index.
+    expect(heartbeatWriteUnits(100, 1)).toBe(6);
+    expect(heartbeatWriteUnits(33, 1)).toBe(2);
+    // A quiet fleet: fewer due devices than invocations, so an invocation writes one entry at most.
+    expect(heartbeatWriteUnits(10, 1000)).toBe(20);
+    expect(heartbeatWriteUnits(0, 1000)).toBe(0);
   });
 
   it('totals the lines, per device too, with no NaN or negative line', () => {

@@ -10,6 +10,7 @@ const PREFIX = {
   history: 'hist',
   notification: 'note',
   heartbeat: 'hb',
+  heartbeatBatch: 'hbb',
   pendingEvaluation: 'eval',
   flood: 'flood',
 } as const;
@@ -30,7 +31,10 @@ export const itemKey = {
   history: (alarmId: string, n: number) => join('history', alarmId, n),
   /** The `n`th notification record (from 1) of an alarm. */
   notification: (alarmId: string, n: number) => join('notification', alarmId, n),
+  /** A device's heartbeat kept by the sweep: its offline mark, a zero for a device that never reported. */
   heartbeat: (deviceId: string) => join('heartbeat', deviceId),
+  /** One ingest invocation's heartbeats (or a chunk of them), by a random id. */
+  heartbeatBatch: (id: string) => join('heartbeatBatch', id),
   pendingEvaluation: (deviceId: string) => join('pendingEvaluation', deviceId),
   flood: (w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>) =>
     join('flood', w.audience, w.siteId, w.windowStart),
@@ -58,6 +62,8 @@ export const STATUS = {
   open: 'open',
   closed: 'closed',
   heartbeat: 'heartbeat',
+  /** Heartbeat batches, sorted by the time they were written (not by the devices' last seen times). */
+  heartbeatBatch: 'heartbeat_batch',
   pendingEvaluation: 'pending_eval',
   digest: 'digest',
 } as const;
