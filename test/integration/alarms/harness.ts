@@ -18,6 +18,21 @@ class ManualClock implements Clock {
   }
 }
 
+/** Device `n` of a generated fleet of one-minute plant-outlet sondes over 50 sites, for fleet-scale tests. */
+export const fleetDevice = (n: number): Device => ({
+  id: `wq-${String(n).padStart(4, '0')}`,
+  kind: 'water',
+  siteId: `plant-${n % 50}`,
+  siteName: 'Plant',
+  siteType: 'water_plant',
+  township: 'Town',
+  supplyClass: 'standard',
+  disinfectant: 'free_chlorine',
+  measurementPoint: 'plant_outlet',
+  intervalS: 60,
+  location: { lat: 37.7, lon: 75.2 },
+});
+
 export interface Harness {
   dynamo: LocalDynamo;
   /** The document client every adapter uses (count calls with a middleware). */

@@ -9,7 +9,7 @@ import {
   ingestTelemetry,
   type StoredMessage,
 } from '../../../functions/use-cases/ingest-telemetry';
-import { type Harness, startHarness } from './harness';
+import { fleetDevice as device, type Harness, startHarness } from './harness';
 
 const START = Date.UTC(2026, 10, 28, 2, 0, 0);
 const MIN = 60_000;
@@ -17,19 +17,6 @@ const FLEET = 1_000;
 /** Messages per ingest invocation, as the queue hands them over. */
 const INVOCATION = 100;
 
-const device = (n: number): Device => ({
-  id: `wq-${String(n).padStart(4, '0')}`,
-  kind: 'water',
-  siteId: `plant-${n % 50}`,
-  siteName: 'Plant',
-  siteType: 'water_plant',
-  township: 'Town',
-  supplyClass: 'standard',
-  disinfectant: 'free_chlorine',
-  measurementPoint: 'plant_outlet',
-  intervalS: 60,
-  location: { lat: 37.7, lon: 75.2 },
-});
 const fleet = Array.from({ length: FLEET }, (_, n) => device(n));
 /** The offline scenario runs the whole ingest (storage, evaluation) for a smaller fleet. */
 const SMALL = fleet.slice(0, 40);

@@ -1,26 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepDeps } from '../../../functions/composition';
-import type { Device } from '../../../functions/core/registry';
 import { REGISTRY_SNAPSHOT_MS, runAlarmSweep } from '../../../functions/use-cases/alarm-sweep';
-import { type Harness, startHarness } from './harness';
+import { fleetDevice as device, type Harness, startHarness } from './harness';
 
 const START = Date.UTC(2026, 10, 28, 2, 0, 0);
 const MIN = 60_000;
 const FLEET = 1_000;
-
-const device = (n: number): Device => ({
-  id: `wq-${String(n).padStart(4, '0')}`,
-  kind: 'water',
-  siteId: `plant-${n % 50}`,
-  siteName: 'Plant',
-  siteType: 'water_plant',
-  township: 'Town',
-  supplyClass: 'standard',
-  disinfectant: 'free_chlorine',
-  measurementPoint: 'plant_outlet',
-  intervalS: 60,
-  location: { lat: 37.7, lon: 75.2 },
-});
 
 interface Read {
   command: string;
