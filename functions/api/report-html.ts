@@ -63,6 +63,7 @@ const W = {
   citation: { zh: '依据', en: 'Citation' },
   daily: { zh: '逐日合格率', en: 'Daily compliance' },
   device: { zh: '设备', en: 'Device' },
+  deviceAlarm: { zh: '设备 / 告警', en: 'Device / alarm' },
   severity: { zh: '级别', en: 'Severity' },
   startEnd: { zh: '开始 / 结束', en: 'Start / end' },
   duration: { zh: '持续', en: 'Duration' },
@@ -470,10 +471,10 @@ ${r.sites.map((s) => siteSection(w, s)).join('\n')}
 <section class="major">
 ${w.heading(2, W.exceedances)}
 ${w.table(
-  [W.site, W.device, W.metric, W.severity, W.startEnd, W.duration, W.peak, W.limit, W.acked],
+  [W.site, W.deviceAlarm, W.metric, W.severity, W.startEnd, W.duration, W.peak, W.limit, W.acked],
   r.exceedances.map((e) => [
     `${esc(e.siteName)}<span class="id block">${esc(e.township)}</span>`,
-    esc(e.deviceId),
+    `${esc(e.deviceId)}<span class="id block">${esc(e.alarmId)}</span>`,
     `${w.label(metricName(e.metric))}<span class="id block">${esc(e.condition)}</span>`,
     w.label(lookup(SEVERITY_WORDS, e.severity)),
     `${esc(chinaShort(e.start))}<br>${e.end === undefined ? w.inline(W.stillActive) : esc(chinaShort(e.end))}`,

@@ -85,6 +85,7 @@ describe('complianceHtml', () => {
     for (const e of fixture.exceedances) {
       expect(text).toContain(String(e.peak));
       expect(text).toContain(e.deviceId);
+      expect(text).toContain(e.alarmId);
     }
     expect(text).toContain('2026-11-14 06:12');
     expect(text).toContain('1 h 44 min');
