@@ -4,8 +4,10 @@ import type {
   ExcludedWindow,
   LimitApplied,
   RateFigures,
+  SensorFaultTime,
+  TownshipWaste,
 } from '../core/compliance-types';
-import { chinaIso, countyMeanFill, hours, RATE_DECIMALS, roundRate } from './report-format';
+import { chinaIso, countyWaste, hours, RATE_DECIMALS, roundRate } from './report-format';
 
 /**
  * The compliance report as CSV, one table per file: RFC 4180 (fields quoted when they hold a comma, quote or line
@@ -16,7 +18,14 @@ import { chinaIso, countyMeanFill, hours, RATE_DECIMALS, roundRate } from './rep
  */
 
 /** The tables the report exports, one CSV each. */
-export const CSV_TABLES = ['sites', 'metrics', 'exceedances', 'completeness', 'sensor-faults', 'waste'] as const;
+export const CSV_TABLES = [
+  'sites',
+  'metrics',
+  'exceedances',
+  'completeness',
+  'sensor-faults',
+  'waste',
+] as const;
 export type CsvTable = (typeof CSV_TABLES)[number];
 
 type Cell = string | number | null | undefined;
@@ -43,8 +52,7 @@ function csv(header: readonly string[], rows: Cell[][]): string {
 
 const rate = (r: number | null): Cell => (r === null ? '' : roundRate(r, RATE_DECIMALS));
 const time = (ms: number | undefined): Cell => (ms === undefined ? '' : chinaIso(ms));
-const minutes = (ms: number | undefined): Cell =>
-  ms === undefined ? '' : Number((ms / 60_000).toFixed(1));
+const minutes = (ms: number | undefined): Cell => (ms === undefined ? '' : Number((ms / 60_000).toFixed(1)));
 
 const RATE_HEADER = [
   'valid_samples',
@@ -57,7 +65,15 @@ const RATE_HEADER = [
 ] as const;
 
 function rateCells(f: RateFigures): Cell[] {
-  return [f.valid, f.within, rate(f.rate), hours(f.validMs), hours(f.withinMs), rate(f.timeRate), f.overWarning];
+  return [
+    f.valid,
+    f.within,
+    rate(f.rate),
+    hours(f.validMs),
+    hours(f.withinMs),
+    rate(f.timeRate),
+    f.overWarning,
+  ];
 }
 
 function windowsText(windows: ExcludedWindow[]): string {
@@ -219,7 +235,7 @@ function completeness(report: ComplianceReport): string {
 function sensorFaults(report: ComplianceReport): string {
   return csv(
     ['device_id', 'site_id', 'metric', 'flagged_hours', 'flagged_samples', 'episodes', 'episode_list'],
-    report.sensorFaults.map((f) => [
+    report.sensorFaults.map((f: SensorFaultTime) => [
       f.deviceId,
       f.siteId,
       f.metric,
@@ -227,7 +243,10 @@ function sensorFaults(report: ComplianceReport): string {
       f.flaggedSamples,
       f.episodes.length,
       f.episodes
-        .map((e) => `${e.alarmId} ${e.condition} ${chinaIso(e.start)}/${e.end === undefined ? '' : chinaIso(e.end)}`)
+        .map(
+          (e) =>
+            `${e.alarmId} ${e.condition} ${chinaIso(e.start)}/${e.end === undefined ? '' : chinaIso(e.end)}`,
+        )
         .join('; '),
     ]),
   );
@@ -241,27 +260,9 @@ const fill = (pct: number | null): Cell => (pct === null ? '' : Number(pct.toFix
  */
 function waste(report: ComplianceReport): string {
   const rows: Cell[][] = [];
-  const streams = (level: string, township: string, byStream: Record<string, number>) => {
-    for (const [stream, n] of Object.entries(byStream).sort(([a], [b]) => a.localeCompare(b)))
-      rows.push([level, township, stream, n, '', '', '', '']);
-  };
-  const w = report.waste;
-  const sum = (k: 'overflowEvents' | 'fireEvents' | 'binsOverflowedBeforeCollection') =>
-    w.townships.reduce((n, t) => n + t[k], 0);
-  rows.push([
-    'county',
-    '(county)',
-    'all',
-    w.collections,
-    sum('overflowEvents'),
-    sum('fireEvents'),
-    fill(countyMeanFill(w)),
-    sum('binsOverflowedBeforeCollection'),
-  ]);
-  streams('county', '(county)', w.byWasteStream);
-  for (const t of w.townships) {
+  const add = (level: string, t: TownshipWaste) => {
     rows.push([
-      'township',
+      level,
       t.township,
       'all',
       t.collections,
@@ -270,8 +271,11 @@ function waste(report: ComplianceReport): string {
       fill(t.meanFillAtCollectionPct),
       t.binsOverflowedBeforeCollection,
     ]);
-    streams('township', t.township, t.byWasteStream);
-  }
+    for (const [stream, n] of Object.entries(t.byWasteStream).sort(([a], [b]) => a.localeCompare(b)))
+      rows.push([level, t.township, stream, n, '', '', '', '']);
+  };
+  add('county', countyWaste(report.waste, '(county)'));
+  for (const t of report.waste.townships) add('township', t);
   return csv(
     [
       'level',

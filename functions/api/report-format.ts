@@ -1,4 +1,4 @@
-import type { WasteSummary } from '../core/compliance-types';
+import type { TownshipWaste, WasteSummary } from '../core/compliance-types';
 import { CHINA_UTC_OFFSET_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
 
 /**
@@ -50,16 +50,26 @@ export function hours(ms: number, decimals = 3): string {
 }
 
 /**
- * The county's mean fill at collection: the townships' means weighted by their collections (each township's mean is
- * over its collections), `null` when no township has one.
+ * The county's waste figures as one more township: counts summed, the mean fill at collection the townships' means
+ * weighted by their collections (each township's mean is over its collections; `null` when no township has one).
  */
-export function countyMeanFill(waste: WasteSummary): number | null {
-  let n = 0;
-  let sum = 0;
+export function countyWaste(waste: WasteSummary, name: string): TownshipWaste {
+  let weighed = 0;
+  let fillSum = 0;
+  const sum = (k: 'overflowEvents' | 'fireEvents' | 'binsOverflowedBeforeCollection') =>
+    waste.townships.reduce((n, t) => n + t[k], 0);
   for (const t of waste.townships) {
     if (t.meanFillAtCollectionPct === null || t.collections === 0) continue;
-    n += t.collections;
-    sum += t.meanFillAtCollectionPct * t.collections;
+    weighed += t.collections;
+    fillSum += t.meanFillAtCollectionPct * t.collections;
   }
-  return n ? sum / n : null;
+  return {
+    township: name,
+    collections: waste.collections,
+    byWasteStream: waste.byWasteStream,
+    overflowEvents: sum('overflowEvents'),
+    fireEvents: sum('fireEvents'),
+    meanFillAtCollectionPct: weighed ? fillSum / weighed : null,
+    binsOverflowedBeforeCollection: sum('binsOverflowedBeforeCollection'),
+  };
 }

@@ -8,7 +8,7 @@ import type {
   SiteCompliance,
 } from '../core/compliance-types';
 import { LABELS, metricWords, POINTS } from '../core/sms/words';
-import { chinaShort, countyMeanFill, hours, hoursMinutes, percent } from './report-format';
+import { chinaShort, countyWaste, hours, hoursMinutes, percent } from './report-format';
 
 /**
  * The compliance report as one self-contained printable HTML document: no scripts, no external fonts, images or
@@ -25,11 +25,17 @@ interface Words {
   en: string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Text for HTML content and attribute values. */
 function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
 const W = {
@@ -135,7 +141,7 @@ const REASONS: Record<ExcludedWindow['reason'], Words> = {
 /** A known word from a dictionary, or the raw value in both languages. */
 function lookup(dict: Record<string, Words>, key: string | undefined): Words {
   const k = key ?? '';
-  return Object.hasOwn(dict, k) ? dict[k] : { zh: k, en: k };
+  return (Object.hasOwn(dict, k) ? dict[k] : undefined) ?? { zh: k, en: k };
 }
 
 const POINT_WORDS = POINTS as Record<string, Words>;
@@ -203,11 +209,7 @@ function summaryTable(w: Writer, s: ComplianceSummary): string {
   return w.table([W.metric, ...RATE_HEAD], rows, 'num');
 }
 
-function groupTable(
-  w: Writer,
-  first: Words,
-  groups: { name: string; summary: ComplianceSummary }[],
-): string {
+function groupTable(w: Writer, first: Words, groups: { name: string; summary: ComplianceSummary }[]): string {
   return w.table(
     [first, W.sites, W.devices, ...RATE_HEAD],
     groups.map((g) => [g.name, esc(g.summary.sites), esc(g.summary.devices), ...rateRow(g.summary.overall)]),
@@ -382,11 +384,14 @@ export function complianceHtml(report: ComplianceReport, options: { lang?: Repor
     .join(' · ');
   const kpi = (k: Words, v: string) =>
     `<div class="kpi"><span class="v">${esc(v)}</span><span class="k">${w.inline(k)}</span></div>`;
-  const wasteRows = r.waste.townships.flatMap((t) => [
+  const wasteRows = [
+    ...r.waste.townships.map((t) => ({ t, name: esc(t.township) })),
+    { t: countyWaste(r.waste, ''), name: w.inline(W.countyRow) },
+  ].flatMap(({ t, name }) => [
     [
-      `<b>${esc(t.township)}</b>`,
+      `<b>${name}</b>`,
       w.inline(W.all),
-      esc(count(t.collections)),
+      `<b>${esc(count(t.collections))}</b>`,
       esc(t.overflowEvents),
       esc(t.fireEvents),
       esc(t.meanFillAtCollectionPct === null ? '—' : `${t.meanFillAtCollectionPct.toFixed(1)} %`),
@@ -402,20 +407,9 @@ export function complianceHtml(report: ComplianceReport, options: { lang?: Repor
       '',
     ]),
   ]);
-  const countyFill = countyMeanFill(r.waste);
-  const sum = (k: 'overflowEvents' | 'fireEvents' | 'binsOverflowedBeforeCollection') =>
-    r.waste.townships.reduce((n, t) => n + t[k], 0);
-  wasteRows.push([
-    `<b>${w.inline(W.countyRow)}</b>`,
-    w.inline(W.all),
-    `<b>${esc(count(r.waste.collections))}</b>`,
-    esc(sum('overflowEvents')),
-    esc(sum('fireEvents')),
-    esc(countyFill === null ? '—' : `${countyFill.toFixed(1)} %`),
-    esc(sum('binsOverflowedBeforeCollection')),
-  ]);
   const docLang = w.lang === 'en' ? 'en' : 'zh-CN';
-  const titleText = w.lang === 'en' ? W.title.en : w.lang === 'zh' ? W.title.zh : `${W.title.zh} ${W.title.en}`;
+  const titleText =
+    w.lang === 'en' ? W.title.en : w.lang === 'zh' ? W.title.zh : `${W.title.zh} ${W.title.en}`;
 
   return `<!doctype html>
 <html lang="${docLang}">
@@ -443,7 +437,13 @@ ${kpi(W.sites, `${county.sites} / ${county.devices}`)}
 ${kpi(W.exceedanceCount, `${critical.length} / ${r.exceedances.length}`)}
 ${kpi(W.exceedanceTime, hoursMinutes(critical.reduce((n, e) => n + e.durationMs, 0)))}
 ${kpi(W.meanCompleteness, percent(pooledCompleteness(r.completeness)))}
-${kpi(W.faultTime, `${hours(r.sensorFaults.reduce((n, f) => n + f.flaggedMs, 0), 2)} h`)}
+${kpi(
+  W.faultTime,
+  `${hours(
+    r.sensorFaults.reduce((n, f) => n + f.flaggedMs, 0),
+    2,
+  )} h`,
+)}
 </div>
 ${summaryTable(w, county)}
 </section>
@@ -486,7 +486,9 @@ ${w.table(
     e.ackedAt === undefined
       ? w.inline(W.notAcked)
       : `${esc(chinaShort(e.ackedAt))}<span class="block">${esc(e.ackedBy ?? '')}</span>` +
-        (e.ackDelayMs === undefined ? '' : `<span class="id block">${w.inline(W.ackDelay)} ${esc(hoursMinutes(e.ackDelayMs))}</span>`),
+        (e.ackDelayMs === undefined
+          ? ''
+          : `<span class="id block">${w.inline(W.ackDelay)} ${esc(hoursMinutes(e.ackDelayMs))}</span>`),
   ]),
   'events',
 )}

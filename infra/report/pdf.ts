@@ -8,7 +8,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
  */
 
 /** The Debian packages: the browser and a CJK font small enough for CI (fonts-noto-cjk is 56 MB, this 1.6 MB). */
-export const CHROMIUM_INSTALL =
+const CHROMIUM_INSTALL =
   'apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei';
 
 const DEFAULT_CHROMIUM = '/usr/bin/chromium';

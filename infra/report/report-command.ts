@@ -1,15 +1,15 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ComplianceReport } from '../../functions/core/compliance-types';
 import { CSV_TABLES, type CsvTable, complianceCsv } from '../../functions/api/report-csv';
 import { complianceHtml, type ReportLang } from '../../functions/api/report-html';
+import type { ComplianceReport } from '../../functions/core/compliance-types';
 import { readApiToken } from '../local/api-token';
 import { runningRuntime } from '../local/runtime-info';
 import { chromiumPath, htmlToPdf } from './pdf';
 
 /** `npm run report`'s help text. */
-export const REPORT_HELP = `Usage: npm run report -- --month 2026-11 --out report.pdf [options]
+const REPORT_HELP = `Usage: npm run report -- --month 2026-11 --out report.pdf [options]
 
 Fetches the water-safety compliance report from the API (GET /reports/compliance) and writes it as a file;
 the format follows the extension of --out:
@@ -146,7 +146,8 @@ async function fetchReport(
   } catch {
     throw new Error(`the API at ${url} answered ${res.status} but not with JSON: ${body.slice(0, 120)}`);
   }
-  if (!isReport(report)) throw new Error(`the API at ${url} answered ${res.status} but not with a compliance report`);
+  if (!isReport(report))
+    throw new Error(`the API at ${url} answered ${res.status} but not with a compliance report`);
   return report;
 }
 
@@ -203,7 +204,8 @@ export async function runReport(argv: string[], io: ReportIo): Promise<number> {
   if (!LANGS.includes(lang)) throw new Error(`--lang must be zh, en or both (not "${values.lang}")`);
   if (values.month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(values.month))
     throw new Error(`--month must be YYYY-MM, e.g. 2026-11 (not "${values.month}")`);
-  if (values.month && (values.from || values.to)) throw new Error('give either --month or --from/--to, not both');
+  if (values.month && (values.from || values.to))
+    throw new Error('give either --month or --from/--to, not both');
 
   const query = new URLSearchParams();
   for (const [key, value] of [

@@ -18,8 +18,7 @@ const FROM = Date.UTC(2026, 10, 1) - 8 * HOUR_MS;
 /** 2026-12-01T00:00+08:00. */
 const TO = Date.UTC(2026, 11, 1) - 8 * HOUR_MS;
 /** A China-time wall clock in November 2026 as epoch ms. */
-const at = (day: number, hour: number, minute = 0) =>
-  Date.UTC(2026, 10, day, hour, minute) - 8 * HOUR_MS;
+const at = (day: number, hour: number, minute = 0) => Date.UTC(2026, 10, day, hour, minute) - 8 * HOUR_MS;
 
 function rates(valid: number, within: number, intervalS: number, overWarning: number): RateFigures {
   const validMs = valid * intervalS * 1000;
@@ -67,7 +66,8 @@ function summary(sites: SiteCompliance[]): ComplianceSummary {
 function daily(misses: Record<number, number | null> = {}): { day: string; rate: number | null }[] {
   return Array.from({ length: 30 }, (_, i) => {
     const d = i + 1;
-    return { day: `2026-11-${String(d).padStart(2, '0')}`, rate: d in misses ? misses[d] : 1 };
+    const miss = misses[d];
+    return { day: `2026-11-${String(d).padStart(2, '0')}`, rate: miss === undefined ? 1 : miss };
   });
 }
 
@@ -105,7 +105,14 @@ const sites: SiteCompliance[] = [
     disinfectant: 'free_chlorine',
     measurementPoints: ['plant_outlet'],
     limits: [
-      { metric: 'free_chlorine_mg_l', limitMin: 0.3, limitMax: 2, warnMin: 0.375, warnMax: 1.6, citation: T2 },
+      {
+        metric: 'free_chlorine_mg_l',
+        limitMin: 0.3,
+        limitMax: 2,
+        warnMin: 0.375,
+        warnMax: 1.6,
+        citation: T2,
+      },
       { metric: 'ph', limitMin: 6.5, limitMax: 8.5, warnMin: 6.8, warnMax: 8.2, citation: T1 },
       { metric: 'turbidity_ntu', limitMax: 1, warnMax: 0.8, citation: T1 },
     ],
@@ -126,7 +133,14 @@ const sites: SiteCompliance[] = [
     disinfectant: 'free_chlorine',
     measurementPoints: ['network'],
     limits: [
-      { metric: 'free_chlorine_mg_l', limitMin: 0.05, limitMax: 2, warnMin: 0.0625, warnMax: 1.6, citation: T2 },
+      {
+        metric: 'free_chlorine_mg_l',
+        limitMin: 0.05,
+        limitMax: 2,
+        warnMin: 0.0625,
+        warnMax: 1.6,
+        citation: T2,
+      },
       { metric: 'ph', limitMin: 6.5, limitMax: 8.5, warnMin: 6.8, warnMax: 8.2, citation: T1 },
       { metric: 'turbidity_ntu', limitMax: 1, warnMax: 0.8, citation: T1 },
     ],
@@ -147,7 +161,14 @@ const sites: SiteCompliance[] = [
     disinfectant: 'free_chlorine',
     measurementPoints: ['tap'],
     limits: [
-      { metric: 'free_chlorine_mg_l', limitMin: 0.05, limitMax: 2, warnMin: 0.0625, warnMax: 1.6, citation: T2 },
+      {
+        metric: 'free_chlorine_mg_l',
+        limitMin: 0.05,
+        limitMax: 2,
+        warnMin: 0.0625,
+        warnMax: 1.6,
+        citation: T2,
+      },
       { metric: 'turbidity_ntu', limitMax: 1, warnMax: 0.8, citation: T1 },
     ],
     byMetric: {
@@ -182,7 +203,14 @@ const sites: SiteCompliance[] = [
     disinfectant: 'free_chlorine',
     measurementPoints: ['plant_outlet'],
     limits: [
-      { metric: 'free_chlorine_mg_l', limitMin: 0.3, limitMax: 2, warnMin: 0.375, warnMax: 1.6, citation: T2 },
+      {
+        metric: 'free_chlorine_mg_l',
+        limitMin: 0.3,
+        limitMax: 2,
+        warnMin: 0.375,
+        warnMax: 1.6,
+        citation: T2,
+      },
       { metric: 'turbidity_ntu', limitMax: 3, warnMax: 2.4, citation: T1 },
     ],
     byMetric: {
@@ -201,7 +229,14 @@ const sites: SiteCompliance[] = [
     disinfectant: 'free_chlorine',
     measurementPoints: ['tap'],
     limits: [
-      { metric: 'free_chlorine_mg_l', limitMin: 0.05, limitMax: 2, warnMin: 0.0625, warnMax: 1.6, citation: T2 },
+      {
+        metric: 'free_chlorine_mg_l',
+        limitMin: 0.05,
+        limitMax: 2,
+        warnMin: 0.0625,
+        warnMax: 1.6,
+        citation: T2,
+      },
     ],
     byMetric: { free_chlorine_mg_l: rates(8_580, 8_571, 300, 15) },
     daily: daily({ 8: 0.9687 }),
@@ -229,7 +264,14 @@ const sites: SiteCompliance[] = [
     disinfectant: 'chlorine_dioxide',
     measurementPoints: ['plant_outlet'],
     limits: [
-      { metric: 'chlorine_dioxide_mg_l', limitMin: 0.1, limitMax: 0.8, warnMin: 0.125, warnMax: 0.64, citation: T2 },
+      {
+        metric: 'chlorine_dioxide_mg_l',
+        limitMin: 0.1,
+        limitMax: 0.8,
+        warnMin: 0.125,
+        warnMax: 0.64,
+        citation: T2,
+      },
       { metric: 'turbidity_ntu', limitMax: 3, warnMax: 2.4, citation: T1 },
     ],
     byMetric: {
@@ -248,7 +290,14 @@ const sites: SiteCompliance[] = [
     disinfectant: 'chlorine_dioxide',
     measurementPoints: ['tap'],
     limits: [
-      { metric: 'chlorine_dioxide_mg_l', limitMin: 0.02, limitMax: 0.8, warnMin: 0.025, warnMax: 0.64, citation: T2 },
+      {
+        metric: 'chlorine_dioxide_mg_l',
+        limitMin: 0.02,
+        limitMax: 0.8,
+        warnMin: 0.025,
+        warnMax: 0.64,
+        citation: T2,
+      },
     ],
     byMetric: { chlorine_dioxide_mg_l: rates(8_640, 8_640, 300, 0) },
     daily: daily(),
@@ -419,7 +468,9 @@ export const complianceFixture: ComplianceReport = {
       metric: 'turbidity_ntu',
       flaggedMs: 50 * MINUTE_MS,
       flaggedSamples: 50,
-      episodes: [{ alarmId: 'AS2T7YHC4', condition: 'turbidity_ntu:stuck', start: at(11, 3, 10), end: at(11, 4) }],
+      episodes: [
+        { alarmId: 'AS2T7YHC4', condition: 'turbidity_ntu:stuck', start: at(11, 3, 10), end: at(11, 4) },
+      ],
     },
     {
       deviceId: 'wq-dabudar-outlet',
@@ -427,9 +478,7 @@ export const complianceFixture: ComplianceReport = {
       metric: 'ph',
       flaggedMs: 6 * HOUR_MS + 15 * MINUTE_MS,
       flaggedSamples: 375,
-      episodes: [
-        { alarmId: 'AR8M3KD5W', condition: 'ph:range', start: at(17, 12), end: at(17, 18, 15) },
-      ],
+      episodes: [{ alarmId: 'AR8M3KD5W', condition: 'ph:range', start: at(17, 12), end: at(17, 18, 15) }],
     },
   ],
   waste: {
@@ -470,3 +519,10 @@ export const complianceFixture: ComplianceReport = {
     'Completeness excludes maintenance and known outages; the excluded windows are listed per device.',
   ],
 };
+
+/** `items[i]`, which must exist (the fixture's lists are known; a missing one is a broken test, said plainly). */
+export function nth<T>(items: readonly T[], i: number): T {
+  const item = items[i];
+  if (item === undefined) throw new Error(`no item ${i} (of ${items.length})`);
+  return item;
+}

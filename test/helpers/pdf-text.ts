@@ -8,7 +8,9 @@ export async function pdfPages(pdf: Uint8Array): Promise<string[]> {
     const pages: string[] = [];
     for (let i = 1; i <= doc.numPages; i++) {
       const content = await (await doc.getPage(i)).getTextContent();
-      pages.push(content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join(''));
+      pages.push(
+        content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join(''),
+      );
     }
     return pages;
   } finally {
@@ -19,5 +21,9 @@ export async function pdfPages(pdf: Uint8Array): Promise<string[]> {
 /** The font names a PDF embeds (`/BaseFont /ABCDEF+Name` → `Name`). */
 export function pdfFontNames(pdf: Uint8Array): string[] {
   const text = Buffer.from(pdf).toString('latin1');
-  return [...new Set([...text.matchAll(/\/BaseFont\s*\/(?:[A-Z]{6}\+)?([\w.-]+)/g)].map((m) => m[1]))];
+  return [
+    ...new Set(
+      [...text.matchAll(/\/BaseFont\s*\/(?:[A-Z]{6}\+)?([\w.-]+)/g)].flatMap((m) => (m[1] ? [m[1]] : [])),
+    ),
+  ];
 }

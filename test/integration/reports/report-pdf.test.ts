@@ -28,7 +28,9 @@ describe('htmlToPdf in headless Chromium', () => {
     expect(Math.abs(Number(box?.[1]) - 595.28)).toBeLessThan(1);
     expect(Math.abs(Number(box?.[2]) - 841.89)).toBeLessThan(1);
     for (const [i, text] of pages.entries())
-      expect(squeeze(text)).toContain(squeeze(`第 ${i + 1} / ${pages.length} 页 · page ${i + 1} of ${pages.length}`));
+      expect(squeeze(text)).toContain(
+        squeeze(`第 ${i + 1} / ${pages.length} 页 · page ${i + 1} of ${pages.length}`),
+      );
   });
 
   it('holds the headings in Chinese and English, and the report numbers, as text', () => {
@@ -57,15 +59,25 @@ describe('htmlToPdf in headless Chromium', () => {
   });
 
   it('starts the county summary on page 1 and each major section on a page of its own', () => {
-    expect(squeeze(pages[0])).toContain('县级汇总');
+    expect(squeeze(pages[0] ?? '')).toContain('县级汇总');
     // The first text after the page's footer line is the section's heading, Chinese then English.
     const tops = pages.map((p) => squeeze(p).replace(/^第\d+\/\d+页·page\d+of\d+/, ''));
-    for (const heading of ['各站点 By site', '超标事件 Exceedance events', '数据完整率 Data completeness', '垃圾分类收运 Waste collection'])
-      expect(tops.some((top) => top.startsWith(squeeze(heading))), heading).toBe(true);
+    for (const heading of [
+      '各站点 By site',
+      '超标事件 Exceedance events',
+      '数据完整率 Data completeness',
+      '垃圾分类收运 Waste collection',
+    ])
+      expect(
+        tops.some((top) => top.startsWith(squeeze(heading))),
+        heading,
+      ).toBe(true);
   });
 
   it('embeds a CJK font (the Chinese is drawn, not boxes)', () => {
-    expect(pdfFontNames(pdf).join(' ')).toMatch(/WenQuanYi|NotoSans\w*CJK|SourceHan|DroidSansFallback|AR ?PL/i);
+    expect(pdfFontNames(pdf).join(' ')).toMatch(
+      /WenQuanYi|NotoSans\w*CJK|SourceHan|DroidSansFallback|AR ?PL/i,
+    );
   });
 
   it('loads nothing from outside, even when the HTML asks', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ComplianceReport } from '../../../functions/core/compliance-types';
 import { percent } from '../../../functions/api/report-format';
 import { complianceHtml } from '../../../functions/api/report-html';
-import { complianceFixture as fixture } from '../../helpers/compliance-fixture';
+import type { ComplianceReport } from '../../../functions/core/compliance-types';
+import { complianceFixture as fixture, nth } from '../../helpers/compliance-fixture';
 
 /** The section headings, Chinese and English. */
 const HEADINGS = [
@@ -18,7 +18,7 @@ const HEADINGS = [
 ] as const;
 
 const headingTexts = (html: string) =>
-  [...html.matchAll(/<h([123])[^>]*>(.*?)<\/h\1>/gs)].map((m) => m[2].replace(/<[^>]+>/g, ' '));
+  [...html.matchAll(/<h([123])[^>]*>(.*?)<\/h\1>/gs)].map((m) => (m[2] ?? '').replace(/<[^>]+>/g, ' '));
 
 /** The document's text as a reader sees it: tags dropped, entities read, white space collapsed. */
 const visibleText = (html: string) =>
@@ -92,7 +92,8 @@ describe('complianceHtml', () => {
     for (const d of fixture.completeness) expect(text).toContain(percent(d.rate));
     expect(text).toContain('sensor cleaning & recalibration <pH probe>');
     expect(text).toContain(count(fixture.waste.collections));
-    for (const t of fixture.waste.townships) expect(text).toContain(`${t.meanFillAtCollectionPct?.toFixed(1)} %`);
+    for (const t of fixture.waste.townships)
+      expect(text).toContain(`${t.meanFillAtCollectionPct?.toFixed(1)} %`);
   });
 
   it('draws a daily chart per site and a completeness bar per device, inline', () => {
@@ -110,14 +111,16 @@ describe('complianceHtml', () => {
     const report: ComplianceReport = {
       ...fixture,
       scope: { county: evil, township: evil },
-      townships: [{ ...fixture.townships[0], township: evil }],
-      sites: [{ ...fixture.sites[1], siteName: evil, siteNameZh: evil, siteId: evil, township: evil }],
-      exceedances: [{ ...fixture.exceedances[0], siteName: evil, ackedBy: evil, condition: evil }],
+      townships: [{ ...nth(fixture.townships, 0), township: evil }],
+      sites: [{ ...nth(fixture.sites, 1), siteName: evil, siteNameZh: evil, siteId: evil, township: evil }],
+      exceedances: [{ ...nth(fixture.exceedances, 0), siteName: evil, ackedBy: evil, condition: evil }],
       completeness: [
         {
-          ...fixture.completeness[0],
+          ...nth(fixture.completeness, 0),
           deviceId: evil,
-          excluded: [{ from: fixture.period.from, to: fixture.period.from + 1, reason: 'maintenance', note: evil }],
+          excluded: [
+            { from: fixture.period.from, to: fixture.period.from + 1, reason: 'maintenance', note: evil },
+          ],
         },
       ],
       notes: [evil],
@@ -125,7 +128,9 @@ describe('complianceHtml', () => {
     const out = complianceHtml(report);
     expect(out).not.toContain('<script');
     expect(out).not.toContain('<img');
-    expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&lt;img src=x onerror=alert(2)&gt;');
+    expect(out).toContain(
+      '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;&lt;img src=x onerror=alert(2)&gt;',
+    );
   });
 
   it('says so where a figure has no value: no valid data, still active, not acknowledged', () => {
