@@ -2,6 +2,7 @@ import type {
   ComplianceReport,
   ComplianceSummary,
   ExceedanceEvent,
+  LimitApplied,
   RateFigures,
   SiteCompliance,
 } from '../../functions/core/compliance-types';
@@ -75,6 +76,42 @@ const T1 = 'GB 5749-2022 Table 1';
 const T2 = 'GB 5749-2022 Table 2';
 const T3838 = 'GB 3838-2002 Table 1, class III';
 
+/** Limits as the catalogue applies them (GB 5749-2022 by point and class; GB 3838-2002 class III at sources). */
+const PH: LimitApplied = {
+  metric: 'ph',
+  limitMin: 6.5,
+  limitMax: 8.5,
+  warnMin: 6.8,
+  warnMax: 8.2,
+  citation: T1,
+};
+const TURBIDITY: LimitApplied = { metric: 'turbidity_ntu', limitMax: 1, warnMax: 0.8, citation: T1 };
+const TURBIDITY_SMALL: LimitApplied = { metric: 'turbidity_ntu', limitMax: 3, warnMax: 2.4, citation: T1 };
+const PH_SOURCE: LimitApplied = {
+  metric: 'ph',
+  limitMin: 6,
+  limitMax: 9,
+  warnMin: 6.3,
+  warnMax: 8.7,
+  citation: T3838,
+};
+const CHLORINE_OUTLET: LimitApplied = {
+  metric: 'free_chlorine_mg_l',
+  limitMin: 0.3,
+  limitMax: 2,
+  warnMin: 0.375,
+  warnMax: 1.6,
+  citation: T2,
+};
+const CHLORINE_END: LimitApplied = {
+  metric: 'free_chlorine_mg_l',
+  limitMin: 0.05,
+  limitMax: 2,
+  warnMin: 0.0625,
+  warnMax: 1.6,
+  citation: T2,
+};
+
 function site(
   s: Omit<SiteCompliance, 'overall' | 'devices' | 'sites'> & { devices?: number },
 ): SiteCompliance {
@@ -91,7 +128,7 @@ const sites: SiteCompliance[] = [
     supplyClass: 'standard',
     disinfectant: 'none',
     measurementPoints: ['source'],
-    limits: [{ metric: 'ph', limitMin: 6, limitMax: 9, warnMin: 6.3, warnMax: 8.7, citation: T3838 }],
+    limits: [PH_SOURCE],
     byMetric: { ph: rates(8640, 8640, 300, 0) },
     daily: daily(),
   }),
@@ -104,18 +141,7 @@ const sites: SiteCompliance[] = [
     supplyClass: 'standard',
     disinfectant: 'free_chlorine',
     measurementPoints: ['plant_outlet'],
-    limits: [
-      {
-        metric: 'free_chlorine_mg_l',
-        limitMin: 0.3,
-        limitMax: 2,
-        warnMin: 0.375,
-        warnMax: 1.6,
-        citation: T2,
-      },
-      { metric: 'ph', limitMin: 6.5, limitMax: 8.5, warnMin: 6.8, warnMax: 8.2, citation: T1 },
-      { metric: 'turbidity_ntu', limitMax: 1, warnMax: 0.8, citation: T1 },
-    ],
+    limits: [CHLORINE_OUTLET, PH, TURBIDITY],
     byMetric: {
       free_chlorine_mg_l: rates(42_950, 42_846, 60, 311),
       ph: rates(42_950, 42_950, 60, 12),
@@ -132,18 +158,7 @@ const sites: SiteCompliance[] = [
     supplyClass: 'standard',
     disinfectant: 'free_chlorine',
     measurementPoints: ['network'],
-    limits: [
-      {
-        metric: 'free_chlorine_mg_l',
-        limitMin: 0.05,
-        limitMax: 2,
-        warnMin: 0.0625,
-        warnMax: 1.6,
-        citation: T2,
-      },
-      { metric: 'ph', limitMin: 6.5, limitMax: 8.5, warnMin: 6.8, warnMax: 8.2, citation: T1 },
-      { metric: 'turbidity_ntu', limitMax: 1, warnMax: 0.8, citation: T1 },
-    ],
+    limits: [CHLORINE_END, PH, TURBIDITY],
     byMetric: {
       free_chlorine_mg_l: rates(41_310, 41_310, 60, 64),
       ph: rates(41_310, 41_310, 60, 0),
@@ -160,17 +175,7 @@ const sites: SiteCompliance[] = [
     supplyClass: 'standard',
     disinfectant: 'free_chlorine',
     measurementPoints: ['tap'],
-    limits: [
-      {
-        metric: 'free_chlorine_mg_l',
-        limitMin: 0.05,
-        limitMax: 2,
-        warnMin: 0.0625,
-        warnMax: 1.6,
-        citation: T2,
-      },
-      { metric: 'turbidity_ntu', limitMax: 1, warnMax: 0.8, citation: T1 },
-    ],
+    limits: [CHLORINE_END, TURBIDITY],
     byMetric: {
       free_chlorine_mg_l: rates(8_010, 8_010, 300, 0),
       turbidity_ntu: rates(8_010, 8_010, 300, 3),
@@ -186,10 +191,7 @@ const sites: SiteCompliance[] = [
     supplyClass: 'small',
     disinfectant: 'none',
     measurementPoints: ['source'],
-    limits: [
-      { metric: 'nitrate_n_mg_l', limitMax: 10, warnMax: 8, citation: T3838 },
-      { metric: 'ph', limitMin: 6, limitMax: 9, warnMin: 6.3, warnMax: 8.7, citation: T3838 },
-    ],
+    limits: [{ metric: 'nitrate_n_mg_l', limitMax: 10, warnMax: 8, citation: T3838 }, PH_SOURCE],
     byMetric: { nitrate_n_mg_l: rates(4_310, 4_310, 600, 0), ph: rates(4_310, 4_310, 600, 0) },
     daily: daily(),
   }),
@@ -202,17 +204,7 @@ const sites: SiteCompliance[] = [
     supplyClass: 'small',
     disinfectant: 'free_chlorine',
     measurementPoints: ['plant_outlet'],
-    limits: [
-      {
-        metric: 'free_chlorine_mg_l',
-        limitMin: 0.3,
-        limitMax: 2,
-        warnMin: 0.375,
-        warnMax: 1.6,
-        citation: T2,
-      },
-      { metric: 'turbidity_ntu', limitMax: 3, warnMax: 2.4, citation: T1 },
-    ],
+    limits: [CHLORINE_OUTLET, TURBIDITY_SMALL],
     byMetric: {
       free_chlorine_mg_l: rates(40_020, 39_785, 60, 502),
       turbidity_ntu: rates(40_020, 40_020, 60, 0),
@@ -228,16 +220,7 @@ const sites: SiteCompliance[] = [
     supplyClass: 'small',
     disinfectant: 'free_chlorine',
     measurementPoints: ['tap'],
-    limits: [
-      {
-        metric: 'free_chlorine_mg_l',
-        limitMin: 0.05,
-        limitMax: 2,
-        warnMin: 0.0625,
-        warnMax: 1.6,
-        citation: T2,
-      },
-    ],
+    limits: [CHLORINE_END],
     byMetric: { free_chlorine_mg_l: rates(8_580, 8_571, 300, 15) },
     daily: daily({ 8: 0.9687 }),
   }),
@@ -272,7 +255,7 @@ const sites: SiteCompliance[] = [
         warnMax: 0.64,
         citation: T2,
       },
-      { metric: 'turbidity_ntu', limitMax: 3, warnMax: 2.4, citation: T1 },
+      TURBIDITY_SMALL,
     ],
     byMetric: {
       chlorine_dioxide_mg_l: rates(36_410, 36_410, 60, 96),
