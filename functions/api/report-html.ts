@@ -94,8 +94,9 @@ const W = {
   all: { zh: '合计', en: 'All' },
   countyRow: { zh: '全县', en: 'County' },
   none: { zh: '无', en: 'none' },
-  exceedanceCount: { zh: '超标事件数', en: 'Exceedance events' },
-  exceedanceTime: { zh: '超标总时长', en: 'Time in exceedance' },
+  exceedanceCount: { zh: '超标 / 全部事件（含预警）', en: 'Exceedances / all events (incl. warnings)' },
+  sitesDevices: { zh: '站点 / 设备', en: 'Sites / devices' },
+  exceedanceTime: { zh: '超标总时长', en: 'Time over limits' },
   meanCompleteness: { zh: '数据完整率（水质）', en: 'Completeness (water)' },
   faultTime: { zh: '传感器故障时长', en: 'Sensor-fault time' },
   type: { zh: '类型', en: 'Type' },
@@ -433,7 +434,7 @@ ${w.heading(2, W.county)}
 ${kpi(W.rate, percent(county.overall.rate))}
 ${kpi(W.timeRate, percent(county.overall.timeRate))}
 ${kpi(W.valid, count(county.overall.valid))}
-${kpi(W.sites, `${county.sites} / ${county.devices}`)}
+${kpi(W.sitesDevices, `${county.sites} / ${county.devices}`)}
 ${kpi(W.exceedanceCount, `${critical.length} / ${r.exceedances.length}`)}
 ${kpi(W.exceedanceTime, hoursMinutes(critical.reduce((n, e) => n + e.durationMs, 0)))}
 ${kpi(W.meanCompleteness, percent(pooledCompleteness(r.completeness)))}
