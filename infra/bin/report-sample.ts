@@ -11,7 +11,12 @@ import { runCommand } from './run-command';
 const OUT = 'docs/images/compliance-report-page1.png';
 
 runCommand(async () => {
-  const png = await htmlToPagePng(complianceHtml(complianceFixture));
+  // A screenshot does not paginate: stop where the PDF's first page ends, before the first section on a new page.
+  const firstPage = complianceHtml(complianceFixture).replace(
+    '</head>',
+    '<style>.major, .major ~ * { display: none; }</style></head>',
+  );
+  const png = await htmlToPagePng(firstPage);
   await writeFile(OUT, png);
   console.error(`wrote ${OUT} (${(png.length / 1024).toFixed(1)} KiB)`);
   return 0;
