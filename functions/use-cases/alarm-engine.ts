@@ -491,8 +491,9 @@ export class AlarmEngine {
           ...(device.siteNameZh === undefined ? {} : { siteNameZh: device.siteNameZh }),
           township: device.township,
           alarmId: (episodes[0] as (typeof episodes)[number]).alarmId,
-          fromTs: summary.fromTs,
-          toTs: summary.toTs,
+          // The span of the episodes summarised, not of the held raises sent on their own.
+          fromTs: Math.min(...episodes.map((e) => e.startTs)),
+          toTs: Math.max(...episodes.map((e) => e.endTs)),
           episodes,
           // Episodes beyond those kept are counted once, with the first audience.
           more: audience === audiences[0] ? summary.more : 0,

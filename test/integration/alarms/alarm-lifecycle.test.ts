@@ -130,7 +130,7 @@ describe('alarm lifecycle against dynalite', () => {
     h.clock.advance(6 * MIN);
     await runAlarmSweep(sweepDeps(h.service));
     expect(toOperators(h).map((n) => [n.kind, n.audience])).toEqual([['digest', 'operators']]);
-    expect(h.sent[0]?.text.en).toMatch(/while offline .*1 episode.*low free chlorine/);
+    expect(toOperators(h)[0]?.text.en).toMatch(/while offline .*1 episode.*low free chlorine/);
   });
 
   it('raises nothing for a device in maintenance', async () => {
