@@ -117,7 +117,11 @@ export function stuckVerdict(window: readonly Sample[], metric: string, rule: St
   if (run < rule.samples) return 'not_stuck';
   const reference = points.slice(Math.max(0, start - rule.reference), start).map((x) => x.q);
   if (reference.length - 1 < QUALITY_DEFAULTS.minReferenceSteps) return 'unknown';
-  return improbableRun(reference, run) && neighbourMoved(points.slice(start).map((x) => x.s), metric)
+  return improbableRun(reference, run) &&
+    neighbourMoved(
+      points.slice(start).map((x) => x.s),
+      metric,
+    )
     ? 'stuck'
     : 'not_stuck';
 }
@@ -133,7 +137,8 @@ function improbableRun(reference: readonly number[], run: number): boolean {
     squares += step * step;
   }
   const rms = Math.sqrt(squares / steps);
-  if (rms < QUALITY_DEFAULTS.minStepUnits || new Set(reference).size < QUALITY_DEFAULTS.minDistinct) return false;
+  if (rms < QUALITY_DEFAULTS.minStepUnits || new Set(reference).size < QUALITY_DEFAULTS.minDistinct)
+    return false;
   // A normal step of this spread rounds to zero with probability erf(0.5 / (rms·√2)).
   const p = Math.max((repeats + 1) / (steps + 2), erf(0.5 / (rms * Math.SQRT2)));
   return p ** (run - 1) < QUALITY_DEFAULTS.improbability;
@@ -151,6 +156,7 @@ function neighbourMoved(run: readonly Sample[], metric: string): boolean {
 /** The error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), for x ≥ 0. */
 function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * x);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const poly =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   return 1 - poly * Math.exp(-x * x);
 }

@@ -16,7 +16,7 @@ export interface WarningLevelFinding {
 }
 
 /** Fewer readings than this say nothing about a site's normal operation. */
-export const MIN_MEDIAN_SAMPLES = 30;
+const MIN_MEDIAN_SAMPLES = 30;
 
 /**
  * The device's early-warning levels (catalogue or `alarmSettings.limits.<metric>.warnMin/warnMax`) that its recent

@@ -87,7 +87,7 @@ export interface AlarmEngineDeps {
  * The open-alarm index slot that says a device has a backfill summary under way, so the evaluation that sees the
  * device live again finishes it without an extra read. Its holder names the summary item, never an alarm episode.
  */
-export const BACKFILL_SLOT = 'backfill';
+const BACKFILL_SLOT = 'backfill';
 const backfillHolder = (deviceId: string) => `bf#${deviceId}`;
 
 /** A sample that reached the broker long after it was taken: backfilled by a device back from offline. */
@@ -459,7 +459,8 @@ export class AlarmEngine {
     if (summary) {
       for (const alarmId of summary.held) {
         const alarm = await this.deps.alarms.head(alarmId);
-        if (!alarm?.backfillHeld || (alarm.state !== 'active_unack' && alarm.state !== 'active_ack')) continue;
+        if (!alarm?.backfillHeld || (alarm.state !== 'active_unack' && alarm.state !== 'active_ack'))
+          continue;
         const marked = await this.deps.alarms.update(
           alarmId,
           { backfillHeld: false },

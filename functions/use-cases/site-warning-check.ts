@@ -1,7 +1,7 @@
-import { type WarningLevelFinding, warningLevelsBeyondMedian } from '../core/site-warnings';
 import { numericValue } from '../core/quality';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
+import { type WarningLevelFinding, warningLevelsBeyondMedian } from '../core/site-warnings';
 import type { ReadingStore } from '../ports/reading-store';
 import { mapWithConcurrency } from '../shared/concurrency';
 import { median } from '../shared/stats';

@@ -13,11 +13,11 @@ import {
 } from '../../functions/composition';
 import { API_ROUTES } from '../../functions/contract';
 import { type Device, type Fleet, fleetDevices } from '../../functions/core/registry';
+import { warningLevelText } from '../../functions/core/site-warnings';
 import { fleetFileActor } from '../../functions/core/subscription-audit';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
-import { warningLevelText } from '../../functions/core/site-warnings';
 import { checkSiteWarningLevels, RECENT_MEDIAN } from '../../functions/use-cases/site-warning-check';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InMemoryServiceMetrics } from '../../functions/adapters/in-memory-metrics';
 import { INGEST_BUDGET } from '../../functions/use-cases/ingest-telemetry';
 import type { LocalRuntime } from '../../infra/local/runtime';
+import { readOutbox } from '../helpers/outbox';
 import { readAllReadings } from '../helpers/readings';
 import { apiClient, startTestRuntime } from '../helpers/runtime';
-import { readOutbox } from '../helpers/outbox';
 import { batchPayload, DAY, json, MINUTE, waterMetrics, wireSample } from '../helpers/telemetry';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 
@@ -83,7 +83,9 @@ describe('a 10,000-sample backfill with chlorine episodes', () => {
         }),
       });
     await Promise.all(
-      Array.from({ length: MESSAGES }, (_, k) => runtime.router.accept(`dt/water/${id}`, message(k), id, END)),
+      Array.from({ length: MESSAGES }, (_, k) =>
+        runtime.router.accept(`dt/water/${id}`, message(k), id, END),
+      ),
     );
     await runtime.router.idle();
     // Received at END, the newest samples are current: the backfill is over with its last batch.

@@ -4,8 +4,8 @@ import type { AlarmNotifications } from '../../ports/alarm-notifications';
 import type { AlarmQueries } from '../../ports/alarm-queries';
 import type { AlarmStore } from '../../ports/alarm-store';
 import type { FloodWindows } from '../../ports/flood-windows';
-import type { NotificationPacing } from '../../ports/notification-pacing';
 import type { Heartbeats } from '../../ports/heartbeats';
+import type { NotificationPacing } from '../../ports/notification-pacing';
 import type { OpenAlarmIndex } from '../../ports/open-alarm-index';
 import type { PendingEvaluations } from '../../ports/pending-evaluations';
 import { AlarmLog } from './alarms/alarm-log';
@@ -79,7 +79,8 @@ export class DynamoAlarmStore implements AlarmStore, NotificationPacing {
     this.pending.failPendingEvaluation(...a);
   takeRaiseTurn: NotificationPacing['takeRaiseTurn'] = (...a) => this.pacing.takeRaiseTurn(...a);
   holdForBackfill: NotificationPacing['holdForBackfill'] = (...a) => this.pacing.holdForBackfill(...a);
-  addBackfillEpisode: NotificationPacing['addBackfillEpisode'] = (...a) => this.pacing.addBackfillEpisode(...a);
+  addBackfillEpisode: NotificationPacing['addBackfillEpisode'] = (...a) =>
+    this.pacing.addBackfillEpisode(...a);
   claimBackfillSummary: NotificationPacing['claimBackfillSummary'] = (...a) =>
     this.pacing.claimBackfillSummary(...a);
   finishBackfillSummary: NotificationPacing['finishBackfillSummary'] = (...a) =>

@@ -71,7 +71,12 @@ function text(f: BackfillSummaryFacts, lang: Language, now: number): string {
       { text: ` 离线期间${span}共${total}次异常均已恢复：` },
       ...kinds.map(([k, n], i): Piece => ({ text: `${i ? '，' : ''}${k}${n}次`, rank: 10 - Math.min(i, 8) })),
     ];
-    return fitOneSegment(pieces, f.siteNameZh ?? f.siteName, 'zh', `补传数据：离线期间${total}次异常均已恢复`);
+    return fitOneSegment(
+      pieces,
+      f.siteNameZh ?? f.siteName,
+      'zh',
+      `补传数据：离线期间${total}次异常均已恢复`,
+    );
   }
   const pieces: Piece[] = [
     { text: 'BACKFILL: ' },
@@ -90,7 +95,11 @@ function text(f: BackfillSummaryFacts, lang: Language, now: number): string {
  * was offline (each is recorded as an alarm; none was sent as "unsafe water now"). Its severity is the highest of the
  * episodes, so subscriptions route it like those alarms.
  */
-export function renderBackfillSummary(f: BackfillSummaryFacts, audience: Audience, now: number): Notification {
+export function renderBackfillSummary(
+  f: BackfillSummaryFacts,
+  audience: Audience,
+  now: number,
+): Notification {
   const severity = f.episodes.reduce<Severity>(
     (top, e) => (SEVERITY_RANK[e.severity] > SEVERITY_RANK[top] ? e.severity : top),
     'device',

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sweepDeps } from '../../../functions/composition';
 import type { Device } from '../../../functions/core/registry';
 import { smsLength } from '../../../functions/core/sms/gsm7';
-import { runAlarmSweep } from '../../../functions/use-cases/alarm-sweep';
+import { BACKFILL_QUIET_MS, runAlarmSweep } from '../../../functions/use-cases/alarm-sweep';
 import { type Harness, startHarness } from './harness';
 
 const START = Date.UTC(2026, 10, 28, 2, 0, 0);
@@ -106,8 +106,12 @@ describe('notification rules on real data', () => {
     const [raised, summary] = operators(h);
     // The episode still active is sent as it began: the sample that raised it, late.
     expect(raised?.text.en).toMatch(/^UNSAFE WATER: .*sampled 10:09 UTC\+8 \(late\)/);
-    expect(summary?.text.en).toMatch(/^BACKFILL: Plant A.*while offline 10:03-10:05 UTC\+8, 1 episode, all over: 1 low free chlorine\./);
-    expect(summary?.text.zh).toMatch(/^补传数据：甲水厂.*离线期间10:03–10:05共1次异常均已恢复：游离氯偏低1次/);
+    expect(summary?.text.en).toMatch(
+      /^BACKFILL: Plant A.*while offline 10:03-10:05 UTC\+8, 1 episode, all over: 1 low free chlorine\./,
+    );
+    expect(summary?.text.zh).toMatch(
+      /^补传数据：甲水厂.*离线期间10:03–10:05共1次异常均已恢复：游离氯偏低1次/,
+    );
     expect(smsLength(summary?.text.en as string, 'en')).toBeLessThanOrEqual(160);
     expect(smsLength(summary?.text.zh as string, 'zh')).toBeLessThanOrEqual(70);
     // Both episodes are recorded: one alarm (never acknowledged, so the second episode re-activated it), with its history.
@@ -134,10 +138,10 @@ describe('notification rules on real data', () => {
     h = await startHarness([outlet], START);
     h.clock.t = BACK;
     await h.ingest(outlet.id, 'water', [backfill(0, 12)], BACK);
-    h.clock.advance(2 * MIN);
+    h.clock.advance(BACKFILL_QUIET_MS - MIN);
     await runAlarmSweep(sweepDeps(h.service));
     expect(kinds(h)).toEqual([]);
-    h.clock.advance(4 * MIN);
+    h.clock.advance(2 * MIN);
     await runAlarmSweep(sweepDeps(h.service));
     await runAlarmSweep(sweepDeps(h.service));
     expect(kinds(h)).toEqual(['raised', 'digest']);

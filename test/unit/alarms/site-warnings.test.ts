@@ -29,7 +29,12 @@ describe('warning levels relative to the site', () => {
     await week(store, 'wq-high', 8.3);
     await week(store, 'wq-fine', 7.4);
     let reads = 0;
-    const counting = { query: (q: Parameters<InMemoryReadingStore['query']>[0]) => (reads++, store.query(q)) };
+    const counting = {
+      query: (q: Parameters<InMemoryReadingStore['query']>[0]) => {
+        reads++;
+        return store.query(q);
+      },
+    };
     const found = await checkSiteWarningLevels([high, fine], counting, NOW);
     expect(found).toEqual([
       expect.objectContaining({ deviceId: 'wq-high', siteId: 'plant-high', metric: 'ph', direction: 'max' }),

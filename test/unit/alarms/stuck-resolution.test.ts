@@ -23,7 +23,10 @@ function quietChlorine(n: number, from = 0): Record<string, number>[] {
 
 /** A pH analyser that moves by at least its resolution every minute. */
 function movingPh(n: number): Record<string, number>[] {
-  return Array.from({ length: n }, (_, i) => ({ ph: 7.3 + ((i * 3) % 7) * 0.01, temperature_c: 8 + i * 0.05 }));
+  return Array.from({ length: n }, (_, i) => ({
+    ph: 7.3 + ((i * 3) % 7) * 0.01,
+    temperature_c: 8 + i * 0.05,
+  }));
 }
 
 describe('the stuck rule at the instrument resolution', () => {
@@ -74,10 +77,7 @@ describe('the stuck rule at the instrument resolution', () => {
   });
 
   it('needs the neighbours to move: steady water on every channel is not a fault', () => {
-    const values = [
-      ...movingPh(30),
-      ...Array.from({ length: 10 }, () => ({ ph: 7.31, temperature_c: 9 })),
-    ];
+    const values = [...movingPh(30), ...Array.from({ length: 10 }, () => ({ ph: 7.31, temperature_c: 9 }))];
     expect(statusAt(values, 'stuck:ph')).not.toBe('breach');
   });
 

@@ -41,7 +41,8 @@ export const itemKey = {
   flood: (w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>) =>
     join('flood', w.audience, w.siteId, w.windowStart),
   /** When a device's condition last sent a raise SMS to an audience (`RAISE_SMS_MIN_INTERVAL_MIN`). */
-  pace: (deviceId: string, condition: string, audience: string) => join('pace', deviceId, condition, audience),
+  pace: (deviceId: string, condition: string, audience: string) =>
+    join('pace', deviceId, condition, audience),
   /** A device's backfill summary under way. */
   backfill: (deviceId: string) => join('backfill', deviceId),
 };

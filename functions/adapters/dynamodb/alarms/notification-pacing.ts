@@ -10,7 +10,7 @@ import type { AlarmTable } from './alarm-table';
 import { itemKey, STATUS } from './item-keys';
 
 /** Episodes a summary keeps by name (a few KB); more are only counted. */
-export const BACKFILL_EPISODES_KEPT = 200;
+const BACKFILL_EPISODES_KEPT = 200;
 const TTL_S = 7 * 86_400;
 /** A claimed summary not finished within this was left by a sender that died. */
 const STALE_CLAIM_MS = 5 * 60_000;
@@ -59,7 +59,9 @@ export class DynamoNotificationPacing implements NotificationPacing {
   }
 
   async holdForBackfill(deviceId: string, alarmId: string, sampleTs: number, at: number): Promise<void> {
-    await this.table.doc.send(this.touch(deviceId, sampleTs, at, 'ADD #held :id', { '#held': 'held' }, { ':id': new Set([alarmId]) }));
+    await this.table.doc.send(
+      this.touch(deviceId, sampleTs, at, 'ADD #held :id', { '#held': 'held' }, { ':id': new Set([alarmId]) }),
+    );
   }
 
   async addBackfillEpisode(deviceId: string, episode: BackfillEpisode, at: number): Promise<void> {
