@@ -3,24 +3,18 @@ import { sweepDeps } from '../../../functions/composition';
 import type { Device } from '../../../functions/core/registry';
 import { smsLength } from '../../../functions/core/sms/gsm7';
 import { BACKFILL_QUIET_MS, runAlarmSweep } from '../../../functions/use-cases/alarm-sweep';
-import { type Harness, startHarness } from './harness';
+import { fleetDevice, type Harness, startHarness } from './harness';
 
 const START = Date.UTC(2026, 10, 28, 2, 0, 0);
 const MIN = 60_000;
 
+/** A plant outlet with a Chinese site name, as operators' SMS show it. */
 const outlet: Device = {
+  ...fleetDevice(1),
   id: 'wq-outlet',
-  kind: 'water',
   siteId: 'plant-a',
   siteName: 'Plant A',
   siteNameZh: '甲水厂',
-  siteType: 'water_plant',
-  township: 'Town',
-  supplyClass: 'standard',
-  disinfectant: 'free_chlorine',
-  measurementPoint: 'plant_outlet',
-  intervalS: 60,
-  location: { lat: 37.7, lon: 75.2 },
 };
 
 const operators = (h: Harness) => h.sent.filter((n) => n.audience === 'operators');
