@@ -69,7 +69,7 @@ export const QUALITY_DEFAULTS = {
   stuckSamples: 10,
   reference: 30,
   minReferenceSteps: 10,
-  minStepUnits: 2,
+  minStepUnits: 1.5,
   minDistinct: 5,
   improbability: 1e-6,
 } as const;
