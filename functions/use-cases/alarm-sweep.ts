@@ -139,7 +139,9 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     }
     if (
       current.state !== 'active_unack' ||
-      (current.severity !== 'critical' && current.severity !== 'warning')
+      (current.severity !== 'critical' && current.severity !== 'warning') ||
+      // Raised from a backfill still under way: nobody was told yet, so nobody is reminded or escalated to.
+      current.backfillHeld
     )
       continue;
     if (
