@@ -90,8 +90,13 @@ export interface AlarmEngineDeps {
 const BACKFILL_SLOT = 'backfill';
 const backfillHolder = (deviceId: string) => `bf#${deviceId}`;
 
-/** A sample that reached the broker long after it was taken: backfilled by a device back from offline. */
+/** A sample that reached the broker long after it was taken. */
 const isLate = (sample: EvalSample) => sample.receivedAt - sample.ts > LATE_AFTER_MS;
+/**
+ * Backfilled: late, and sent in a batch of samples, as a device back from offline sends what it stored. A late single
+ * sample is a delayed message, still news: it is sent at once, marked late.
+ */
+const isBackfill = (sample: EvalSample) => sample.batched === true && isLate(sample);
 
 /** The message a sample came in, as alarm fields: nothing for a sample read back from storage. */
 const correlationOf = (sample: EvalSample) =>
@@ -235,7 +240,7 @@ export class AlarmEngine {
       }
     }
     // Live again after a backfill that held raises back: send what is still active, summarise what is over.
-    if (index[BACKFILL_SLOT] && !isLate(last)) {
+    if (index[BACKFILL_SLOT] && !isBackfill(last)) {
       await this.finishBackfill(device);
       delete index[BACKFILL_SLOT];
     }
@@ -304,7 +309,7 @@ export class AlarmEngine {
     }
     const late = isLate(sample);
     // Backfilled data: the raise SMS waits for the end of the backfill (an episode over by then is only summarised).
-    const hold = late && this.deps.pacing !== undefined && condition.kind !== 'offline';
+    const hold = isBackfill(sample) && this.deps.pacing !== undefined && condition.kind !== 'offline';
     const first = {
       at: now,
       to: 'active_unack' as const,
@@ -366,7 +371,7 @@ export class AlarmEngine {
     const now = this.deps.clock.now();
     const value = observedValue(condition, sample);
     // A held episode back in alarm within the backfill stays held; live data ends the hold.
-    const hold = alarm.backfillHeld === true && isLate(sample);
+    const hold = alarm.backfillHeld === true && isBackfill(sample);
     const updated = await this.deps.alarms.transition({
       alarmId: alarm.alarmId,
       from: ['cleared_unack'],

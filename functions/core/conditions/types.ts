@@ -5,7 +5,12 @@ import type { Sample } from '../telemetry';
  * A sample as evaluated: with the time it reached the broker, to tell late data, and the id of the queue message
  * that carried it (absent for samples read back from storage), which alarms and SMS it causes carry on.
  */
-export type EvalSample = Sample & { receivedAt: number; correlationId?: string };
+export type EvalSample = Sample & {
+  receivedAt: number;
+  correlationId?: string;
+  /** Came in a message of several samples (a device sending what it stored while offline); absent when read back. */
+  batched?: boolean;
+};
 
 interface ConditionBase {
   /** Stable key: one open alarm per device and key. */

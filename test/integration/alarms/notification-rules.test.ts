@@ -128,6 +128,14 @@ describe('notification rules on real data', () => {
     expect(kinds(h).filter((k) => k !== 'reminder')).toEqual(['raised', 'digest']);
   });
 
+  it('sends at once, marked late, an alarm from delayed single-sample messages: they are not a backfill', async () => {
+    h = await startHarness([outlet], START);
+    h.clock.t = BACK;
+    for (const i of [2, 3]) await h.ingest(outlet.id, 'water', [{ v: 1, ...sample(i, 0.1) }], BACK);
+    expect(kinds(h)).toEqual(['raised']);
+    expect(operators(h)[0]?.text.en).toMatch(/\(late\)/);
+  });
+
   it('ends a backfill the device does not follow with live data after it has been quiet, once', async () => {
     h = await startHarness([outlet], START);
     h.clock.t = BACK;
