@@ -25,7 +25,7 @@ import type { ServiceMetrics } from './ports/metrics';
 import type { Notifier } from './ports/notifier';
 import type { ReadingStore } from './ports/reading-store';
 import type { SubscriptionChannel } from './ports/subscription-store';
-import { countryCodes, positiveInt, readConfig, tableVars } from './shared/config';
+import { countryCodes, nonNegativeInt, positiveInt, readConfig, tableVars } from './shared/config';
 import { HOUR_MS, MINUTE_MS } from './shared/time';
 import {
   ALARM_SETTING_DEFAULTS,
@@ -48,6 +48,8 @@ export const serviceConfigShape = {
   FLOOD_MAX_ALARMS: positiveInt(ALARM_SETTING_DEFAULTS.floodMaxAlarms),
   FLOOD_WINDOW_MIN: positiveInt(ALARM_SETTING_DEFAULTS.floodWindowMs / MINUTE_MS),
   REMINDER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.reminderMs / MINUTE_MS),
+  REMINDER_MAX: nonNegativeInt(ALARM_SETTING_DEFAULTS.reminderMax),
+  RAISE_SMS_MIN_INTERVAL_MIN: nonNegativeInt(ALARM_SETTING_DEFAULTS.raiseSmsMinIntervalMs / MINUTE_MS),
   ESCALATE_AFTER_MIN: positiveInt(ALARM_SETTING_DEFAULTS.escalateAfterMs / MINUTE_MS),
   SHELVE_MAX_HOURS: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxMs / HOUR_MS),
   SHELVE_MAX_PER_DAY: positiveInt(ALARM_SETTING_DEFAULTS.shelveMaxPerDay),
@@ -66,6 +68,8 @@ function alarmSettings(config: ServiceConfig): AlarmSettings {
     floodMaxAlarms: config.FLOOD_MAX_ALARMS,
     floodWindowMs: config.FLOOD_WINDOW_MIN * MINUTE_MS,
     reminderMs: config.REMINDER_MIN * MINUTE_MS,
+    reminderMax: config.REMINDER_MAX,
+    raiseSmsMinIntervalMs: config.RAISE_SMS_MIN_INTERVAL_MIN * MINUTE_MS,
     escalateAfterMs: config.ESCALATE_AFTER_MIN * MINUTE_MS,
     shelveMaxMs: config.SHELVE_MAX_HOURS * HOUR_MS,
     shelveMaxPerDay: config.SHELVE_MAX_PER_DAY,
@@ -124,6 +128,7 @@ export function createService(
       clock,
       settings: alarmSettings(config),
       metrics,
+      pacing: alarms,
     }),
     channels,
     clock,
@@ -216,5 +221,6 @@ export function sweepDeps(service: Service): SweepDeps {
     clock: service.clock,
     settings: alarmSettings(service.config),
     metrics: service.metrics,
+    pacing: service.alarms,
   };
 }

@@ -18,6 +18,9 @@ const SERVICE_SETTING_HELP: Readonly<Record<ServiceSettingName, string>> = {
     'alarms raised per audience and site within FLOOD_WINDOW_MIN before further ones are folded into one digest SMS',
   FLOOD_WINDOW_MIN: 'flood-control window, minutes',
   REMINDER_MIN: 'minutes between reminder SMS while a critical or warning alarm is unacknowledged',
+  REMINDER_MAX: 'reminder SMS per alarm episode, then no more (escalation still happens once); 0 = none',
+  RAISE_SMS_MIN_INTERVAL_MIN:
+    'at most one raise SMS per device, condition and audience within this many minutes; re-raises inside it are recorded, their SMS folded (0 = off)',
   ESCALATE_AFTER_MIN: 'minutes before an unacknowledged critical alarm is escalated to supervisors',
   SHELVE_MAX_HOURS: 'longest shelving of an alarm, hours',
   SHELVE_MAX_PER_DAY: 'shelves allowed per alarm in a rolling 24 h; more are answered 429',

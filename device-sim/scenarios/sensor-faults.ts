@@ -23,7 +23,8 @@ export const sensorStuck: ScenarioDef = {
     'One channel freezes at the value it had when the fault began, while its neighbours keep moving.',
   appliesTo: waterDevice,
   defaultTarget: 'first',
-  defaultStartSamples: 3,
+  // The stuck rule judges a run against the channel's own movement before it (at least 11 samples).
+  defaultStartSamples: 15,
   params: metricParam,
   apply(sample, ctx) {
     const metric = ctx.params.metric ?? 'ph';

@@ -44,6 +44,13 @@ export interface Alarm {
   shelvedBy?: string;
   escalatedAt?: number;
   lastNotifiedAt?: number;
+  /** Reminders sent so far; the sweep stops at `REMINDER_MAX`. */
+  remindersSent?: number;
+  /**
+   * Raised from backfilled data: its raise SMS waits for the end of the backfill (an episode over by then goes into
+   * the device's one backfill summary instead; one still active is sent, saying since when).
+   */
+  backfillHeld?: boolean;
   /**
    * The queue message (SQS message id; locally the router's) whose sample caused the latest raise, reactivation or
    * clear; its notifications carry it on. Absent for transitions not caused by a message (offline, the API).
@@ -117,8 +124,11 @@ export interface NotificationRecord {
   messageIds: string[];
   /** The alarm's `correlationId` when the notification was sent: the queue message it traces back to. */
   correlationId?: string;
-  /** Folded into a digest by flood control, or held back by shelving. */
-  suppressed?: 'flood' | 'shelved';
+  /**
+   * Folded into a digest by flood control, held back by shelving, or folded because the same device and condition
+   * sent a raise SMS within `RAISE_SMS_MIN_INTERVAL_MIN` (a flapping alarm).
+   */
+  suppressed?: 'flood' | 'shelved' | 'flapping';
 }
 
 /** A sample arriving this long after it was taken is late data. */

@@ -49,6 +49,8 @@ const alarmSettingsSchema = z
       .optional(),
     /** Identical consecutive values that make a channel "stuck"; default 10. */
     stuckSamples: z.number().int().min(3).max(1000).optional(),
+    /** Reporting resolution per metric (values equal at it are one reading); defaults in core/quality.ts. */
+    resolution: z.record(metricKey, z.number().positive().max(1000)).optional(),
     /** No sample for this many reporting intervals makes a device offline; default 3. */
     offlineIntervals: z.number().min(1.5).max(100).optional(),
     /** Battery below this percentage raises low battery; default 20. */

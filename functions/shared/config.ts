@@ -6,6 +6,8 @@ import { ConfigError } from '../core/errors';
 export const required = z.string({ error: 'is not set' }).min(1, 'is empty');
 /** A positive integer with a documented default. */
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A whole number, 0 or more, with a documented default (0 turns the feature it bounds off). */
+export const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 /**
  * Country calling codes, comma-separated, without the plus (`86` or `86,852`); parsed into a list. Each is 1 to 3

@@ -16,6 +16,7 @@ import type { Condition, EvalSample, Status } from '../core/conditions/types';
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../core/errors';
 import { fromReadingItem } from '../core/reading-item';
 import { type Device, inMaintenance } from '../core/registry';
+import { renderBackfillSummary } from '../core/sms/backfill-summary';
 import { renderNotification } from '../core/sms/templates';
 import type { AlarmEpisodes } from '../ports/alarm-episodes';
 import type { AlarmNotifications } from '../ports/alarm-notifications';
@@ -23,6 +24,7 @@ import type { Clock } from '../ports/clock';
 import type { FloodWindows } from '../ports/flood-windows';
 import type { LiveEvents } from '../ports/live-events';
 import { noMetrics, type ServiceMetrics } from '../ports/metrics';
+import type { NotificationPacing } from '../ports/notification-pacing';
 import type { Notifier, SendResult } from '../ports/notifier';
 import type { OpenAlarmIndex } from '../ports/open-alarm-index';
 import type { ReadingStore } from '../ports/reading-store';
@@ -36,6 +38,13 @@ export interface AlarmSettings {
   floodWindowMs: number;
   /** Reminder while a critical or warning alarm stays unacknowledged. */
   reminderMs: number;
+  /** Reminders per alarm episode; after these the sweep stops reminding (escalation still happens once). */
+  reminderMax: number;
+  /**
+   * At most one raise SMS per device, condition and audience in this period: a flapping alarm's re-raises inside it
+   * are recorded (history, API) with their SMS folded (`suppressed: 'flapping'`), and so is their clear SMS.
+   */
+  raiseSmsMinIntervalMs: number;
   /** Escalation to supervisors of an unacknowledged critical alarm. */
   escalateAfterMs: number;
   shelveMaxMs: number;
@@ -47,6 +56,8 @@ export const ALARM_SETTING_DEFAULTS: AlarmSettings = {
   floodMaxAlarms: 5,
   floodWindowMs: 10 * MINUTE_MS,
   reminderMs: 30 * MINUTE_MS,
+  reminderMax: 3,
+  raiseSmsMinIntervalMs: HOUR_MS,
   escalateAfterMs: HOUR_MS,
   shelveMaxMs: DAY_MS,
   shelveMaxPerDay: 20,
@@ -65,7 +76,27 @@ export interface AlarmEngineDeps {
   settings: AlarmSettings;
   /** Counts alarms raised and SMS sent or failed; nothing is counted when absent. */
   metrics?: ServiceMetrics;
+  /**
+   * Raise-SMS pacing and backfill summaries (docs/alarm-rules.md); without it every raise sends and an alarm from
+   * backfilled data is sent at once, marked late.
+   */
+  pacing?: NotificationPacing;
 }
+
+/**
+ * The open-alarm index slot that says a device has a backfill summary under way, so the evaluation that sees the
+ * device live again finishes it without an extra read. Its holder names the summary item, never an alarm episode.
+ */
+const BACKFILL_SLOT = 'backfill';
+const backfillHolder = (deviceId: string) => `bf#${deviceId}`;
+
+/** A sample that reached the broker long after it was taken. */
+const isLate = (sample: EvalSample) => sample.receivedAt - sample.ts > LATE_AFTER_MS;
+/**
+ * Backfilled: late, and sent in a batch of samples, as a device back from offline sends what it stored. A late single
+ * sample is a delayed message, still news: it is sent at once, marked late.
+ */
+const isBackfill = (sample: EvalSample) => sample.batched === true && isLate(sample);
 
 /** The message a sample came in, as alarm fields: nothing for a sample read back from storage. */
 const correlationOf = (sample: EvalSample) =>
@@ -208,6 +239,11 @@ export class AlarmEngine {
         await this.apply({ device, condition, status, sample }, { index, load, loaded });
       }
     }
+    // Live again after a backfill that held raises back: send what is still active, summarise what is over.
+    if (index[BACKFILL_SLOT] && !isBackfill(last)) {
+      await this.finishBackfill(device);
+      delete index[BACKFILL_SLOT];
+    }
   }
 
   private async apply(verdict: Verdict, open: OpenAlarms): Promise<void> {
@@ -219,8 +255,11 @@ export class AlarmEngine {
       if (slot) {
         const held = await load(slot.alarmId);
         if (held && held.status === 'open') {
-          if (held.state === 'cleared_unack' && sample.ts > (held.clearedSampleTs ?? held.sampleTs))
-            loaded.set(held.alarmId, await this.reactivate(held, sample, condition));
+          if (held.state === 'cleared_unack' && sample.ts > (held.clearedSampleTs ?? held.sampleTs)) {
+            const again = await this.reactivate(held, sample, condition);
+            loaded.set(held.alarmId, again);
+            if (again?.backfillHeld) index[BACKFILL_SLOT] = { alarmId: backfillHolder(device.id), at: now };
+          }
           return;
         }
         if (!held && now - slot.at < ORPHAN_SLOT_MS) return;
@@ -231,6 +270,7 @@ export class AlarmEngine {
       if (alarm) {
         index[condition.key] = { alarmId: alarm.alarmId, at: now };
         loaded.set(alarm.alarmId, alarm);
+        if (alarm.backfillHeld) index[BACKFILL_SLOT] = { alarmId: backfillHolder(device.id), at: now };
       }
       return;
     }
@@ -267,7 +307,9 @@ export class AlarmEngine {
       });
       return undefined;
     }
-    const late = sample.receivedAt - sample.ts > LATE_AFTER_MS;
+    const late = isLate(sample);
+    // Backfilled data: the raise SMS waits for the end of the backfill (an episode over by then is only summarised).
+    const hold = isBackfill(sample) && this.deps.pacing !== undefined && condition.kind !== 'offline';
     const first = {
       at: now,
       to: 'active_unack' as const,
@@ -296,11 +338,11 @@ export class AlarmEngine {
       historyCount: 1,
       notificationCount: 0,
       lastChangeAt: now,
-      pending: pendingFor(
-        { alsoNotify: condition.alsoNotify ? [...condition.alsoNotify] : undefined },
-        'raised',
-      ),
+      pending: hold
+        ? []
+        : pendingFor({ alsoNotify: condition.alsoNotify ? [...condition.alsoNotify] : undefined }, 'raised'),
       sending: {},
+      ...(hold ? { backfillHeld: true } : {}),
     };
     if (device.siteNameZh !== undefined) alarm.siteNameZh = device.siteNameZh;
     if (device.kind === 'water') alarm.measurementPoint = device.measurementPoint;
@@ -308,6 +350,9 @@ export class AlarmEngine {
     const stored = created ? alarm : await this.deps.alarms.head(alarmId);
     if (!stored) return undefined;
     if (created) (this.deps.metrics ?? noMetrics).count({ name: 'alarmsRaised', severity: alarm.severity });
+    if (created && hold) await this.deps.pacing?.holdForBackfill(device.id, alarmId, sample.ts, now);
+    if (created && hold)
+      await this.deps.alarms.acquire(device.id, BACKFILL_SLOT, backfillHolder(device.id), now);
     logger.info('alarm raised', {
       deviceId: device.id,
       alarmId,
@@ -325,6 +370,8 @@ export class AlarmEngine {
   ): Promise<Alarm | undefined> {
     const now = this.deps.clock.now();
     const value = observedValue(condition, sample);
+    // A held episode back in alarm within the backfill stays held; live data ends the hold.
+    const hold = alarm.backfillHeld === true && isBackfill(sample);
     const updated = await this.deps.alarms.transition({
       alarmId: alarm.alarmId,
       from: ['cleared_unack'],
@@ -341,9 +388,12 @@ export class AlarmEngine {
         sampleTs: sample.ts,
         ...(value === undefined ? {} : { value }),
         ...correlationOf(sample),
+        ...(alarm.backfillHeld ? { backfillHeld: hold } : {}),
       },
-      notify: notYetPending(alarm, pendingFor(alarm, 'raised')),
+      notify: hold ? [] : notYetPending(alarm, pendingFor(alarm, 'raised')),
     });
+    if (updated && hold)
+      await this.deps.pacing?.holdForBackfill(alarm.deviceId, alarm.alarmId, sample.ts, now);
     return updated ? this.dispatchPending(updated) : alarm;
   }
 
@@ -355,6 +405,8 @@ export class AlarmEngine {
     const to = TRANSITIONS.clear[alarm.state];
     if (!to) return alarm;
     const now = this.deps.clock.now();
+    // An episode held for a backfill and over before its end sent nothing: its clear goes into the summary instead.
+    const held = alarm.backfillHeld === true && this.deps.pacing !== undefined;
     const updated = await this.deps.alarms.transition({
       alarmId: alarm.alarmId,
       from: [alarm.state],
@@ -373,9 +425,23 @@ export class AlarmEngine {
         ...(value === undefined ? {} : { lastValue: value }),
         ...correlationOf(sample),
       },
-      notify: notYetPending(alarm, pendingFor(alarm, 'cleared')),
+      notify: held ? [] : notYetPending(alarm, pendingFor(alarm, 'cleared')),
     });
     if (!updated) return this.deps.alarms.head(alarm.alarmId);
+    if (held)
+      await this.deps.pacing?.addBackfillEpisode(
+        alarm.deviceId,
+        {
+          alarmId: alarm.alarmId,
+          condition: alarm.condition,
+          severity: alarm.severity,
+          audience: alarm.audience,
+          ...(alarm.metric === undefined ? {} : { metric: alarm.metric }),
+          startTs: alarm.sampleTs,
+          endTs: sample.ts,
+        },
+        now,
+      );
     logger.info('alarm cleared', {
       deviceId: alarm.deviceId,
       alarmId: alarm.alarmId,
@@ -383,6 +449,73 @@ export class AlarmEngine {
       ...correlationOf(sample),
     });
     return this.dispatchPending(updated);
+  }
+
+  /**
+   * Ends a device's backfill: each alarm it held that is still active gets its raise SMS now (marked late, with the
+   * sample time it began), and the episodes over by now go out as one summary per audience. The summary is claimed
+   * with a conditional write, so concurrent callers (ingest, the sweep) or a redelivered batch send it once.
+   */
+  async finishBackfill(device: Device): Promise<void> {
+    const pacing = this.deps.pacing;
+    if (!pacing) return;
+    const now = this.deps.clock.now();
+    const summary = await pacing.claimBackfillSummary(device.id, now);
+    if (summary) {
+      for (const alarmId of summary.held) {
+        const alarm = await this.deps.alarms.head(alarmId);
+        if (!alarm?.backfillHeld || (alarm.state !== 'active_unack' && alarm.state !== 'active_ack'))
+          continue;
+        const marked = await this.deps.alarms.update(
+          alarmId,
+          { backfillHeld: false },
+          { at: now, to: alarm.state, note: 'backfill over: still active, sent' },
+          { condition: 'open', notify: notYetPending(alarm, pendingFor(alarm, 'raised')) },
+        );
+        if (marked) await this.dispatchPending(marked);
+      }
+      await this.sendBackfillSummary(device, summary, now);
+      await pacing.finishBackfillSummary(device.id);
+    }
+    await this.deps.alarms.release(device.id, BACKFILL_SLOT, backfillHolder(device.id));
+  }
+
+  private async sendBackfillSummary(
+    device: Device,
+    summary: NonNullable<Awaited<ReturnType<NotificationPacing['claimBackfillSummary']>>>,
+    now: number,
+  ): Promise<void> {
+    const audiences = [...new Set(summary.episodes.map((e) => e.audience))];
+    const metrics = this.deps.metrics ?? noMetrics;
+    for (const audience of audiences) {
+      const episodes = summary.episodes.filter((e) => e.audience === audience);
+      const notification = renderBackfillSummary(
+        {
+          deviceId: device.id,
+          siteId: device.siteId,
+          siteName: device.siteName,
+          ...(device.siteNameZh === undefined ? {} : { siteNameZh: device.siteNameZh }),
+          township: device.township,
+          alarmId: (episodes[0] as (typeof episodes)[number]).alarmId,
+          // The span of the episodes summarised, not of the held raises sent on their own.
+          fromTs: Math.min(...episodes.map((e) => e.startTs)),
+          toTs: Math.max(...episodes.map((e) => e.endTs)),
+          episodes,
+          // Episodes beyond those kept are counted once, with the first audience.
+          more: audience === audiences[0] ? summary.more : 0,
+        },
+        device.kind === 'bin' && audience === 'operators' ? 'sanitation' : audience,
+        now,
+      );
+      try {
+        await this.deps.notifier.send(notification);
+        metrics.count({ name: 'smsSent' });
+      } catch (err) {
+        // Claimed already: sending it again could repeat it, so it is logged, not retried (at most once).
+        metrics.count({ name: 'smsFailed' });
+        logger.error('backfill summary not sent', { deviceId: device.id, audience, error: err as Error });
+      }
+    }
   }
 
   /**
@@ -505,7 +638,7 @@ export class AlarmEngine {
         pending: current.pending.filter((k) => k !== entry),
         notificationCount: current.notificationCount + 1,
       };
-      if (record.suppressed === 'flood' && kind === 'raised')
+      if ((record.suppressed === 'flood' || record.suppressed === 'flapping') && kind === 'raised')
         current.floodFolded = [...new Set([...(current.floodFolded ?? []), record.audience])];
     }
     await this.publishLive(current, current.state);
@@ -519,6 +652,15 @@ export class AlarmEngine {
     const base = { at: now, kind, audience, recipients: 0, messageIds: [] as string[], ...correlation };
     if (alarm.shelvedUntil !== undefined && alarm.shelvedUntil > now)
       return { ...base, suppressed: 'shelved' };
+    if (kind === 'raised' && this.deps.pacing && this.deps.settings.raiseSmsMinIntervalMs > 0) {
+      const turn = await this.deps.pacing.takeRaiseTurn(
+        { deviceId: alarm.deviceId, condition: alarm.condition, audience },
+        `${alarm.alarmId}#${alarm.sampleTs}`,
+        now,
+        this.deps.settings.raiseSmsMinIntervalMs,
+      );
+      if (!turn) return { ...base, suppressed: 'flapping' };
+    }
     if (kind === 'raised') {
       const windowStart =
         Math.floor(now / this.deps.settings.floodWindowMs) * this.deps.settings.floodWindowMs;
@@ -535,6 +677,7 @@ export class AlarmEngine {
         return { ...base, suppressed: 'flood' };
       }
     }
+    // A raise folded by flood control or pacing folds its clear too.
     if (kind === 'cleared' && alarm.floodFolded?.includes(audience)) {
       return { ...base, suppressed: 'flood' };
     }

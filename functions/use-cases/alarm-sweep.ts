@@ -13,6 +13,7 @@ import type { DeviceRegistry, RegistrySnapshot } from '../ports/device-registry'
 import type { FloodWindows } from '../ports/flood-windows';
 import type { Heartbeat, Heartbeats } from '../ports/heartbeats';
 import { noMetrics, type ServiceMetrics } from '../ports/metrics';
+import type { NotificationPacing } from '../ports/notification-pacing';
 import type { Notifier } from '../ports/notifier';
 import type { PendingEvaluation, PendingEvaluations } from '../ports/pending-evaluations';
 import type { ReadingStore } from '../ports/reading-store';
@@ -30,7 +31,15 @@ export interface SweepDeps {
   settings: AlarmSettings;
   /** Counts digest SMS sent or failed (the engine counts the rest); nothing is counted when absent. */
   metrics?: ServiceMetrics;
+  /** Backfill summaries to finish once a backfill has gone quiet; none are looked for when absent. */
+  pacing?: Pick<NotificationPacing, 'dueBackfills' | 'finishBackfillSummary'>;
 }
+
+/**
+ * A backfill summary unchanged for this long is finished by the sweep: the device stopped sending late data without
+ * coming back live (ingest finishes it at once when it does).
+ */
+export const BACKFILL_QUIET_MS = 5 * MINUTE_MS;
 
 export interface SweepResult {
   reminders: number;
@@ -130,7 +139,9 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
     }
     if (
       current.state !== 'active_unack' ||
-      (current.severity !== 'critical' && current.severity !== 'warning')
+      (current.severity !== 'critical' && current.severity !== 'warning') ||
+      // Raised from a backfill still under way: nobody was told yet, so nobody is reminded or escalated to.
+      current.backfillHeld
     )
       continue;
     if (
@@ -150,8 +161,12 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
       }
       continue;
     }
-    if (now - (current.lastNotifiedAt ?? current.raisedAt) >= deps.settings.reminderMs) {
-      const marked = await deps.alarms.update(current.alarmId, {}, undefined, {
+    const reminded = current.remindersSent ?? 0;
+    if (
+      reminded < deps.settings.reminderMax &&
+      now - (current.lastNotifiedAt ?? current.raisedAt) >= deps.settings.reminderMs
+    ) {
+      const marked = await deps.alarms.update(current.alarmId, { remindersSent: reminded + 1 }, undefined, {
         condition: { lastNotifiedAt: current.lastNotifiedAt },
         notify: 'reminder',
       });
@@ -172,6 +187,16 @@ export async function runAlarmSweep(deps: SweepDeps): Promise<SweepResult> {
   }
   if (snapshot.fresh) await detectOffline(deps, snapshot.devices, now, result);
   else await detectOfflineStale(deps, byId, now, result);
+
+  for (const deviceId of (await deps.pacing?.dueBackfills(now - BACKFILL_QUIET_MS)) ?? []) {
+    const device = byId.get(deviceId) ?? (await deps.registry.get(deviceId));
+    try {
+      if (device) await deps.engine.finishBackfill(device);
+      else await deps.pacing?.finishBackfillSummary(deviceId);
+    } catch (err) {
+      logger.error('backfill summary not finished; next sweep retries', { deviceId, error: err as Error });
+    }
+  }
 
   for (const window of await deps.alarms.dueDigests(now - deps.settings.floodWindowMs)) {
     if (window.folded.length === 0) continue;

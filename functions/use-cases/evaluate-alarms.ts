@@ -54,6 +54,7 @@ function groupByDevice(stored: readonly StoredMessage[]): DeviceBatch[] {
         ...sample,
         receivedAt: s.receivedAt,
         correlationId: s.correlationId ?? s.messageId,
+        ...(s.message.samples.length > 1 ? { batched: true } : {}),
       });
     byDevice.set(s.device.id, entry);
   }

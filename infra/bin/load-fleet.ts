@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { subscriptionChangeDeps } from '../../functions/composition';
 import { cloudService } from '../../functions/composition-cloud';
 import { CHANNEL_ENV } from '../../functions/contract';
+import { warningLevelText } from '../../functions/core/site-warnings';
 import { fleetFileActor } from '../../functions/core/subscription-audit';
+import { checkSiteWarningLevels, RECENT_MEDIAN } from '../../functions/use-cases/site-warning-check';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { DEFAULT_FLEET_FILE, readFleetFile } from '../fleet/read-fleet';
 import {
@@ -65,6 +67,9 @@ async function main(): Promise<number> {
     `${file}: ${result.devices} devices, ${result.subscriptionsPut} subscriptions put, ` +
       `${result.subscriptionsRemoved} removed, ${result.phonesRouted} phones routed in SNS`,
   );
+  const devices = await service.registry.list();
+  for (const finding of await checkSiteWarningLevels(devices, service.readings, Date.now()))
+    console.warn(warningLevelText(finding, RECENT_MEDIAN.days));
   return 0;
 }
 

@@ -13,10 +13,12 @@ import {
 } from '../../functions/composition';
 import { API_ROUTES } from '../../functions/contract';
 import { type Device, type Fleet, fleetDevices } from '../../functions/core/registry';
+import { warningLevelText } from '../../functions/core/site-warnings';
 import { fleetFileActor } from '../../functions/core/subscription-audit';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
 import { systemClock } from '../../functions/ports/clock';
+import { checkSiteWarningLevels, RECENT_MEDIAN } from '../../functions/use-cases/site-warning-check';
 import { syncFleet } from '../../functions/use-cases/sync-fleet';
 import { readFleetFile } from '../fleet/read-fleet';
 import { FUNCTIONS } from '../wiring';
@@ -145,6 +147,10 @@ async function syncRegistry(ctx: StepContext, fleet: Fleet, fleetFile: string, s
   ctx.log(
     `registry: ${synced.devices} devices, ${synced.subscriptionsPut} SMS subscriptions from ${fleetFile}`,
   );
+  // A warning level a site's normal water sits beyond would be on all day: said at start, naming site and metric.
+  const devices = await service.registry.list();
+  for (const finding of await checkSiteWarningLevels(devices, service.readings, service.clock.now()))
+    ctx.log(warningLevelText(finding, RECENT_MEDIAN.days));
 }
 
 async function startIngestRouter(

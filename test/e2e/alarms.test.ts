@@ -112,14 +112,23 @@ describe('safe-water alarms through the local runtime', () => {
   it('reports a stuck pH sensor to engineers as a sensor fault and sends nothing to operators', async () => {
     const device = 'wq-town-hospital';
     const before = (await outbox(runtime)).length;
+    // The analyser moved well above its 0.01 resolution for 15 minutes, then froze: a run that channel never makes.
+    const moving = Array.from({ length: 15 }, (_, i) => ({
+      ph: 7.3 + ((i * 3) % 7) * 0.01,
+      free_chlorine_mg_l: 0.3 + (i % 4) * 0.01,
+      temperature_c: 5 + i * 0.05,
+    }));
     await publish(
       device,
-      Array.from({ length: 12 }, (_, i) => ({
-        ph: 7.42,
-        free_chlorine_mg_l: 0.3 + (i % 4) * 0.01,
-        temperature_c: 6 + i * 0.05,
-      })),
-      t0,
+      [
+        ...moving,
+        ...Array.from({ length: 12 }, (_, i) => ({
+          ph: 7.42,
+          free_chlorine_mg_l: 0.3 + (i % 4) * 0.01,
+          temperature_c: 6 + i * 0.05,
+        })),
+      ],
+      t0 - 15 * 60_000,
     );
     const lines = (await outbox(runtime)).slice(before).filter((l) => l.deviceId === device);
     expect(lines.length).toBeGreaterThan(0);

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InMemoryServiceMetrics } from '../../functions/adapters/in-memory-metrics';
 import { INGEST_BUDGET } from '../../functions/use-cases/ingest-telemetry';
 import type { LocalRuntime } from '../../infra/local/runtime';
+import { readOutbox } from '../helpers/outbox';
 import { readAllReadings } from '../helpers/readings';
 import { apiClient, startTestRuntime } from '../helpers/runtime';
-import { batchPayload, DAY, MINUTE } from '../helpers/telemetry';
+import { batchPayload, DAY, json, MINUTE, waterMetrics, wireSample } from '../helpers/telemetry';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 
 const MESSAGES = 100;
@@ -63,5 +64,37 @@ describe('a 100 × 100-sample backfill of one device', () => {
     );
     const quarantine = await apiClient(runtime).get<{ items: unknown[] }>('/quarantine');
     expect(quarantine.body.items).toEqual([]);
+  });
+});
+
+describe('a 10,000-sample backfill with chlorine episodes', () => {
+  it('sends one summary of the episodes over by its end and the one still active, however ingest split it', async () => {
+    const id = 'wq-town-outlet';
+    // Chlorine lost three times while offline; the last loss is still on when the backfill ends.
+    const low = (i: number) => (i >= 2000 && i < 2010) || (i >= 5000 && i < 5020) || i >= 9990;
+    const message = (k: number) =>
+      json({
+        v: 1,
+        samples: Array.from({ length: SAMPLES }, (_, j) => {
+          const i = k * SAMPLES + j;
+          const m = waterMetrics(i);
+          if (low(i)) m.free_chlorine_mg_l = 0.1;
+          return wireSample(START + i * MINUTE, i, m);
+        }),
+      });
+    await Promise.all(
+      Array.from({ length: MESSAGES }, (_, k) =>
+        runtime.router.accept(`dt/water/${id}`, message(k), id, END),
+      ),
+    );
+    await runtime.router.idle();
+    // Received at END, the newest samples are current: the backfill is over with its last batch.
+    const lines = (await readOutbox(runtime)).filter((l) => l.deviceId === id && l.lang === 'en');
+    const texts = new Set(lines.filter((l) => l.audience === 'operators').map((l) => l.text));
+    expect([...texts]).toEqual([
+      expect.stringMatching(/^UNSAFE WATER: .*free chlorine 0\.1 mg\/L.*\(late\)/),
+      expect.stringMatching(/^BACKFILL: .*while offline .*2 episodes, all over: 2 low free chlorine\./),
+    ]);
+    expect(runtime.router.stats).toMatchObject({ deadLettered: 0, timedOut: 0 });
   });
 });

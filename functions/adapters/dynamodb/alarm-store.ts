@@ -5,6 +5,7 @@ import type { AlarmQueries } from '../../ports/alarm-queries';
 import type { AlarmStore } from '../../ports/alarm-store';
 import type { FloodWindows } from '../../ports/flood-windows';
 import type { Heartbeats } from '../../ports/heartbeats';
+import type { NotificationPacing } from '../../ports/notification-pacing';
 import type { OpenAlarmIndex } from '../../ports/open-alarm-index';
 import type { PendingEvaluations } from '../../ports/pending-evaluations';
 import { AlarmLog } from './alarms/alarm-log';
@@ -12,6 +13,7 @@ import { AlarmTable } from './alarms/alarm-table';
 import { DynamoAlarmEpisodes } from './alarms/episodes';
 import { DynamoFloodWindows } from './alarms/flood-windows';
 import { DynamoHeartbeats } from './alarms/heartbeats';
+import { DynamoNotificationPacing } from './alarms/notification-pacing';
 import { DynamoAlarmNotifications } from './alarms/notifications';
 import { DynamoOpenAlarmIndex } from './alarms/open-index';
 import { DynamoPendingEvaluations } from './alarms/pending-evaluations';
@@ -21,7 +23,7 @@ import { DynamoAlarmQueries } from './alarms/queries';
  * The alarms table as one store, for the composition root: each call goes to the module of the item kind it reads or
  * writes (see `alarms/item-keys.ts` for the kinds and their keys).
  */
-export class DynamoAlarmStore implements AlarmStore {
+export class DynamoAlarmStore implements AlarmStore, NotificationPacing {
   private readonly episodes: AlarmEpisodes;
   private readonly queries: AlarmQueries;
   private readonly notifications: AlarmNotifications;
@@ -29,6 +31,7 @@ export class DynamoAlarmStore implements AlarmStore {
   private readonly flood: FloodWindows;
   private readonly beats: Heartbeats;
   private readonly pending: PendingEvaluations;
+  private readonly pacing: NotificationPacing;
 
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     const table = new AlarmTable(doc, tableName);
@@ -40,6 +43,7 @@ export class DynamoAlarmStore implements AlarmStore {
     this.flood = new DynamoFloodWindows(table);
     this.beats = new DynamoHeartbeats(table);
     this.pending = new DynamoPendingEvaluations(table);
+    this.pacing = new DynamoNotificationPacing(table);
   }
 
   create: AlarmEpisodes['create'] = (...a) => this.episodes.create(...a);
@@ -73,4 +77,13 @@ export class DynamoAlarmStore implements AlarmStore {
     this.pending.clearPendingEvaluation(...a);
   failPendingEvaluation: PendingEvaluations['failPendingEvaluation'] = (...a) =>
     this.pending.failPendingEvaluation(...a);
+  takeRaiseTurn: NotificationPacing['takeRaiseTurn'] = (...a) => this.pacing.takeRaiseTurn(...a);
+  holdForBackfill: NotificationPacing['holdForBackfill'] = (...a) => this.pacing.holdForBackfill(...a);
+  addBackfillEpisode: NotificationPacing['addBackfillEpisode'] = (...a) =>
+    this.pacing.addBackfillEpisode(...a);
+  claimBackfillSummary: NotificationPacing['claimBackfillSummary'] = (...a) =>
+    this.pacing.claimBackfillSummary(...a);
+  finishBackfillSummary: NotificationPacing['finishBackfillSummary'] = (...a) =>
+    this.pacing.finishBackfillSummary(...a);
+  dueBackfills: NotificationPacing['dueBackfills'] = (...a) => this.pacing.dueBackfills(...a);
 }

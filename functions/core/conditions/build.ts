@@ -10,7 +10,7 @@ import {
   WARNING_DEFAULTS,
 } from '../limits';
 import { BIN_METRICS, ownValue, WATER_METRICS } from '../metrics';
-import { PHYSICAL_RANGES, QUALITY_DEFAULTS, STUCK_WATCHED } from '../quality';
+import { METRIC_RESOLUTION, PHYSICAL_RANGES, QUALITY_DEFAULTS, STUCK_WATCHED } from '../quality';
 import type { Device } from '../registry';
 import { BIN_ALARM_POLICY, DEVICE_DEFAULTS, GENERIC_POLICY, METRIC_POLICY_DEFAULTS } from './policy';
 import type { Condition, ThresholdCondition } from './types';
@@ -108,6 +108,8 @@ function waterConditions(
       kind: 'stuck',
       metric,
       samples: stuckSamples,
+      resolution: ownValue(device.alarmSettings?.resolution, metric) ?? METRIC_RESOLUTION[metric],
+      reference: QUALITY_DEFAULTS.reference,
       severity: 'sensor_fault',
       audience: 'engineers',
     });

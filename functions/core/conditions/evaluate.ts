@@ -1,6 +1,6 @@
 import { BIN_PHYSICAL_RANGES, fireEvidence, isValid, readFill } from '../bins';
 import { ownValue } from '../metrics';
-import { isStuck, numericValue, outOfRange } from '../quality';
+import { numericValue, outOfRange, stuckVerdict } from '../quality';
 import type { Sample } from '../telemetry';
 import type {
   Condition,
@@ -17,7 +17,7 @@ export function historyFor(conditions: readonly Condition[]): number {
     1,
     ...conditions.map((c) =>
       c.kind === 'stuck'
-        ? c.samples
+        ? c.samples + c.reference
         : c.kind === 'fire'
           ? c.lookback
           : 'onDelay' in c
@@ -131,17 +131,23 @@ function evaluateFire(c: FireCondition, window: readonly EvalSample[]): Status {
   return current.c < c.level - c.deadband && (!previous || current.c <= previous.c) ? 'normal' : 'hold';
 }
 
-/** A stuck channel breaches and joins `stuck`; one that moved since its previous reading is normal again. */
+/**
+ * An improbable run breaches and joins `stuck`; one that moved since its previous reading is normal again. A run too
+ * long to judge within the window (`unknown`) keeps its state, and an alarmed stuck channel stays in `stuck`, so its
+ * limit is still not judged while it is frozen.
+ */
 function evaluateStuck(
   c: Extract<Condition, { kind: 'stuck' }>,
   window: readonly EvalSample[],
   current: EvalSample,
   stuck: Set<string>,
+  openKeys: ReadonlySet<string>,
 ): Status {
   if (numericValue(current, c.metric) === undefined) return 'hold';
-  if (isStuck(window, c.metric, c.samples)) {
+  const verdict = stuckVerdict(window, c.metric, c);
+  if (verdict === 'stuck' || (verdict === 'unknown' && openKeys.has(c.key))) {
     stuck.add(c.metric);
-    return 'breach';
+    return verdict === 'stuck' ? 'breach' : 'hold';
   }
   const previous = window.slice(0, -1).findLast((s) => numericValue(s, c.metric) !== undefined);
   const moved =
@@ -164,6 +170,7 @@ function judgeOther(
   window: readonly EvalSample[],
   current: EvalSample,
   stuck: Set<string>,
+  openKeys: ReadonlySet<string>,
 ): Status {
   switch (c.kind) {
     case 'range': {
@@ -172,7 +179,7 @@ function judgeOther(
       return v < c.range[0] || v > c.range[1] ? 'breach' : 'normal';
     }
     case 'stuck':
-      return evaluateStuck(c, window, current, stuck);
+      return evaluateStuck(c, window, current, stuck, openKeys);
     case 'offline':
       return 'normal';
     case 'switch': {
@@ -187,8 +194,8 @@ function judgeOther(
 /**
  * Judges every condition at the newest sample of `window` (time-ordered, newest last). Pure.
  * Quality comes first: an out-of-range or stuck channel is never judged against a limit. A condition with `heldBy`
- * comes last: its breach is held back while the condition it names breaches now or is alarmed (`openKeys`), so one
- * event sends one SMS.
+ * comes last: its breach is held back while the condition it names breaches now, or is alarmed (`openKeys`) and not
+ * yet back inside its deadband, so one event sends one SMS and an unacknowledged alarm never silences it for good.
  */
 export function evaluateConditions(
   conditions: readonly Condition[],
@@ -200,13 +207,17 @@ export function evaluateConditions(
   if (!current) return result;
   const stuck = new Set<string>();
   const judge = (c: Condition) =>
-    isLevel(c) ? judgeLevel(c, window, stuck) : judgeOther(c, window, current, stuck);
+    isLevel(c) ? judgeLevel(c, window, stuck) : judgeOther(c, window, current, stuck, openKeys);
   for (const c of conditions) if (!isLevel(c) && c.heldBy === undefined) result.set(c.key, judge(c));
   for (const c of conditions) if (isLevel(c) && c.heldBy === undefined) result.set(c.key, judge(c));
   for (const c of conditions) {
     if (c.heldBy === undefined) continue;
     const status = judge(c);
-    const heldBack = status === 'breach' && (result.get(c.heldBy) === 'breach' || openKeys.has(c.heldBy));
+    const holder = result.get(c.heldBy);
+    // Held while the holder breaches now, or is alarmed and not yet back inside its deadband; an alarm on it that
+    // nobody acknowledged must not silence this condition once its own value is back to normal.
+    const heldBack =
+      status === 'breach' && (holder === 'breach' || (holder === 'hold' && openKeys.has(c.heldBy)));
     result.set(c.key, heldBack ? 'hold' : status);
   }
   return result;

@@ -5,7 +5,12 @@ import type { Sample } from '../telemetry';
  * A sample as evaluated: with the time it reached the broker, to tell late data, and the id of the queue message
  * that carried it (absent for samples read back from storage), which alarms and SMS it causes carry on.
  */
-export type EvalSample = Sample & { receivedAt: number; correlationId?: string };
+export type EvalSample = Sample & {
+  receivedAt: number;
+  correlationId?: string;
+  /** Came in a message of several samples (a device sending what it stored while offline); absent when read back. */
+  batched?: boolean;
+};
 
 interface ConditionBase {
   /** Stable key: one open alarm per device and key. */
@@ -16,9 +21,10 @@ interface ConditionBase {
   /** Further audiences that get the same notifications (raised, cleared) as `audience`, e.g. supervisors of a fire. */
   alsoNotify?: readonly Audience[];
   /**
-   * Key of a condition that holds this one back: while that one breaches or is alarmed, a breach of this one reads
-   * as `hold`, so one event sends one SMS (an early warning while its limit is crossed, a bin's collection warning
-   * while it overflows). The holding condition is never held back itself.
+   * Key of a condition that holds this one back: while that one breaches now, or is alarmed and not yet back inside
+   * its deadband, a breach of this one reads as `hold`, so one event sends one SMS (an early warning while its limit
+   * is crossed, a bin's collection warning while it overflows). An alarm on the holder that is cleared but not
+   * acknowledged holds nothing. The holding condition is never held back itself.
    */
   heldBy?: string;
 }
@@ -45,7 +51,12 @@ interface RangeCondition extends ConditionBase {
 interface StuckCondition extends ConditionBase {
   kind: 'stuck';
   metric: string;
+  /** Shortest run of one value that can be stuck (core/quality.ts `stuckVerdict`). */
   samples: number;
+  /** Reporting resolution: values equal at it are the same reading. */
+  resolution: number;
+  /** Samples before the run that show how often the channel repeats. */
+  reference: number;
 }
 
 export interface OfflineCondition extends ConditionBase {

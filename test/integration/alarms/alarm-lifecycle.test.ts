@@ -111,7 +111,7 @@ describe('alarm lifecycle against dynalite', () => {
     expect((await h.service.alarms.list({ status: 'open', limit: 10 })).items).toHaveLength(1);
   });
 
-  it('evaluates a backfilled batch in order and says an alarm from it is late', async () => {
+  it('evaluates a backfilled batch in order, records the episode as late, and summarises it once the backfill is over', async () => {
     h.clock.t = START + 180 * MIN;
     const backfill = {
       v: 1,
@@ -122,9 +122,15 @@ describe('alarm lifecycle against dynalite', () => {
       })),
     };
     await h.ingest(outlet.id, 'water', [backfill]);
-    expect(h.sent.map((n) => n.kind)).toEqual(['raised', 'cleared']);
+    // Began and ended while the device was offline: no "unsafe water now" SMS, and no clear SMS either.
+    expect(h.sent).toEqual([]);
     const alarm = (await h.service.alarms.list({ status: 'open', limit: 10 })).items[0];
     expect(alarm).toMatchObject({ late: true, sampleTs: START + 3 * MIN, state: 'cleared_unack' });
+    // The device stays quiet: the sweep ends the backfill and sends its one summary.
+    h.clock.advance(6 * MIN);
+    await runAlarmSweep(sweepDeps(h.service));
+    expect(toOperators(h).map((n) => [n.kind, n.audience])).toEqual([['digest', 'operators']]);
+    expect(toOperators(h)[0]?.text.en).toMatch(/while offline .*1 episode.*low free chlorine/);
   });
 
   it('raises nothing for a device in maintenance', async () => {

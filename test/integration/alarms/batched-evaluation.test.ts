@@ -32,7 +32,8 @@ function script(): {
       const m = waterMetrics(i + n);
       if (n === 0 && i >= 4 && i < 9) m.free_chlorine_mg_l = 0.1;
       if (n === 1 && i >= 6 && i < 8) m.ph = 9.4;
-      if (n === 2 && i >= 5) m.turbidity_ntu = 0.5;
+      // Frozen after 12 minutes of moving: enough before the run to tell it is improbable (core/quality.ts).
+      if (n === 2 && i >= 12) m.turbidity_ntu = 0.5;
       steps.push({ device: d, ts, seq: i, m });
     }
     for (const [n, d] of bins.entries()) {

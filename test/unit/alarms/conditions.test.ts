@@ -64,20 +64,33 @@ describe('condition evaluation', () => {
     expect(statusAt([{ turbidity_ntu: -1 }], 'range:turbidity_ntu')).toBe('breach');
   });
 
+  // A run is judged against the channel's own repeats before it (core/quality.ts): these pH channels moved by at
+  // least the resolution (0.01) every sample, over more than a few readings, before they froze.
+  const movingPh = Array.from({ length: 12 }, (_, i) => ({
+    ph: 7.3 + (i % 5) * 0.03,
+    temperature_c: 5 + i * 0.1,
+  }));
+
   it('finds a stuck channel when its neighbours move, and not when everything is steady', () => {
-    const stuck = Array.from({ length: 10 }, (_, i) => ({
-      ph: 7.21,
-      temperature_c: 6 + i * 0.1,
-      free_chlorine_mg_l: 0.6,
-    }));
+    const stuck = [
+      ...movingPh,
+      ...Array.from({ length: 10 }, (_, i) => ({
+        ph: 7.21,
+        temperature_c: 6 + i * 0.1,
+        free_chlorine_mg_l: 0.6,
+      })),
+    ];
     expect(statusAt(stuck, 'stuck:ph')).toBe('breach');
-    const steady = Array.from({ length: 10 }, () => ({ ph: 7.21, temperature_c: 6 }));
+    const steady = [...movingPh, ...Array.from({ length: 10 }, () => ({ ph: 7.21, temperature_c: 6 }))];
     expect(statusAt(steady, 'stuck:ph')).not.toBe('breach');
-    expect(statusAt(stuck.slice(0, 9), 'stuck:ph')).not.toBe('breach');
+    expect(statusAt(stuck.slice(0, -1), 'stuck:ph')).not.toBe('breach');
   });
 
   it('does not judge a stuck channel against its limit', () => {
-    const stuckLow = Array.from({ length: 10 }, (_, i) => ({ ph: 6.0, temperature_c: 6 + i * 0.1 }));
+    const stuckLow = [
+      ...movingPh,
+      ...Array.from({ length: 10 }, (_, i) => ({ ph: 6.0, temperature_c: 6 + i * 0.1 })),
+    ];
     expect(statusAt(stuckLow, 'stuck:ph')).toBe('breach');
     expect(statusAt(stuckLow, 'limit:ph:min')).toBe('hold');
   });

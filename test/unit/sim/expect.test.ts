@@ -244,7 +244,8 @@ describe('--expect checks', () => {
   });
 
   it('expect a sensor fault for engineers and nothing to operators for sensor-stuck', async () => {
-    const record = deliveredRecord(10);
+    // The fault begins after 15 samples (the stuck rule needs the channel's movement before the run).
+    const record = deliveredRecord(30);
     const fault = {
       alarmId: 'f1',
       deviceId: OUTLET,
@@ -265,14 +266,14 @@ describe('--expect checks', () => {
       text: 'pH',
     };
     const quiet = await check('sensor-stuck', record, {
-      readings: stored(10),
+      readings: stored(30),
       quarantine: [],
       alarms: [fault],
       outbox: [],
     });
     expect(quiet.map((r) => r.ok)).toEqual([true, true, true]);
     const noisy = await check('sensor-stuck', record, {
-      readings: stored(10),
+      readings: stored(30),
       quarantine: [],
       alarms: [{ ...fault, audience: 'operators' }],
       outbox: [operatorsSms],

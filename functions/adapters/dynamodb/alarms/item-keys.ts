@@ -13,6 +13,8 @@ const PREFIX = {
   heartbeatBatch: 'hbb',
   pendingEvaluation: 'eval',
   flood: 'flood',
+  pace: 'pace',
+  backfill: 'bf',
 } as const;
 const SEPARATOR = '#';
 
@@ -38,6 +40,11 @@ export const itemKey = {
   pendingEvaluation: (deviceId: string) => join('pendingEvaluation', deviceId),
   flood: (w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>) =>
     join('flood', w.audience, w.siteId, w.windowStart),
+  /** When a device's condition last sent a raise SMS to an audience (`RAISE_SMS_MIN_INTERVAL_MIN`). */
+  pace: (deviceId: string, condition: string, audience: string) =>
+    join('pace', deviceId, condition, audience),
+  /** A device's backfill summary under way. */
+  backfill: (deviceId: string) => join('backfill', deviceId),
 };
 
 const isPrefixedKind = (kind: string): kind is PrefixedKind => kind in PREFIX;
@@ -66,4 +73,6 @@ export const STATUS = {
   heartbeatBatch: 'heartbeat_batch',
   pendingEvaluation: 'pending_eval',
   digest: 'digest',
+  /** Backfill summaries not yet sent, by the time they last changed. */
+  backfill: 'backfill',
 } as const;

@@ -33,7 +33,8 @@ export class DynamoAlarmNotifications implements AlarmNotifications {
     kind: PendingNotification,
     record: NotificationRecord,
   ): Promise<boolean> {
-    const folded = record.suppressed === 'flood' && record.kind === 'raised';
+    const folded =
+      (record.suppressed === 'flood' || record.suppressed === 'flapping') && record.kind === 'raised';
     const out = await this.table.updateIf(itemKey.episode(alarmId), {
       UpdateExpression: `REMOVE #sending.#kind SET #lna = :at ADD #nc :one${folded ? ', #ff :aud' : ''}`,
       ConditionExpression: 'attribute_exists(#sending.#kind)',
