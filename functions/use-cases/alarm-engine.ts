@@ -11,9 +11,11 @@ import {
 } from '../core/alarm';
 import type { AlarmFacts, Audience, NotificationKind } from '../core/alarm-types';
 import { conditionsFor } from '../core/conditions/build';
+import { detectorStatuses, type Finding, suspectMetrics } from '../core/conditions/detector';
 import { evaluateConditions, historyFor, observedValue } from '../core/conditions/evaluate';
 import type { Condition, EvalSample, Status } from '../core/conditions/types';
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../core/errors';
+import type { DetectorVerdict } from '../core/event-detector';
 import { fromReadingItem } from '../core/reading-item';
 import { type Device, inMaintenance } from '../core/registry';
 import { renderNotification } from '../core/sms/templates';
@@ -77,6 +79,8 @@ interface Verdict {
   condition: Condition;
   status: Exclude<Status, 'hold'>;
   sample: EvalSample;
+  /** What the event detector found, for an event or drift condition. */
+  finding?: Finding;
 }
 
 /** The device's open alarms while a batch is evaluated: slots by condition key, and the alarms read so far. */
@@ -126,6 +130,7 @@ export function alarmFacts(alarm: Alarm, kind: NotificationKind): AlarmFacts {
   const value = kind === 'cleared' ? alarm.lastValue : alarm.value;
   if (value !== undefined) facts.value = value;
   if (alarm.limit !== undefined) facts.limit = alarm.limit;
+  if (alarm.finding !== undefined) facts.finding = alarm.finding;
   if (alarm.late && kind === 'raised') facts.late = true;
   return facts;
 }
@@ -151,12 +156,17 @@ export class AlarmEngine {
    * before them as history, and applies the transitions they cause. State is written only on transitions.
    * `prefetched.index` is the device's open-alarm index when the caller read it already (one batched read for a
    * whole ingest batch); it is read here otherwise. `prefetched.recent` shares the history read with the batch's
-   * other stages.
+   * other stages. `prefetched.detector` holds the event detector's verdict per new sample (key `<ts>#<seq>`); without
+   * it the detector's conditions hold their state.
    */
   async evaluateDevice(
     device: Device,
     newSamples: readonly EvalSample[],
-    prefetched: { index?: Record<string, { alarmId: string; at: number }>; recent?: RecentReadings } = {},
+    prefetched: {
+      index?: Record<string, { alarmId: string; at: number }>;
+      recent?: RecentReadings;
+      detector?: ReadonlyMap<string, DetectorVerdict>;
+    } = {},
   ): Promise<void> {
     if (inMaintenance(device, this.deps.clock.now()) || newSamples.length === 0) return;
     const conditions = conditionsFor(device);
@@ -201,17 +211,26 @@ export class AlarmEngine {
       const sample = ordered[p] as EvalSample;
       if (!isNew.has(`${sample.ts}#${sample.seq}`)) continue;
       const window = ordered.slice(Math.max(0, p - historySize + 1), p + 1);
-      const statuses = evaluateConditions(conditions, window, new Set(Object.keys(index)));
+      const verdict = prefetched.detector?.get(`${sample.ts}#${sample.seq}`);
+      const statuses = evaluateConditions(
+        conditions,
+        window,
+        new Set(Object.keys(index)),
+        suspectMetrics(verdict),
+      );
+      const detected = detectorStatuses(conditions, verdict);
       for (const condition of conditions) {
-        const status = statuses.get(condition.key) ?? 'hold';
+        const found = detected.get(condition.key);
+        const status = found?.status ?? statuses.get(condition.key) ?? 'hold';
         if (status === 'hold') continue;
-        await this.apply({ device, condition, status, sample }, { index, load, loaded });
+        const finding = found?.finding ? { finding: found.finding } : {};
+        await this.apply({ device, condition, status, sample, ...finding }, { index, load, loaded });
       }
     }
   }
 
   private async apply(verdict: Verdict, open: OpenAlarms): Promise<void> {
-    const { device, condition, status, sample } = verdict;
+    const { device, condition, status, sample, finding } = verdict;
     const { index, load, loaded } = open;
     const slot = index[condition.key];
     const now = this.deps.clock.now();
@@ -227,7 +246,7 @@ export class AlarmEngine {
         await this.deps.alarms.release(device.id, condition.key, slot.alarmId);
         delete index[condition.key];
       }
-      const alarm = await this.raise(device, condition, sample);
+      const alarm = await this.raise(device, condition, sample, finding);
       if (alarm) {
         index[condition.key] = { alarmId: alarm.alarmId, at: now };
         loaded.set(alarm.alarmId, alarm);
@@ -255,7 +274,12 @@ export class AlarmEngine {
   }
 
   /** Raises an alarm for a condition once, whatever the concurrency or redelivery. */
-  async raise(device: Device, condition: Condition, sample: EvalSample): Promise<Alarm | undefined> {
+  async raise(
+    device: Device,
+    condition: Condition,
+    sample: EvalSample,
+    finding?: Finding,
+  ): Promise<Alarm | undefined> {
     const now = this.deps.clock.now();
     const alarmId = alarmIdFor(device.id, condition.key, sample.ts, sample.seq);
     const holder = await this.deps.alarms.acquire(device.id, condition.key, alarmId, now);
@@ -291,6 +315,7 @@ export class AlarmEngine {
       sampleReceivedAt: sample.receivedAt,
       late,
       ...describe(condition, observedValue(condition, sample)),
+      ...(finding ? { finding } : {}),
       ...correlationOf(sample),
       ...(condition.alsoNotify?.length ? { alsoNotify: [...condition.alsoNotify] } : {}),
       historyCount: 1,

@@ -3,12 +3,14 @@ import type { AlarmEpisodes } from '../../ports/alarm-episodes';
 import type { AlarmNotifications } from '../../ports/alarm-notifications';
 import type { AlarmQueries } from '../../ports/alarm-queries';
 import type { AlarmStore } from '../../ports/alarm-store';
+import type { DetectorStates } from '../../ports/detector-states';
 import type { FloodWindows } from '../../ports/flood-windows';
 import type { Heartbeats } from '../../ports/heartbeats';
 import type { OpenAlarmIndex } from '../../ports/open-alarm-index';
 import type { PendingEvaluations } from '../../ports/pending-evaluations';
 import { AlarmLog } from './alarms/alarm-log';
 import { AlarmTable } from './alarms/alarm-table';
+import { DynamoDetectorStates } from './alarms/detector-states';
 import { DynamoAlarmEpisodes } from './alarms/episodes';
 import { DynamoFloodWindows } from './alarms/flood-windows';
 import { DynamoHeartbeats } from './alarms/heartbeats';
@@ -29,6 +31,7 @@ export class DynamoAlarmStore implements AlarmStore {
   private readonly flood: FloodWindows;
   private readonly beats: Heartbeats;
   private readonly pending: PendingEvaluations;
+  private readonly detector: DetectorStates;
 
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     const table = new AlarmTable(doc, tableName);
@@ -40,6 +43,7 @@ export class DynamoAlarmStore implements AlarmStore {
     this.flood = new DynamoFloodWindows(table);
     this.beats = new DynamoHeartbeats(table);
     this.pending = new DynamoPendingEvaluations(table);
+    this.detector = new DynamoDetectorStates(table);
   }
 
   create: AlarmEpisodes['create'] = (...a) => this.episodes.create(...a);
@@ -73,4 +77,6 @@ export class DynamoAlarmStore implements AlarmStore {
     this.pending.clearPendingEvaluation(...a);
   failPendingEvaluation: PendingEvaluations['failPendingEvaluation'] = (...a) =>
     this.pending.failPendingEvaluation(...a);
+  detectorStates: DetectorStates['detectorStates'] = (...a) => this.detector.detectorStates(...a);
+  saveDetectorState: DetectorStates['saveDetectorState'] = (...a) => this.detector.saveDetectorState(...a);
 }

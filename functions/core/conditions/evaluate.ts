@@ -181,6 +181,10 @@ function judgeOther(
     }
     case 'fire':
       return evaluateFire(c, window);
+    case 'event':
+    case 'drift':
+      // Judged from the detector's verdict (conditions/detector.ts), which the window does not hold.
+      return 'hold';
   }
 }
 
@@ -188,17 +192,19 @@ function judgeOther(
  * Judges every condition at the newest sample of `window` (time-ordered, newest last). Pure.
  * Quality comes first: an out-of-range or stuck channel is never judged against a limit. A condition with `heldBy`
  * comes last: its breach is held back while the condition it names breaches now or is alarmed (`openKeys`), so one
- * event sends one SMS.
+ * event sends one SMS. `suspect` channels (the event detector's sensor faults) are, like stuck ones, not judged
+ * against their limits.
  */
 export function evaluateConditions(
   conditions: readonly Condition[],
   window: readonly EvalSample[],
   openKeys: ReadonlySet<string>,
+  suspect: ReadonlySet<string> = new Set(),
 ): Map<string, Status> {
   const result = new Map<string, Status>();
   const current = window[window.length - 1];
   if (!current) return result;
-  const stuck = new Set<string>();
+  const stuck = new Set<string>(suspect);
   const judge = (c: Condition) =>
     isLevel(c) ? judgeLevel(c, window, stuck) : judgeOther(c, window, current, stuck);
   for (const c of conditions) if (!isLevel(c) && c.heldBy === undefined) result.set(c.key, judge(c));
