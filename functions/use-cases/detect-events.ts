@@ -27,9 +27,7 @@ const keyOf = (s: { ts: number; seq: number }) => `${s.ts}#${s.seq}`;
  * verdicts are those of the state actually stored.
  */
 export class EventDetection {
-  constructor(
-    private readonly deps: { states: DetectorStates; readings: ReadingStore },
-  ) {}
+  constructor(private readonly deps: { states: DetectorStates; readings: ReadingStore }) {}
 
   /** The stored states of the devices the detector watches, in one read; undefined when that read fails. */
   async prefetch(devices: readonly Device[]): Promise<Map<string, StoredDetectorState> | undefined> {

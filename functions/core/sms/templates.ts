@@ -117,7 +117,6 @@ function limitPieces(facts: AlarmFacts, lang: Language): Piece[] {
   return [{ text: full, rank: 2, alt: ` (${word} ${level})` }];
 }
 
-
 /** A bin overflowing: "full" says it all, a limit of 100 % would not. */
 const binFull = (facts: AlarmFacts) => facts.condition === 'fill:overflow' && facts.kind !== 'cleared';
 
