@@ -185,7 +185,10 @@ function learnBlock(
 ): boolean {
   const ts = (series[i] as DetectorInput).ts;
   let learned = false;
-  const metrics = new Set([...Object.keys(state.ch), ...DETECTOR_METRICS]);
+  // A faulty channel keeps its old baseline: learning it would teach the detector the fault.
+  const metrics = [...new Set([...Object.keys(state.ch), ...DETECTOR_METRICS])].filter(
+    (m) => state.faults[m] === undefined,
+  );
   const rate = 1 / Math.min(state.blocks + 1, 24);
   for (const metric of metrics) {
     const xs = values(series, i, s.blockSamples, metric);
@@ -274,19 +277,22 @@ export function runDetector(
       verdicts.push(verdictOf(st, ts, movedAt(i), s));
       continue;
     }
+    // A channel already known faulty is no evidence of an event, nor of another channel's fault.
+    const healthy = (j: number, k: number) =>
+      beyond(movedAt(j), k).filter((m) => st.faults[m.metric] === undefined);
     if (!learning(st, ts, s)) {
       const moved = movedAt(i);
       if (st.event) {
-        if (heldFor(i, s.holdSamples, (j) => beyond(movedAt(j), s.kOff).length < 2)) {
+        if (heldFor(i, s.holdSamples, (j) => healthy(j, s.kOff).length < 2)) {
           delete st.event;
           st.changedAt = ts;
           changed = true;
         }
-      } else if (heldFor(i, s.holdSamples, (j) => beyond(movedAt(j), s.k).length >= 2)) {
+      } else if (heldFor(i, s.holdSamples, (j) => healthy(j, s.k).length >= 2)) {
         const since = (series[i - s.holdSamples + 1] as DetectorInput).ts;
         st.event = {
           since,
-          channels: beyond(moved, s.k).map((m) => ({
+          channels: healthy(i, s.k).map((m) => ({
             metric: m.metric,
             shift: round(m.shift, 4),
             sigma: round(m.sigma, 1),
@@ -303,9 +309,9 @@ export function runDetector(
         }
       }
       if (!st.event) {
-        const [only] = beyond(moved, s.k);
+        const [only] = healthy(i, s.k);
         const alone = (j: number) => {
-          const b = beyond(movedAt(j), s.k);
+          const b = healthy(j, s.k);
           return b.length === 1 && b[0]?.metric === only?.metric;
         };
         if (only && st.faults[only.metric] === undefined && heldFor(i, s.faultSamples, alone)) {
@@ -315,13 +321,13 @@ export function runDetector(
         }
       }
     }
-    const quiet = !st.event && Object.keys(st.faults).length === 0;
+    const quiet = !st.event;
     // The block must not reach back into an episode that just ended, nor hold a change that is starting; the first
     // block after an episode is learned whatever it shows, so a baseline left stale by the episode catches up.
     const blockStart = series[Math.max(0, i - s.blockSamples + 1)] as DetectorInput;
     const calm =
       blockStart.ts > st.changedAt &&
-      (learning(st, ts, s) || st.updated < st.changedAt || beyond(movedAt(i), s.k).length === 0);
+      (learning(st, ts, s) || st.updated < st.changedAt || healthy(i, s.k).length === 0);
     if (quiet && calm && (st.blocks === 0 || ts - st.updated >= s.updateEveryMs)) {
       if (learnBlock(st, series, i, s)) {
         cache.clear();
