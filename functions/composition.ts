@@ -138,6 +138,12 @@ export function createService(
 }
 
 /** The ingest function's dependencies; `requeue` takes back what one invocation defers (see INGEST_BUDGET). */
+/** The event detector over the service's stores, or nothing when EVENT_DETECTOR=off. */
+function detection(service: Service): { detection?: EventDetection } {
+  if (service.config.EVENT_DETECTOR !== 'on') return {};
+  return { detection: new EventDetection({ states: service.alarms, readings: service.readings }) };
+}
+
 export function ingestDeps(service: Service, options: { requeue?: IngestRequeue } = {}): IngestDeps {
   const detectorOn = service.config.EVENT_DETECTOR === 'on';
   return {
@@ -155,9 +161,7 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
         engine: service.engine,
         alarms: service.alarms,
         clock: service.clock,
-        ...(detectorOn
-          ? { detection: new EventDetection({ states: service.alarms, readings: service.readings }) }
-          : {}),
+        ...detection(service),
       }),
       recordCollectionsStage({ readings: service.readings, binEvents: service.binEvents }),
     ),
@@ -240,5 +244,6 @@ export function sweepDeps(service: Service): SweepDeps {
     clock: service.clock,
     settings: alarmSettings(service.config),
     metrics: service.metrics,
+    ...detection(service),
   };
 }

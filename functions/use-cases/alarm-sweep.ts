@@ -19,6 +19,7 @@ import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
 import { MINUTE_MS } from '../shared/time';
 import { type AlarmEngine, type AlarmSettings, alarmFacts } from './alarm-engine';
+import type { EventDetection } from './detect-events';
 
 export interface SweepDeps {
   engine: AlarmEngine;
@@ -30,6 +31,8 @@ export interface SweepDeps {
   settings: AlarmSettings;
   /** Counts digest SMS sent or failed (the engine counts the rest); nothing is counted when absent. */
   metrics?: ServiceMetrics;
+  /** The event detector (EVENT_DETECTOR=on), run again over samples whose evaluation failed. */
+  detection?: EventDetection;
 }
 
 export interface SweepResult {
@@ -213,7 +216,12 @@ async function reevaluate(
           cursor,
         });
         const samples: EvalSample[] = page.items.map(fromReadingItem);
-        await deps.engine.evaluateDevice(device, samples);
+        // The detector is deterministic over its stored state: samples it already judged get the same verdicts.
+        const detector =
+          deps.detection && !inMaintenance(device, now)
+            ? await deps.detection.verdicts(device, samples, undefined, undefined)
+            : undefined;
+        await deps.engine.evaluateDevice(device, samples, detector ? { detector } : {});
         cursor = page.cursor;
       } while (cursor);
     }

@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DetectorState } from '../../../core/event-detector';
 import type { DetectorStates, StoredDetectorState } from '../../../ports/detector-states';
 import { type AlarmTable, conditional } from './alarm-table';
@@ -16,13 +16,24 @@ export class DynamoDetectorStates implements DetectorStates {
     const out = new Map<string, StoredDetectorState>();
     if (deviceIds.length === 0) return out;
     const keys = deviceIds.map((id) => itemKey.detectorState(id));
-    const items = await this.table.batchGet(keys, { strict: true });
+    // One device (the sweep re-evaluating, a re-read after a lost write) is a plain read.
+    const items =
+      keys.length === 1
+        ? new Map([[keys[0] as string, await this.getOne(keys[0] as string)]])
+        : await this.table.batchGet(keys, { strict: true });
     for (const id of deviceIds) {
       const item = items.get(itemKey.detectorState(id));
       if (!item || typeof item.state !== 'string') continue;
       out.set(id, { state: JSON.parse(item.state) as DetectorState, rev: Number(item.rev) });
     }
     return out;
+  }
+
+  private async getOne(key: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.table.doc.send(
+      new GetCommand({ TableName: this.table.name, Key: { alarmId: key }, ConsistentRead: true }),
+    );
+    return out.Item;
   }
 
   async saveDetectorState(deviceId: string, state: DetectorState, rev: number | undefined): Promise<boolean> {
