@@ -16,11 +16,13 @@ export class DynamoDetectorStates implements DetectorStates {
     const out = new Map<string, StoredDetectorState>();
     if (deviceIds.length === 0) return out;
     const keys = deviceIds.map((id) => itemKey.detectorState(id));
-    // One device (the sweep re-evaluating, a re-read after a lost write) is a plain read.
+    // One device (the sweep re-evaluating, a re-read after a lost write) is a plain consistent read. A batch's read
+    // may be eventually consistent (half the read units): a stale state only makes the conditional write lose, and
+    // the loser reads again consistently.
     const items =
       keys.length === 1
         ? new Map([[keys[0] as string, await this.getOne(keys[0] as string)]])
-        : await this.table.batchGet(keys, { strict: true });
+        : await this.table.batchGet(keys, { strict: true, consistent: false });
     for (const id of deviceIds) {
       const item = items.get(itemKey.detectorState(id));
       if (!item || typeof item.state !== 'string') continue;
