@@ -27,7 +27,7 @@ describe('pamir-sim --expect: the event detector', () => {
 
   it('contamination: pH and ORP shift inside the limits; one event alarm for operators, no limit alarm', async () => {
     const { code, summary } = await sim(
-      '--scenario contamination@wq-town-outlet --devices wq-town-outlet --from now-27h --to now --seed 21 --expect --expect-timeout 60s',
+      '--scenario contamination@wq-town-outlet --devices wq-town-outlet --from now-27h --to now --seed 21 --expect --expect-timeout 120s',
     );
     expect(failures(summary)).toEqual([]);
     expect(code).toBe(0);
@@ -36,7 +36,7 @@ describe('pamir-sim --expect: the event detector', () => {
 
   it('sensor-drift: pH drifts while its neighbours stay put; one sensor fault for engineers, nothing to operators', async () => {
     const { code, summary } = await sim(
-      '--scenario sensor-drift@wq-dabudar-outlet --devices wq-dabudar-outlet --from now-27h --to now --seed 22 --expect --expect-timeout 60s',
+      '--scenario sensor-drift@wq-dabudar-outlet --devices wq-dabudar-outlet --from now-27h --to now --seed 22 --expect --expect-timeout 120s',
     );
     expect(failures(summary)).toEqual([]);
     expect(code).toBe(0);
