@@ -75,7 +75,7 @@ export interface DetectorSettings {
   minBlocks: number;
   /** Baseline update at most once per this much data, ms. Default 1 h: a stored write per device-hour at most. */
   updateEveryMs: number;
-  /** Samples each baseline update reads (the newest ones). Default 20. */
+  /** Samples each baseline update reads (the newest ones). Default 12: ingest's history read stays small. */
   blockSamples: number;
   /** Samples in the short trailing mean. Default 5: averages sensor noise, still reacts within minutes. */
   shortWindow: number;
@@ -85,7 +85,7 @@ export interface DetectorSettings {
   kOff: number;
   /** Consecutive samples with ≥ 2 channels moved to open an event, or with < 2 back to close it. Default 3. */
   holdSamples: number;
-  /** Consecutive samples with exactly one channel moved to call it a sensor fault. Default 10. */
+  /** Consecutive samples with exactly one channel moved to call it a sensor fault. Default 8. */
   faultSamples: number;
   /** Reporting resolution per metric: the floor of σ, so a channel quantised to one step never looks noiseless. */
   resolution: Readonly<Record<string, number>>;
@@ -107,12 +107,12 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   commissioningMs: 24 * 3_600_000,
   minBlocks: 6,
   updateEveryMs: 3_600_000,
-  blockSamples: 20,
+  blockSamples: 12,
   shortWindow: 5,
   k: 5,
   kOff: 3,
   holdSamples: 3,
-  faultSamples: 10,
+  faultSamples: 8,
   resolution: {
     ph: 0.01,
     free_chlorine_mg_l: 0.01,
