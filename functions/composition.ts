@@ -137,13 +137,13 @@ export function createService(
   };
 }
 
-/** The ingest function's dependencies; `requeue` takes back what one invocation defers (see INGEST_BUDGET). */
 /** The event detector over the service's stores, or nothing when EVENT_DETECTOR=off. */
 function detection(service: Service): { detection?: EventDetection } {
   if (service.config.EVENT_DETECTOR !== 'on') return {};
   return { detection: new EventDetection({ states: service.alarms, readings: service.readings }) };
 }
 
+/** The ingest function's dependencies; `requeue` takes back what one invocation defers (see INGEST_BUDGET). */
 export function ingestDeps(service: Service, options: { requeue?: IngestRequeue } = {}): IngestDeps {
   const detectorOn = service.config.EVENT_DETECTOR === 'on';
   return {
