@@ -281,7 +281,6 @@ export function runDetector(
     const healthy = (j: number, k: number) =>
       beyond(movedAt(j), k).filter((m) => st.faults[m.metric] === undefined);
     if (!learning(st, ts, s)) {
-      const moved = movedAt(i);
       if (st.event) {
         if (heldFor(i, s.holdSamples, (j) => healthy(j, s.kOff).length < 2)) {
           delete st.event;

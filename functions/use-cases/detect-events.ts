@@ -11,7 +11,7 @@ import type { RecentReadings } from './recent-readings';
 const SAVE_ATTEMPTS = 3;
 
 /** Whether the event detector watches a device: water devices only. */
-export const detectorWatches = (device: Device) => device.kind === 'water';
+const detectorWatches = (device: Device) => device.kind === 'water';
 
 /** Stored readings the detector needs before a device's new samples, plus the new samples themselves. */
 export function detectorReadingsNeed(device: Device, newSamples: number): number {

@@ -1,14 +1,20 @@
-import { DETECTOR_METRICS, type DetectorInput, type DetectorVerdict } from '../event-detector';
+import {
+  DETECTOR_METRICS,
+  type DetectorInput,
+  type DetectorVerdict,
+  type EventFinding,
+  type FaultFinding,
+} from '../event-detector';
 import { ownValue } from '../metrics';
 import { outOfRange } from '../quality';
 import type { Sample } from '../telemetry';
 import type { Condition, DetectorCondition, Status } from './types';
 
 /** Key of the multivariate water-quality event condition (one open event alarm per device). */
-export const EVENT_CONDITION_KEY = 'event';
+const EVENT_CONDITION_KEY = 'event';
 
 /** Key of the sensor-fault condition the detector raises on one channel. */
-export const driftKey = (metric: string) => `drift:${metric}`;
+const driftKey = (metric: string) => `drift:${metric}`;
 
 /**
  * What an event or drift alarm says about the change: which channels moved, by how much from the learned baseline
@@ -16,7 +22,7 @@ export const driftKey = (metric: string) => `drift:${metric}`;
  */
 export interface Finding {
   since: number;
-  channels: { metric: string; shift: number; sigma: number }[];
+  channels: EventFinding['channels'];
 }
 
 /** The detector's conditions on a water device: one event (operators) and one drift fault per watched channel. */
@@ -84,7 +90,7 @@ export function detectorStatuses(
           : { status: 'normal' },
       );
     } else {
-      const f = verdict.faults.find((x) => x.metric === c.metric);
+      const f: FaultFinding | undefined = verdict.faults.find((x) => x.metric === c.metric);
       out.set(
         c.key,
         f
