@@ -30,7 +30,7 @@ import type { OpenAlarmIndex } from '../ports/open-alarm-index';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
-import type { RecentReadings } from './recent-readings';
+import { type RecentReadings, readingsBefore } from './recent-readings';
 
 export interface AlarmSettings {
   /** More raise notifications than this per audience and site in one window are folded into a digest. */
@@ -173,17 +173,14 @@ export class AlarmEngine {
     const sorted = [...newSamples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     const last = sorted[sorted.length - 1] as EvalSample;
     const limit = alarmHistoryNeed(device, sorted.length, conditions);
-    const stored = prefetched.recent
-      ? await prefetched.recent.before(device, sorted.length, last.ts, limit)
-      : (
-          await this.deps.readings.query({
-            deviceId: device.id,
-            from: 0,
-            to: last.ts,
-            limit,
-            newestFirst: true,
-          })
-        ).items;
+    const stored = await readingsBefore(
+      this.deps.readings,
+      prefetched.recent,
+      device,
+      sorted.length,
+      last.ts,
+      limit,
+    );
     const historySize = historyFor(conditions);
     const timeline = new Map<string, EvalSample>();
     for (const item of stored) {

@@ -5,7 +5,7 @@ import type { Device } from '../core/registry';
 import type { DetectorStates, StoredDetectorState } from '../ports/detector-states';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
-import type { RecentReadings } from './recent-readings';
+import { type RecentReadings, readingsBefore } from './recent-readings';
 
 /** Conditional writes tried before giving up (each loss means another invocation wrote the state in between). */
 const SAVE_ATTEMPTS = 3;
@@ -82,17 +82,7 @@ export class EventDetection {
     const last = sorted[sorted.length - 1] as EvalSample;
     const need = detectorHistoryNeed();
     const limit = need + sorted.length;
-    const items = recent
-      ? await recent.before(device, sorted.length, last.ts, limit)
-      : (
-          await this.deps.readings.query({
-            deviceId: device.id,
-            from: 0,
-            to: last.ts,
-            limit,
-            newestFirst: true,
-          })
-        ).items;
+    const items = await readingsBefore(this.deps.readings, recent, device, sorted.length, last.ts, limit);
     const isNew = new Set(sorted.map(keyOf));
     return items
       .filter((i) => !isNew.has(keyOf(i)) && (i.ts < first.ts || (i.ts === first.ts && i.seq < first.seq)))
