@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { CachedDeviceRegistry } from './adapters/cached-device-registry';
 import { DynamoAlarmStore } from './adapters/dynamodb/alarm-store';
 import type { BatchWriteOptions } from './adapters/dynamodb/batch-write';
@@ -34,6 +35,7 @@ import {
   alarmHistoryNeed,
 } from './use-cases/alarm-engine';
 import type { SweepDeps } from './use-cases/alarm-sweep';
+import { detectorReadingsNeed, EventDetection } from './use-cases/detect-events';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
 import { type ReadingsNeed, RecentReadings } from './use-cases/recent-readings';
@@ -56,6 +58,9 @@ export const serviceConfigShape = {
   SMS_ALLOWED_COUNTRY_CODES: countryCodes('86'),
   // SNS allows 200 filter policies per topic by default: one phone is one policy.
   SMS_MAX_PHONES: positiveInt(200),
+  // The multivariate event detector in the ingest path (event alarms, drift faults); off for a bench or an operator
+  // who must silence it, which holds its alarms as they are.
+  EVENT_DETECTOR: z.enum(['on', 'off']).default('on'),
 };
 
 export function readServiceConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -137,8 +142,15 @@ export function createService(
   };
 }
 
+/** The event detector over the service's stores, or nothing when EVENT_DETECTOR=off. */
+function detection(service: Service): { detection?: EventDetection } {
+  if (service.config.EVENT_DETECTOR !== 'on') return {};
+  return { detection: new EventDetection({ states: service.alarms, readings: service.readings }) };
+}
+
 /** The ingest function's dependencies; `requeue` takes back what one invocation defers (see INGEST_BUDGET). */
 export function ingestDeps(service: Service, options: { requeue?: IngestRequeue } = {}): IngestDeps {
+  const detectorOn = service.config.EVENT_DETECTOR === 'on';
   return {
     ...(options.requeue ? { requeue: options.requeue } : {}),
     metrics: service.metrics,
@@ -149,7 +161,13 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
     retentionDays: service.config.RETENTION_DAYS,
     afterStore: allStages(
       service.readings,
-      evaluateAlarmsStage({ engine: service.engine, alarms: service.alarms, clock: service.clock }),
+      readingsNeed(detectorOn),
+      evaluateAlarmsStage({
+        engine: service.engine,
+        alarms: service.alarms,
+        clock: service.clock,
+        ...detection(service),
+      }),
       recordCollectionsStage({ readings: service.readings, binEvents: service.binEvents }),
     ),
   };
@@ -158,9 +176,15 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
 type Stage = (stored: StoredMessage[], recent: RecentReadings) => Promise<Set<string>>;
 
 /** What every after-store stage together reads around a device's new samples. */
-function readingsNeed(device: Device, newSamples: number): ReadingsNeed {
-  const bins = collectionsNeed(device, newSamples);
-  return { before: Math.max(alarmHistoryNeed(device, newSamples), bins.before), after: bins.after };
+function readingsNeed(detectorOn: boolean) {
+  return (device: Device, newSamples: number): ReadingsNeed => {
+    const bins = collectionsNeed(device, newSamples);
+    const detector = detectorOn ? detectorReadingsNeed(device, newSamples) : 0;
+    return {
+      before: Math.max(alarmHistoryNeed(device, newSamples), detector, bins.before),
+      after: bins.after,
+    };
+  };
 }
 
 /**
@@ -169,10 +193,14 @@ function readingsNeed(device: Device, newSamples: number): ReadingsNeed {
  * collection recording keeps the queue's retry: its only failure is a write to its own small items, transient by
  * nature, and the queue is the one place its input (the new samples between the stored ones) is still at hand.
  */
-function allStages(readings: ReadingStore, ...stages: Stage[]): NonNullable<IngestDeps['afterStore']> {
+function allStages(
+  readings: ReadingStore,
+  need: (device: Device, newSamples: number) => ReadingsNeed,
+  ...stages: Stage[]
+): NonNullable<IngestDeps['afterStore']> {
   return async (stored: StoredMessage[]) => {
     // One read of each device's recent readings per batch, shared by the stages.
-    const recent = new RecentReadings(readings, readingsNeed);
+    const recent = new RecentReadings(readings, need);
     const failed = await Promise.all(stages.map((stage) => stage(stored, recent)));
     return new Set(failed.flatMap((ids) => [...ids]));
   };
@@ -222,5 +250,6 @@ export function sweepDeps(service: Service): SweepDeps {
     settings: alarmSettings(service.config),
     metrics: service.metrics,
     pacing: service.alarms,
+    ...detection(service),
   };
 }

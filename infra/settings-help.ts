@@ -28,6 +28,8 @@ const SERVICE_SETTING_HELP: Readonly<Record<ServiceSettingName, string>> = {
     'country calling codes SMS subscriptions may have, comma-separated (toll-fraud guard); others are answered 400',
   SMS_MAX_PHONES:
     'distinct phones that may have SMS subscriptions (one SNS filter policy each; SNS allows 200 per topic by default)',
+  EVENT_DETECTOR:
+    'on|off: the multivariate event detector in ingest (event alarms for operators, drift faults for engineers); off holds its alarms as they are',
 };
 
 /** A setting as `--help` shows it: its name and what it does, default included. */

@@ -1,4 +1,5 @@
 import { SCENARIO_SYNTAX, SCENARIOS } from '../scenarios';
+import { formatDuration } from '../time';
 import { type EnvSetting, OPTIONS, type OptionSpec, SECTIONS } from './options';
 
 const INTRO = `Usage: pamir-sim [options]        (npm run sim -- [options])
@@ -61,7 +62,9 @@ export function helpText(): string {
 export function scenarioList(): string {
   const lines = ['Scenarios (combine with commas; each runs at its own devices and time):', ''];
   for (const s of SCENARIOS) {
-    const window = `from +${s.defaultStartSamples} samples${s.defaultDurationSamples === undefined ? ' to the end' : ` for ${s.defaultDurationSamples}`}`;
+    const start =
+      s.defaultStartMs === undefined ? `${s.defaultStartSamples} samples` : formatDuration(s.defaultStartMs);
+    const window = `from +${start}${s.defaultDurationSamples === undefined ? ' to the end' : ` for ${s.defaultDurationSamples}`}`;
     lines.push(`  ${s.name}`);
     lines.push(`      ${s.description}`);
     lines.push(

@@ -40,6 +40,7 @@ export function alarmCheck(
   const start = windowStart(instance, device.id, ctx.simStart);
   const what = [
     spec.severity ?? 'any-severity',
+    spec.condition ? `${spec.condition.replace(/:$/, '')}` : '',
     'alarm',
     metric ? `on ${metric}` : '',
     audience ? `for ${audience}` : '',
@@ -62,6 +63,7 @@ export function alarmCheck(
       const matching = all.filter(
         (a) =>
           (!spec.severity || a.severity === spec.severity) &&
+          (!spec.condition || (a.condition ?? '').startsWith(spec.condition)) &&
           (!metric || a.metric === metric) &&
           (!audience || a.audience === audience) &&
           (a.raisedAt ?? since) >= since,

@@ -8,7 +8,7 @@ import { duplicateDelivery, malformed, offlineBackfill } from './delivery';
 import { normal } from './normal';
 import { lowBattery, sensorDrift, sensorOutOfRange, sensorStuck } from './sensor-faults';
 import type { Params, ScenarioDef, ScenarioInstance, World } from './types';
-import { chlorineLoss, contamination, turbiditySpike } from './water-events';
+import { chlorineLoss, contamination, intrusion, turbiditySpike } from './water-events';
 
 export type * from './types';
 
@@ -17,6 +17,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   normal,
   chlorineLoss,
   turbiditySpike,
+  intrusion,
   contamination,
   sensorStuck,
   sensorDrift,
@@ -161,7 +162,7 @@ export function resolveScenarios(
       def,
       label: spec.text,
       params,
-      startOffsetMs: spec.startMs ?? def.defaultStartSamples * reference,
+      startOffsetMs: spec.startMs ?? def.defaultStartMs ?? def.defaultStartSamples * reference,
       durationMs,
       affected: def.propagate
         ? def.propagate(targets, world, params)

@@ -1,3 +1,4 @@
+import { DETECTOR_DEFAULTS } from '../../functions/core/event-detector';
 import { HOUR_MS } from '../../functions/shared/time';
 import { jitter, num, rampIn, waterDevice, withMetrics } from './common';
 import type { OutcomeSpec, ScenarioDef } from './types';
@@ -54,10 +55,11 @@ const NEVER_NEGATIVE = new Set(
 export const sensorDrift: ScenarioDef = {
   name: 'sensor-drift',
   description:
-    'Calibration drifts: one channel moves steadily away from the truth; correlated channels do not follow.',
+    'Calibration drifts: one channel moves steadily away from the truth; correlated channels do not follow. Starts after the event detector has commissioned, which tells it from an event.',
   appliesTo: waterDevice,
   defaultTarget: 'first',
-  defaultStartSamples: 3,
+  defaultStartSamples: 0,
+  defaultStartMs: DETECTOR_DEFAULTS.commissioningMs + 2 * HOUR_MS,
   params: {
     ...metricParam,
     rate: {

@@ -23,6 +23,8 @@ export type OutcomeSpec =
   | { check: 'quarantine' }
   | {
       check: 'alarm';
+      /** Only alarms whose condition starts with this (`event`, `limit:` for every GB limit). */
+      condition?: string;
       severity?: Severity;
       metric?: string;
       audience?: Audience | Record<DeviceKind, Audience>;
@@ -131,6 +133,8 @@ export interface ScenarioDef {
   prefer?(device: Device): boolean;
   /** Default start, in reporting intervals after the run starts. */
   defaultStartSamples: number;
+  /** Default start as a time after the run starts, when it does not depend on the interval (e.g. commissioning). */
+  defaultStartMs?: number;
   /** Default length in reporting intervals; undefined = until the run ends. */
   defaultDurationSamples?: number;
   params?: Readonly<Record<string, ParamSpec>>;

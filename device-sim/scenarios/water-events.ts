@@ -1,4 +1,6 @@
+import { DETECTOR_DEFAULTS } from '../../functions/core/event-detector';
 import type { Device, Disinfectant } from '../../functions/core/registry';
+import { HOUR_MS } from '../../functions/shared/time';
 import { residualMetric } from '../signals/water';
 import { parseDuration } from '../time';
 import { isWater, jitter, num, rampIn, withMetrics } from './common';
@@ -117,10 +119,10 @@ function downstreamOf(
     });
 }
 
-export const contamination: ScenarioDef = {
-  name: 'contamination',
+export const intrusion: ScenarioDef = {
+  name: 'intrusion',
   description:
-    'An intrusion at the target (by default a source): turbidity and conductivity up, pH and ORP down, chlorine consumed; it reaches each site downstream one lag later, a little weaker.',
+    'A gross intrusion at the target (by default a source): turbidity and conductivity up, pH and ORP down, chlorine consumed; it reaches each site downstream one lag later, a little weaker.',
   appliesTo: { text: 'water devices', test: isWater },
   defaultTarget: 'first',
   prefer: (d) => isWater(d) && d.measurementPoint === 'source',
@@ -164,5 +166,47 @@ export const contamination: ScenarioDef = {
   outcomes: [
     { check: 'alarm', severity: 'critical', count: { min: 1 }, treatedOnly: true },
     { check: 'sms', audience: 'operators', count: { min: 1 }, per: 'scenario' },
+  ],
+};
+
+/** Where the subtle contamination shows: a device that reports both pH and ORP (plant outlets in the example fleet). */
+const reportsPhAndOrp = (d: Device) => isWater(d) && d.measurementPoint === 'plant_outlet';
+
+/**
+ * The contamination the GB limits miss (issue 14's real-data finding): pH and ORP shift together by a step well inside
+ * their limits. It starts after the event detector's commissioning period (and two hours more) so that the device
+ * has a learned baseline to be judged against.
+ */
+export const contamination: ScenarioDef = {
+  name: 'contamination',
+  description:
+    'A contamination-like event inside the limits: pH and ORP shift together (default +0.2 and -25 mV) within two samples and stay, after the detector has commissioned.',
+  appliesTo: { text: 'water devices that report pH and ORP (plant outlets)', test: reportsPhAndOrp },
+  defaultTarget: 'first',
+  defaultStartSamples: 0,
+  defaultStartMs: DETECTOR_DEFAULTS.commissioningMs + 2 * HOUR_MS,
+  params: {
+    ph: { default: '0.2', type: 'number', description: 'pH shift' },
+    orp: { default: '-25', type: 'number', description: 'ORP shift, mV' },
+  },
+  apply(sample, ctx) {
+    const shape = rampIn(ctx, 2);
+    return withMetrics(sample, {
+      ph: num(sample, 'ph') + Number(ctx.params.ph) * shape,
+      orp_mv: num(sample, 'orp_mv') + Number(ctx.params.orp) * shape,
+    });
+  },
+  expected:
+    'one event alarm (warning) for operators naming pH and ORP, and no limit alarm: found before any limit breaks; one warning SMS to each operator',
+  outcomes: [
+    {
+      check: 'alarm',
+      condition: 'event',
+      severity: 'warning',
+      audience: 'operators',
+      count: { min: 1, max: 1 },
+    },
+    { check: 'alarm', condition: 'limit:', count: { min: 0, max: 0 } },
+    { check: 'sms', audience: 'operators', severity: 'warning', count: { min: 1, max: 1 } },
   ],
 };

@@ -41,6 +41,11 @@ export interface AlarmFacts {
   value?: number | boolean;
   /** The limit or level crossed, with its direction and citation. */
   limit?: { value: number; direction: 'min' | 'max'; citation: string };
+  /** An event or drift alarm: channels moved from the baseline (shift in their unit and in σ), and since when. */
+  finding?: {
+    since: number;
+    channels: readonly { metric: string; shift: number; sigma: number }[];
+  };
   /** Sample time, epoch ms. */
   sampleTs: number;
   /** True when the sample arrived long after it was taken (device back from offline). */

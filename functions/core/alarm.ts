@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DAY_MS, MINUTE_MS } from '../shared/time';
 import type { AlarmState, Audience, NotificationKind, Severity } from './alarm-types';
+import type { Finding } from './conditions/detector';
 
 /**
  * One alarm episode: raised once, acknowledged, cleared, closed. The item has a fixed upper size: its history of
@@ -33,6 +34,8 @@ export interface Alarm {
   late: boolean;
   value?: number | boolean;
   limit?: { value: number; direction: 'min' | 'max'; citation: string };
+  /** An event or drift alarm: the channels that moved from the detector's baseline, by how much, since when. */
+  finding?: Finding;
   lastValue?: number | boolean;
   clearedAt?: number;
   clearedSampleTs?: number;

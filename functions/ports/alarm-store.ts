@@ -1,6 +1,7 @@
 import type { AlarmEpisodes } from './alarm-episodes';
 import type { AlarmNotifications } from './alarm-notifications';
 import type { AlarmQueries } from './alarm-queries';
+import type { DetectorStates } from './detector-states';
 import type { FloodWindows } from './flood-windows';
 import type { Heartbeats } from './heartbeats';
 import type { OpenAlarmIndex } from './open-alarm-index';
@@ -16,4 +17,5 @@ export type AlarmStore = AlarmEpisodes &
   OpenAlarmIndex &
   FloodWindows &
   Heartbeats &
-  PendingEvaluations;
+  PendingEvaluations &
+  DetectorStates;

@@ -11,9 +11,11 @@ import {
 } from '../core/alarm';
 import type { AlarmFacts, Audience, NotificationKind } from '../core/alarm-types';
 import { conditionsFor } from '../core/conditions/build';
+import { detectorStatuses, type Finding, suspectMetrics } from '../core/conditions/detector';
 import { evaluateConditions, historyFor, observedValue } from '../core/conditions/evaluate';
 import type { Condition, EvalSample, Status } from '../core/conditions/types';
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from '../core/errors';
+import type { DetectorVerdict } from '../core/event-detector';
 import { fromReadingItem } from '../core/reading-item';
 import { type Device, inMaintenance } from '../core/registry';
 import { renderBackfillSummary } from '../core/sms/backfill-summary';
@@ -30,7 +32,7 @@ import type { OpenAlarmIndex } from '../ports/open-alarm-index';
 import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
-import type { RecentReadings } from './recent-readings';
+import { type RecentReadings, readingsBefore } from './recent-readings';
 
 export interface AlarmSettings {
   /** More raise notifications than this per audience and site in one window are folded into a digest. */
@@ -108,6 +110,8 @@ interface Verdict {
   condition: Condition;
   status: Exclude<Status, 'hold'>;
   sample: EvalSample;
+  /** What the event detector found, for an event or drift condition. */
+  finding?: Finding;
 }
 
 /** The device's open alarms while a batch is evaluated: slots by condition key, and the alarms read so far. */
@@ -157,6 +161,7 @@ export function alarmFacts(alarm: Alarm, kind: NotificationKind): AlarmFacts {
   const value = kind === 'cleared' ? alarm.lastValue : alarm.value;
   if (value !== undefined) facts.value = value;
   if (alarm.limit !== undefined) facts.limit = alarm.limit;
+  if (alarm.finding !== undefined) facts.finding = alarm.finding;
   if (alarm.late && kind === 'raised') facts.late = true;
   return facts;
 }
@@ -182,29 +187,31 @@ export class AlarmEngine {
    * before them as history, and applies the transitions they cause. State is written only on transitions.
    * `prefetched.index` is the device's open-alarm index when the caller read it already (one batched read for a
    * whole ingest batch); it is read here otherwise. `prefetched.recent` shares the history read with the batch's
-   * other stages.
+   * other stages. `prefetched.detector` holds the event detector's verdict per new sample (key `<ts>#<seq>`); without
+   * it the detector's conditions hold their state.
    */
   async evaluateDevice(
     device: Device,
     newSamples: readonly EvalSample[],
-    prefetched: { index?: Record<string, { alarmId: string; at: number }>; recent?: RecentReadings } = {},
+    prefetched: {
+      index?: Record<string, { alarmId: string; at: number }>;
+      recent?: RecentReadings;
+      detector?: ReadonlyMap<string, DetectorVerdict>;
+    } = {},
   ): Promise<void> {
     if (inMaintenance(device, this.deps.clock.now()) || newSamples.length === 0) return;
     const conditions = conditionsFor(device);
     const sorted = [...newSamples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     const last = sorted[sorted.length - 1] as EvalSample;
     const limit = alarmHistoryNeed(device, sorted.length, conditions);
-    const stored = prefetched.recent
-      ? await prefetched.recent.before(device, sorted.length, last.ts, limit)
-      : (
-          await this.deps.readings.query({
-            deviceId: device.id,
-            from: 0,
-            to: last.ts,
-            limit,
-            newestFirst: true,
-          })
-        ).items;
+    const stored = await readingsBefore(
+      this.deps.readings,
+      prefetched.recent,
+      device,
+      sorted.length,
+      last.ts,
+      limit,
+    );
     const historySize = historyFor(conditions);
     const timeline = new Map<string, EvalSample>();
     for (const item of stored) {
@@ -232,11 +239,20 @@ export class AlarmEngine {
       const sample = ordered[p] as EvalSample;
       if (!isNew.has(`${sample.ts}#${sample.seq}`)) continue;
       const window = ordered.slice(Math.max(0, p - historySize + 1), p + 1);
-      const statuses = evaluateConditions(conditions, window, new Set(Object.keys(index)));
+      const verdict = prefetched.detector?.get(`${sample.ts}#${sample.seq}`);
+      const statuses = evaluateConditions(
+        conditions,
+        window,
+        new Set(Object.keys(index)),
+        suspectMetrics(verdict),
+      );
+      const detected = detectorStatuses(conditions, verdict);
       for (const condition of conditions) {
-        const status = statuses.get(condition.key) ?? 'hold';
+        const found = detected.get(condition.key);
+        const status = found?.status ?? statuses.get(condition.key) ?? 'hold';
         if (status === 'hold') continue;
-        await this.apply({ device, condition, status, sample }, { index, load, loaded });
+        const finding = found?.finding ? { finding: found.finding } : {};
+        await this.apply({ device, condition, status, sample, ...finding }, { index, load, loaded });
       }
     }
     // Live again after a backfill that held raises back: send what is still active, summarise what is over.
@@ -247,7 +263,7 @@ export class AlarmEngine {
   }
 
   private async apply(verdict: Verdict, open: OpenAlarms): Promise<void> {
-    const { device, condition, status, sample } = verdict;
+    const { device, condition, status, sample, finding } = verdict;
     const { index, load, loaded } = open;
     const slot = index[condition.key];
     const now = this.deps.clock.now();
@@ -266,7 +282,7 @@ export class AlarmEngine {
         await this.deps.alarms.release(device.id, condition.key, slot.alarmId);
         delete index[condition.key];
       }
-      const alarm = await this.raise(device, condition, sample);
+      const alarm = await this.raise(device, condition, sample, finding);
       if (alarm) {
         index[condition.key] = { alarmId: alarm.alarmId, at: now };
         loaded.set(alarm.alarmId, alarm);
@@ -295,7 +311,12 @@ export class AlarmEngine {
   }
 
   /** Raises an alarm for a condition once, whatever the concurrency or redelivery. */
-  async raise(device: Device, condition: Condition, sample: EvalSample): Promise<Alarm | undefined> {
+  async raise(
+    device: Device,
+    condition: Condition,
+    sample: EvalSample,
+    finding?: Finding,
+  ): Promise<Alarm | undefined> {
     const now = this.deps.clock.now();
     const alarmId = alarmIdFor(device.id, condition.key, sample.ts, sample.seq);
     const holder = await this.deps.alarms.acquire(device.id, condition.key, alarmId, now);
@@ -333,6 +354,7 @@ export class AlarmEngine {
       sampleReceivedAt: sample.receivedAt,
       late,
       ...describe(condition, observedValue(condition, sample)),
+      ...(finding ? { finding } : {}),
       ...correlationOf(sample),
       ...(condition.alsoNotify?.length ? { alsoNotify: [...condition.alsoNotify] } : {}),
       historyCount: 1,

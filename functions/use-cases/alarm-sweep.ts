@@ -20,6 +20,7 @@ import type { ReadingStore } from '../ports/reading-store';
 import { logger } from '../shared/logger';
 import { MINUTE_MS } from '../shared/time';
 import { type AlarmEngine, type AlarmSettings, alarmFacts } from './alarm-engine';
+import type { EventDetection } from './detect-events';
 
 export interface SweepDeps {
   engine: AlarmEngine;
@@ -33,6 +34,8 @@ export interface SweepDeps {
   metrics?: ServiceMetrics;
   /** Backfill summaries to finish once a backfill has gone quiet; none are looked for when absent. */
   pacing?: Pick<NotificationPacing, 'dueBackfills' | 'finishBackfillSummary'>;
+  /** The event detector (EVENT_DETECTOR=on), run again over samples whose evaluation failed. */
+  detection?: EventDetection;
 }
 
 /**
@@ -238,7 +241,12 @@ async function reevaluate(
           cursor,
         });
         const samples: EvalSample[] = page.items.map(fromReadingItem);
-        await deps.engine.evaluateDevice(device, samples);
+        // The detector is deterministic over its stored state: samples it already judged get the same verdicts.
+        const detector =
+          deps.detection && !inMaintenance(device, now)
+            ? await deps.detection.verdicts(device, samples, undefined, undefined)
+            : undefined;
+        await deps.engine.evaluateDevice(device, samples, detector ? { detector } : {});
         cursor = page.cursor;
       } while (cursor);
     }

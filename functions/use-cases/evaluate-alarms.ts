@@ -2,12 +2,14 @@ import { conditionsFor } from '../core/conditions/build';
 import type { EvalSample, OfflineCondition } from '../core/conditions/types';
 import { type Device, inMaintenance } from '../core/registry';
 import type { Clock } from '../ports/clock';
+import type { StoredDetectorState } from '../ports/detector-states';
 import type { Heartbeat, Heartbeats } from '../ports/heartbeats';
 import type { OpenAlarmIndex, OpenSlot } from '../ports/open-alarm-index';
 import type { PendingEvaluations } from '../ports/pending-evaluations';
 import { mapWithConcurrency } from '../shared/concurrency';
 import { logger } from '../shared/logger';
 import type { AlarmEngine } from './alarm-engine';
+import type { EventDetection } from './detect-events';
 import type { StoredMessage } from './ingest-telemetry';
 import type { RecentReadings } from './recent-readings';
 
@@ -20,6 +22,8 @@ export interface EvaluateStageDeps {
     Pick<Heartbeats, 'recordHeartbeats'> &
     Pick<PendingEvaluations, 'addPendingEvaluation'>;
   clock: Clock;
+  /** The event detector (EVENT_DETECTOR=on); absent: its conditions hold whatever state they are in. */
+  detection?: EventDetection;
 }
 
 /**
@@ -132,14 +136,24 @@ async function readIndexes(
 async function evaluateOrMark(
   deps: EvaluateStageDeps,
   { device, messages, samples }: DeviceBatch,
-  prefetched: { index: Record<string, OpenSlot> | undefined; recent: RecentReadings | undefined },
+  prefetched: {
+    index: Record<string, OpenSlot> | undefined;
+    recent: RecentReadings | undefined;
+    states: Map<string, StoredDetectorState> | undefined;
+  },
   failed: Set<string>,
 ): Promise<void> {
   try {
-    const { index, recent } = prefetched;
+    const { index, recent, states } = prefetched;
+    // A device in maintenance raises nothing, and the detector does not learn from it.
+    const detector =
+      deps.detection && !inMaintenance(device, deps.clock.now())
+        ? await deps.detection.verdicts(device, samples, states, recent)
+        : undefined;
     await deps.engine.evaluateDevice(device, samples, {
       ...(index ? { index } : {}),
       ...(recent ? { recent } : {}),
+      ...(detector ? { detector } : {}),
     });
   } catch (err) {
     const range = {
@@ -183,9 +197,12 @@ export function evaluateAlarmsStage(deps: EvaluateStageDeps) {
     const beats = batches.flatMap((batch) => dueHeartbeat(written, batch) ?? []);
     const now = deps.clock.now();
     const heartbeats = writeHeartbeats(deps.alarms, written, beats, now);
-    const indexes = await readIndexes(deps.alarms, batches, now);
+    const [indexes, states] = await Promise.all([
+      readIndexes(deps.alarms, batches, now),
+      deps.detection?.prefetch(batches.flatMap((b) => (inMaintenance(b.device, now) ? [] : [b.device]))),
+    ]);
     const evaluations = mapWithConcurrency(batches, DEVICE_CONCURRENCY, (batch) =>
-      evaluateOrMark(deps, batch, { index: indexes?.get(batch.device.id), recent }, failed),
+      evaluateOrMark(deps, batch, { index: indexes?.get(batch.device.id), recent, states }, failed),
     );
     await Promise.all([heartbeats, evaluations]);
     return failed;

@@ -84,3 +84,19 @@ export class RecentReadings {
     return read;
   }
 }
+
+/**
+ * The newest `limit` readings up to `lastTs`, newest first: from the batch's shared read when there is one, else with
+ * the stage's own Query (the sweep evaluating again, a caller outside ingest).
+ */
+export async function readingsBefore(
+  readings: ReadingStore,
+  recent: RecentReadings | undefined,
+  device: Device,
+  newSamples: number,
+  lastTs: number,
+  limit: number,
+): Promise<ReadingItem[]> {
+  if (recent) return recent.before(device, newSamples, lastTs, limit);
+  return (await readings.query({ deviceId: device.id, from: 0, to: lastTs, limit, newestFirst: true })).items;
+}

@@ -40,11 +40,13 @@ export async function handlerBench(options: {
   runs: number;
   eventsPerRun: number;
   recordsPerEvent: number;
+  /** Service settings over the process environment (e.g. EVENT_DETECTOR=off). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<HandlerRun[]> {
   const dynamo: LocalDynamo = await startLocalDynamo({});
   const results: HandlerRun[] = [];
   try {
-    const config = readServiceConfig({ ...process.env, ...dynamo.tableEnv });
+    const config = readServiceConfig({ ...process.env, ...options.env, ...dynamo.tableEnv });
     let seq = 0;
     const base = Math.floor(Date.now() / 60_000) * 60_000 - 12 * 3_600_000;
     for (let run = 0; run < options.runs; run++) {

@@ -4,18 +4,21 @@
  * and 10,000 devices from the cost model (test/bench/cost-model.ts, prices in prices.ts) fed with what the runs
  * measured; then the fleet shapes (18 devices draining buffers, 1,000 devices at 1 s) against the runtime in a
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
- * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements.
+ * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements,
+ * `BENCH_ONLY=detector` the ingest handler with the event detector on and off, runs interleaved.
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
 import { INGEST_QUEUE } from '../../functions/contract';
+import { fleetDevices } from '../../functions/core/registry';
 import { median } from '../../functions/shared/stats';
+import { readFleetFile } from '../../infra/fleet/read-fleet';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { alertLatencyBench } from './alert-latency';
 import { costBench } from './cost-bench';
 import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shape-bench';
-import { handlerBench } from './handler-bench';
+import { type HandlerRun, handlerBench } from './handler-bench';
 import { pipelineBench } from './pipeline-bench';
 import { PRICES } from './prices';
 
@@ -140,8 +143,95 @@ async function fleetShapeBench() {
   };
 }
 
+/**
+ * The event detector's price in ingest throughput: the ingest handler over the example fleet with EVENT_DETECTOR on
+ * and off, run after run in alternation (so load on the machine hits both alike), medians and their ratio.
+ */
+async function detectorBench() {
+  const { fleet } = await readFleetFile();
+  const devices = fleetDevices(fleet);
+  const runs: Record<'on' | 'off', HandlerRun[]> = { on: [], off: [] };
+  // CPU time of the whole process (dynalite's worker thread included) per sample: steadier than wall time on a
+  // machine shared with other work, which slows both modes but not alike from one run to the next.
+  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  console.log(
+    `Event detector on vs off: ingest handler, ${HANDLER_EVENTS_PER_RUN} SQS events x ${RECORDS_PER_EVENT} records, ${devices.length} devices, ${RUNS} runs each, alternating:`,
+  );
+  for (let run = 0; run < RUNS; run++) {
+    for (const mode of run % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      const before = process.cpuUsage();
+      const [r] = await handlerBench({
+        devices,
+        runs: 1,
+        eventsPerRun: HANDLER_EVENTS_PER_RUN,
+        recordsPerEvent: RECORDS_PER_EVENT,
+        env: { EVENT_DETECTOR: mode },
+      });
+      if (!r || r.failed > 0)
+        throw new Error(`detector bench: a run with EVENT_DETECTOR=${mode} failed samples`);
+      const used = process.cpuUsage(before);
+      cpu[mode].push((used.user + used.system) / 1000 / r.stored);
+      runs[mode].push(r);
+      console.log(
+        `    run ${run + 1} ${mode.padEnd(3)} ${fmt(r.samplesPerSecond)} samples/s, ${fmt(cpu[mode].at(-1) ?? 0, 3)} CPU ms/sample`,
+      );
+    }
+  }
+  const rate = (mode: 'on' | 'off') => median(runs[mode].map((r) => r.samplesPerSecond));
+  const requests = (mode: 'on' | 'off') => {
+    const stored = runs[mode].reduce((n, r) => n + r.stored, 0);
+    const all = runs[mode].reduce((n, r) => n + Object.values(r.requests).reduce((a, b) => a + b, 0), 0);
+    return (all / stored) * 100;
+  };
+  const units = (mode: 'on' | 'off', key: 'allWriteUnits' | 'allReadUnits') =>
+    median(runs[mode].map((r) => r[key] / r.stored));
+  const ratio = rate('on') / rate('off');
+  const cpuMs = (mode: 'on' | 'off') => median(cpu[mode]);
+  const cpuRatio = cpuMs('off') / cpuMs('on');
+  console.log(
+    `
+${table([
+  [
+    'EVENT_DETECTOR',
+    'samples/s (median)',
+    'CPU ms/sample',
+    'requests per 100 samples',
+    'WRU/sample',
+    'RRU/sample',
+  ],
+  ...(['off', 'on'] as const).map((m) => [
+    m,
+    fmt(rate(m)),
+    fmt(cpuMs(m), 3),
+    fmt(requests(m), 2),
+    fmt(units(m, 'allWriteUnits'), 3),
+    fmt(units(m, 'allReadUnits'), 4),
+  ]),
+])}`,
+  );
+  console.log(
+    `    on/off throughput ratio ${fmt(ratio, 3)} (wall clock), ${fmt(cpuRatio, 3)} (CPU per sample); target within 10 %: ${ratio >= 0.9 ? 'met' : 'NOT met'} (wall), ${cpuRatio >= 0.9 ? 'met' : 'NOT met'} (CPU)`,
+  );
+  return {
+    on: rate('on'),
+    off: rate('off'),
+    ratio: Number(ratio.toFixed(3)),
+    cpuMsPerSample: { on: cpuMs('on'), off: cpuMs('off') },
+    cpuRatio: Number(cpuRatio.toFixed(3)),
+    requestsPer100: { on: requests('on'), off: requests('off') },
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  if (process.env.BENCH_ONLY === 'detector') {
+    const detector = await detectorBench();
+    console.log(
+      `
+BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
   if (process.env.BENCH_ONLY === 'cost') {
     const cost = await costBench();
     console.log(

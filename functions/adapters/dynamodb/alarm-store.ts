@@ -3,6 +3,7 @@ import type { AlarmEpisodes } from '../../ports/alarm-episodes';
 import type { AlarmNotifications } from '../../ports/alarm-notifications';
 import type { AlarmQueries } from '../../ports/alarm-queries';
 import type { AlarmStore } from '../../ports/alarm-store';
+import type { DetectorStates } from '../../ports/detector-states';
 import type { FloodWindows } from '../../ports/flood-windows';
 import type { Heartbeats } from '../../ports/heartbeats';
 import type { NotificationPacing } from '../../ports/notification-pacing';
@@ -10,6 +11,7 @@ import type { OpenAlarmIndex } from '../../ports/open-alarm-index';
 import type { PendingEvaluations } from '../../ports/pending-evaluations';
 import { AlarmLog } from './alarms/alarm-log';
 import { AlarmTable } from './alarms/alarm-table';
+import { DynamoDetectorStates } from './alarms/detector-states';
 import { DynamoAlarmEpisodes } from './alarms/episodes';
 import { DynamoFloodWindows } from './alarms/flood-windows';
 import { DynamoHeartbeats } from './alarms/heartbeats';
@@ -32,6 +34,7 @@ export class DynamoAlarmStore implements AlarmStore, NotificationPacing {
   private readonly beats: Heartbeats;
   private readonly pending: PendingEvaluations;
   private readonly pacing: NotificationPacing;
+  private readonly detector: DetectorStates;
 
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     const table = new AlarmTable(doc, tableName);
@@ -44,6 +47,7 @@ export class DynamoAlarmStore implements AlarmStore, NotificationPacing {
     this.beats = new DynamoHeartbeats(table);
     this.pending = new DynamoPendingEvaluations(table);
     this.pacing = new DynamoNotificationPacing(table);
+    this.detector = new DynamoDetectorStates(table);
   }
 
   create: AlarmEpisodes['create'] = (...a) => this.episodes.create(...a);
@@ -86,4 +90,6 @@ export class DynamoAlarmStore implements AlarmStore, NotificationPacing {
   finishBackfillSummary: NotificationPacing['finishBackfillSummary'] = (...a) =>
     this.pacing.finishBackfillSummary(...a);
   dueBackfills: NotificationPacing['dueBackfills'] = (...a) => this.pacing.dueBackfills(...a);
+  detectorStates: DetectorStates['detectorStates'] = (...a) => this.detector.detectorStates(...a);
+  saveDetectorState: DetectorStates['saveDetectorState'] = (...a) => this.detector.saveDetectorState(...a);
 }

@@ -12,6 +12,7 @@ import {
 import { BIN_METRICS, ownValue, WATER_METRICS } from '../metrics';
 import { METRIC_RESOLUTION, PHYSICAL_RANGES, QUALITY_DEFAULTS, STUCK_WATCHED } from '../quality';
 import type { Device } from '../registry';
+import { detectorConditions } from './detector';
 import { BIN_ALARM_POLICY, DEVICE_DEFAULTS, GENERIC_POLICY, METRIC_POLICY_DEFAULTS } from './policy';
 import type { Condition, ThresholdCondition } from './types';
 
@@ -114,6 +115,7 @@ function waterConditions(
       audience: 'engineers',
     });
   }
+  conditions.push(...detectorConditions());
   return conditions;
 }
 

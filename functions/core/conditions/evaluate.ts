@@ -188,6 +188,10 @@ function judgeOther(
     }
     case 'fire':
       return evaluateFire(c, window);
+    case 'event':
+    case 'drift':
+      // Judged from the detector's verdict (conditions/detector.ts), which the window does not hold.
+      return 'hold';
   }
 }
 
@@ -196,16 +200,18 @@ function judgeOther(
  * Quality comes first: an out-of-range or stuck channel is never judged against a limit. A condition with `heldBy`
  * comes last: its breach is held back while the condition it names breaches now, or is alarmed (`openKeys`) and not
  * yet back inside its deadband, so one event sends one SMS and an unacknowledged alarm never silences it for good.
+ * `suspect` channels (the event detector's sensor faults) are, like stuck ones, not judged against their limits.
  */
 export function evaluateConditions(
   conditions: readonly Condition[],
   window: readonly EvalSample[],
   openKeys: ReadonlySet<string>,
+  suspect: ReadonlySet<string> = new Set(),
 ): Map<string, Status> {
   const result = new Map<string, Status>();
   const current = window[window.length - 1];
   if (!current) return result;
-  const stuck = new Set<string>();
+  const stuck = new Set<string>(suspect);
   const judge = (c: Condition) =>
     isLevel(c) ? judgeLevel(c, window, stuck) : judgeOther(c, window, current, stuck, openKeys);
   for (const c of conditions) if (!isLevel(c) && c.heldBy === undefined) result.set(c.key, judge(c));

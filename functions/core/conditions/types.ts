@@ -99,6 +99,14 @@ interface SwitchCondition extends ConditionBase {
   metric: string;
 }
 
+/**
+ * Judged by the event detector (core/event-detector.ts), not from the window: a multivariate water-quality `event`
+ * (several correlated channels moved together), or a `drift` on one channel its neighbours do not share.
+ */
+export type DetectorCondition =
+  | (ConditionBase & { kind: 'event'; metric?: undefined })
+  | (ConditionBase & { kind: 'drift'; metric: string });
+
 /** Anything watched on a device; build.ts makes them, evaluate.ts judges them. */
 export type Condition =
   | ThresholdCondition
@@ -107,7 +115,8 @@ export type Condition =
   | OfflineCondition
   | FillCondition
   | FireCondition
-  | SwitchCondition;
+  | SwitchCondition
+  | DetectorCondition;
 
 /** A condition's verdict at a sample: `hold` keeps whatever state it is in. */
 export type Status = 'breach' | 'normal' | 'hold';

@@ -5,7 +5,17 @@ import { formatAgainst, formatNumber, formatSampleTime } from './format';
 import { toGsm7 } from './gsm7';
 import { LABELS, type MetricWords, metricWords, POINTS } from './words';
 
+const conditionKind = (condition: string) => condition.split(':')[0] ?? condition;
+
+/** Event and drift alarms name what the detector found, not their severity's generic label. */
+const FINDING_LABELS: Readonly<Record<string, { zh: string; en: string }>> = {
+  event: { zh: '水质异常', en: 'water quality event' },
+  drift: { zh: '传感器漂移', en: 'sensor drift' },
+};
+
 function labelOf(facts: AlarmFacts, lang: Language): string {
+  const finding = facts.finding && FINDING_LABELS[conditionKind(facts.condition)];
+  if (finding) return finding[lang];
   const label = LABELS[facts.severity];
   const water = facts.measurementPoint !== undefined;
   if (lang === 'zh') return water ? label.zh : (label.zhOther ?? label.zh);
@@ -107,8 +117,6 @@ function limitPieces(facts: AlarmFacts, lang: Language): Piece[] {
   return [{ text: full, rank: 2, alt: ` (${word} ${level})` }];
 }
 
-const conditionKind = (condition: string) => condition.split(':')[0] ?? condition;
-
 /** A bin overflowing: "full" says it all, a limit of 100 % would not. */
 const binFull = (facts: AlarmFacts) => facts.condition === 'fill:overflow' && facts.kind !== 'cleared';
 
@@ -140,6 +148,51 @@ function enWhat(facts: AlarmFacts, kind: string, words: MetricWords | undefined)
   return `: ${metric} ${value}`.trimEnd();
 }
 
+/** A channel's shift from the baseline with its unit and sign: "pH+0.2", "ORP -25 mV". */
+function shiftText(ch: { metric: string; shift: number }, lang: Language): string {
+  const words = metricWords(ch.metric) ?? { zh: ch.metric, en: ch.metric, unit: '' };
+  const n = `${ch.shift > 0 ? '+' : ch.shift < 0 ? '-' : '±'}${formatNumber(Math.abs(ch.shift))}`;
+  if (lang === 'zh') return `${words.zh}${n}${words.unit}`;
+  const unit = toGsm7(words.unitEn ?? words.unit);
+  return `${toGsm7(words.en)} ${n}${unit === '' ? '' : ` ${unit}`}`;
+}
+
+/**
+ * What the detector found: the channels that moved from the learned baseline (largest first; the third and later
+ * ones, then the σ figures, are dropped first when the text is too long), and since when.
+ */
+function findingPieces(facts: AlarmFacts, lang: Language, now: number): Piece[] {
+  const finding = facts.finding as NonNullable<AlarmFacts['finding']>;
+  const drift = conditionKind(facts.condition) === 'drift';
+  const since = formatSampleTime(finding.since, now);
+  const late = facts.late ? (lang === 'zh' ? '补传' : ' (late)') : '';
+  const pieces: Piece[] = [];
+  finding.channels.forEach((ch, i) => {
+    const sigma = Math.abs(ch.sigma) >= 10 ? Math.round(Math.abs(ch.sigma)) : Math.abs(ch.sigma);
+    const shift = shiftText(ch, lang);
+    const rank = i < 2 ? undefined : 8 - Math.min(i, 5);
+    if (lang === 'zh') {
+      pieces.push({ text: `${i === 0 ? ' 较基线' : '，'}${shift}`, ...(rank ? { rank } : {}) });
+      pieces.push({ text: `(${sigma}σ)`, rank: 2 });
+    } else {
+      pieces.push({ text: `${i === 0 ? ': ' : ', '}${shift}`, ...(rank ? { rank } : {}) });
+      pieces.push({ text: ` (${sigma} sd)`, rank: 2 });
+    }
+  });
+  if (lang === 'zh') {
+    pieces.push({ text: drift ? '，相关通道未变' : '', rank: 5 }, { text: ` 自${since}起${late}` });
+  } else {
+    pieces.push(
+      { text: ' vs baseline' },
+      { text: drift ? ', other channels steady,' : '', rank: 5 },
+      { text: ` since ${since}` },
+      { text: ' UTC+8', rank: 1 },
+      { text: `${late}.` },
+    );
+  }
+  return pieces;
+}
+
 function zhPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: string } {
   const head = headOf(facts, 'zh');
   const id = ` 编号${facts.alarmId}`;
@@ -159,6 +212,9 @@ function zhPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
     if (late) pieces.push({ text: late });
   } else if (kind === 'offline') {
     pieces.push({ text: ` 设备${facts.deviceId}离线，最后数据${time}${late}` });
+  } else if (facts.finding) {
+    if (needsDevice(facts)) pieces.push(device);
+    pieces.push(...findingPieces(facts, 'zh', now));
   } else {
     if (needsDevice(facts)) pieces.push(device);
     pieces.push({ text: zhWhat(facts, kind, words) });
@@ -203,6 +259,9 @@ function enPieces(facts: AlarmFacts, now: number): { pieces: Piece[]; minimal: s
     pieces.push({ text: `: device ${toGsm7(facts.deviceId)} offline, last data ${time}` }, zone, {
       text: `${late}.`,
     });
+  } else if (facts.finding) {
+    if (needsDevice(facts)) pieces.push({ text: `, device ${toGsm7(facts.deviceId)}`, rank: 4 });
+    pieces.push(...findingPieces(facts, 'en', now));
   } else {
     if (needsDevice(facts)) pieces.push({ text: `, device ${toGsm7(facts.deviceId)}`, rank: 4 });
     pieces.push({ text: enWhat(facts, kind, words) });

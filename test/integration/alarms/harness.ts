@@ -47,6 +47,8 @@ export interface Harness {
     payloads: unknown[],
     receivedAt?: number,
   ): Promise<string[]>;
+  /** One ingest batch holding one water message per entry (several devices at once). */
+  ingestMany(messages: { deviceId: string; payload: unknown }[], receivedAt?: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,21 @@ export async function startHarness(
   );
   await service.registry.putMany(devices);
   const deps = ingestDeps(service);
+  const record = (
+    deviceId: string,
+    kind: 'water' | 'bin',
+    p: unknown,
+    i: number,
+    receivedAt: number,
+  ): IngestRecord => ({
+    messageId: `msg-${deviceId}-${JSON.stringify(p).length}-${i}-${clock.now()}`,
+    body: JSON.stringify({
+      payload: Buffer.from(JSON.stringify(p)).toString('base64'),
+      topic: `dt/${kind}/${deviceId}`,
+      clientId: deviceId,
+      receivedAt,
+    }),
+  });
   return {
     dynamo,
     doc,
@@ -93,17 +110,15 @@ export async function startHarness(
     sent,
     live,
     ingest: async (deviceId, kind, payloads, receivedAt) => {
-      const records: IngestRecord[] = payloads.map((p, i) => ({
-        messageId: `msg-${deviceId}-${JSON.stringify(p).length}-${i}-${clock.now()}`,
-        body: JSON.stringify({
-          payload: Buffer.from(JSON.stringify(p)).toString('base64'),
-          topic: `dt/${kind}/${deviceId}`,
-          clientId: deviceId,
-          receivedAt: receivedAt ?? clock.now(),
-        }),
-      }));
+      const records = payloads.map((p, i) => record(deviceId, kind, p, i, receivedAt ?? clock.now()));
       const result = await ingestTelemetry(records, deps);
       return result.failedMessageIds;
+    },
+    ingestMany: async (messages, receivedAt) => {
+      const records = messages.map((m, i) =>
+        record(m.deviceId, 'water', m.payload, i, receivedAt ?? clock.now()),
+      );
+      return (await ingestTelemetry(records, deps)).failedMessageIds;
     },
     stop: async () => {
       doc.destroy();

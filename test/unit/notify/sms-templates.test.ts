@@ -306,3 +306,64 @@ describe('SMS templates', () => {
     expect(renderSms(tilt, 'en', NOW)).toMatch(/^ALARM: Town bazaar: bin tilted/);
   });
 });
+
+describe('event and drift SMS (the event detector)', () => {
+  const event: AlarmFacts = {
+    ...chlorineLoss,
+    severity: 'warning',
+    condition: 'event',
+    metric: undefined,
+    value: undefined,
+    limit: undefined,
+    finding: {
+      since: NOW - 12 * MIN,
+      channels: [
+        { metric: 'ph', shift: 0.2031, sigma: 8.1 },
+        { metric: 'orp_mv', shift: -25.4, sigma: -6.2 },
+        { metric: 'free_chlorine_mg_l', shift: -0.05, sigma: -5.2 },
+        { metric: 'conductivity_us_cm', shift: 12, sigma: 5.1 },
+        { metric: 'turbidity_ntu', shift: 0.04, sigma: 5.05 },
+        { metric: 'temperature_c', shift: 0.3, sigma: 5.01 },
+      ],
+    },
+  };
+  const drift: AlarmFacts = {
+    ...chlorineLoss,
+    severity: 'sensor_fault',
+    condition: 'drift:ph',
+    metric: 'ph',
+    value: 7.92,
+    limit: undefined,
+    finding: { since: NOW - 40 * MIN, channels: [{ metric: 'ph', shift: 0.25, sigma: 9.3 }] },
+  };
+
+  for (const [variant, change] of variants.slice(0, 3))
+    for (const kind of ['raised', 'cleared', 'reminder'] as const)
+      it(`names the moved channels, their shift and since when, in one segment: ${kind}, ${variant}`, () => {
+        for (const facts of [event, drift].map((f) => change({ ...f, kind }))) {
+          const zh = renderSms(facts, 'zh', NOW);
+          const en = renderSms(facts, 'en', NOW);
+          expect(zh.length).toBeLessThanOrEqual(SMS_LIMITS.zh);
+          expect(isGsm7(en)).toBe(true);
+          expect(gsm7Length(en)).toBeLessThanOrEqual(SMS_LIMITS.en);
+          expect(zh).toContain(facts.alarmId);
+          expect(en).toContain(facts.alarmId);
+          const since = formatSampleTime(facts.finding?.since ?? 0, NOW);
+          expect(zh).toContain(`自${since}起`);
+          expect(en).toContain(`since ${since}`);
+          expect(zh).toContain('pH+0.2');
+          expect(en).toContain('pH +0.2');
+        }
+      });
+
+  it('reads as an event for operators and as a drifting sensor for engineers', () => {
+    const e = renderNotification(event, 'operators', NOW).text;
+    expect(e.zh).toMatch(/^水质异常：塔什库尔干镇水厂.*较基线pH\+0\.203，氧化还原电位-25\.4mV/);
+    expect(e.en).toMatch(/^WATER QUALITY EVENT: .*pH \+0\.203, ORP -25\.4 mV/);
+    const d = renderNotification(drift, 'engineers', NOW).text;
+    expect(d.zh).toMatch(/^传感器漂移：.*设备wq-town-outlet.*pH\+0\.25.*相关通道未变/);
+    expect(d.en).toMatch(
+      /^SENSOR DRIFT: .*device wq-town-outlet.*pH \+0\.25 \(9\.3 sd\) vs baseline, other channels steady/,
+    );
+  });
+});

@@ -281,6 +281,50 @@ describe('--expect checks', () => {
     expect(noisy.slice(1).map((r) => r.ok)).toEqual([false, false]);
   });
 
+  it('expect one event alarm and no limit alarm for contamination, telling alarms apart by their condition', async () => {
+    const record = deliveredRecord(10);
+    const alarm = (condition: string, severity: string) => ({
+      alarmId: condition,
+      deviceId: OUTLET,
+      condition,
+      severity,
+      audience: 'operators',
+      raisedAt: NOW + 5,
+    });
+    const warningSms: OutboxLine = {
+      at: new Date(NOW + 6).toISOString(),
+      to: '+86',
+      audience: 'operators',
+      severity: 'warning',
+      siteId: 'plant-town',
+      deviceId: OUTLET,
+      alarmId: 'event',
+      lang: 'en',
+      text: 'WATER QUALITY EVENT',
+    };
+    const state = (alarms: Record<string, unknown>[]) => ({
+      readings: stored(10),
+      quarantine: [],
+      alarms,
+      outbox: [warningSms],
+    });
+    // Started at once, so the scenario reaches the ten samples the record holds.
+    const found = await check('contamination+0m', record, state([alarm('event', 'warning')]));
+    expect(found.map((r) => [r.check, r.ok])).toEqual([
+      ['readings', true],
+      ['alarm', true],
+      ['alarm', true],
+      ['sms', true],
+    ]);
+    // An early warning is not the event, and a broken limit is exactly what the scenario must not need.
+    const missed = await check(
+      'contamination+0m',
+      record,
+      state([alarm('warn:ph:max', 'warning'), alarm('limit:ph:max', 'critical')]),
+    );
+    expect(missed.slice(1).map((r) => r.ok)).toEqual([false, false, true]);
+  });
+
   it('say so when the run ended before the scenario reached the device', async () => {
     const results = await check('chlorine-loss+2h', deliveredRecord(10), {
       readings: stored(10),

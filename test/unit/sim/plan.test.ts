@@ -10,7 +10,7 @@ import { runPlan, SUMMER } from './fixtures';
 describe('deterministic runs', () => {
   it('produce byte-identical payload sequences for a seed, with every scenario active', () => {
     const scenarios = [
-      'chlorine-loss,contamination,sensor-stuck@wq-dabudar-outlet,sensor-drift@wq-tiznap-outlet,offline-backfill,duplicate-delivery@wq-town-hospital,malformed@wq-dabudar-outlet,bin-fire,bin-tilt@bin-school-01,low-battery@bin-tiznap-01',
+      'chlorine-loss,intrusion,contamination,sensor-stuck@wq-dabudar-outlet,sensor-drift@wq-tiznap-outlet,offline-backfill,duplicate-delivery@wq-town-hospital,malformed@wq-dabudar-outlet,bin-fire,bin-tilt@bin-school-01,low-battery@bin-tiznap-01',
     ];
     const a = runPlan({ hours: 6, seed: 99, scenarios });
     const b = runPlan({ hours: 6, seed: 99, scenarios });

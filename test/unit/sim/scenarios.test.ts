@@ -119,9 +119,9 @@ describe('scenario signatures', () => {
     expect(inWindow.slice(1).every((s) => (s.m.turbidity_ntu as number) > 3)).toBe(true);
   });
 
-  it('contamination: several parameters move at the source, then downstream one lag per hop, weaker', () => {
+  it('intrusion: several parameters move at the source, then downstream one lag per hop, weaker', () => {
     const base = runPlan({ hours: 3 });
-    const run = runPlan({ hours: 3, scenarios: ['contamination@wq-karasu-intake+10m:lag=20m'] });
+    const run = runPlan({ hours: 3, scenarios: ['intrusion@wq-karasu-intake+10m:lag=20m'] });
     const firstBreach = (id: string) =>
       samplesOf(run.emissions, id).find((s) => (s.m.turbidity_ntu as number) > 1)?.ts;
     const outlet = firstBreach('wq-town-outlet') as number;

@@ -12,6 +12,7 @@ const PREFIX = {
   heartbeat: 'hb',
   heartbeatBatch: 'hbb',
   pendingEvaluation: 'eval',
+  detectorState: 'det',
   flood: 'flood',
   pace: 'pace',
   backfill: 'bf',
@@ -38,6 +39,8 @@ export const itemKey = {
   /** One ingest invocation's heartbeats (or a chunk of them), by a random id. */
   heartbeatBatch: (id: string) => join('heartbeatBatch', id),
   pendingEvaluation: (deviceId: string) => join('pendingEvaluation', deviceId),
+  /** A device's event-detector state (its learned baseline and open event or faults). */
+  detectorState: (deviceId: string) => join('detectorState', deviceId),
   flood: (w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>) =>
     join('flood', w.audience, w.siteId, w.windowStart),
   /** When a device's condition last sent a raise SMS to an audience (`RAISE_SMS_MIN_INTERVAL_MIN`). */
