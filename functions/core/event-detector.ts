@@ -1,0 +1,667 @@
+/**
+ * Multivariate water-quality event detector with single-channel sensor-fault findings (issue 14).
+ *
+ * Per sample and channel, the deviation `d` = mean of the last `smoothMs` of readings − median of the `referenceMs`
+ * before them. Divided by the channel's learned robust scale (never below its reporting resolution) it becomes `z`;
+ * the event score is the Mahalanobis form zᵀR⁻¹z through the correlation R learned on the device's normal data. An
+ * event needs the score over the threshold and at least two channels moved; one channel moving alone for
+ * `faultConfirmMs` is a sensor fault. The threshold follows from the false-alarm budget: an exponential tail fitted to
+ * the hourly score maxima of the device's own normal data, solved for the budget's hourly rate.
+ *
+ * Cost rule: the stored state holds only the learned baseline (updated once per hour of data, from the hour just
+ * ended, skipped while an event or fault is open) and the open event/fault status. Everything that changes per sample
+ * (windows, hold, confirmation) is recomputed from `history` + `newSamples`, so a batch split differently reaches the
+ * same verdicts and `changed` is true only at an hour boundary or a status change. Pure: no I/O, no clock.
+ */
+import { HOUR_MS, MINUTE_MS } from '../shared/time';
+
+/** One sample as the detector sees it: numeric values of the channels it watches (absent: not reported / invalid). */
+export interface DetectorInput {
+  ts: number;
+  values: Readonly<Record<string, number | undefined>>;
+}
+
+/** A multivariate water-quality event: several correlated channels moved together. */
+export interface EventFinding {
+  /** Sample time the episode started (first sample over the threshold), epoch ms. */
+  since: number;
+  /** Channels that moved, largest first: shift from the baseline in the metric's unit and in baseline σ. */
+  channels: { metric: string; shift: number; sigma: number }[];
+  /** The combined score (e.g. Mahalanobis distance) and the threshold it crossed. */
+  score: number;
+  threshold: number;
+}
+
+/** A sensor fault on one channel: a step or drift the correlated channels do not share. */
+export interface FaultFinding {
+  metric: string;
+  since: number;
+  shift: number;
+  sigma: number;
+}
+
+export interface DetectorVerdict {
+  ts: number;
+  /** Present while an event episode is active at this sample (hysteresis and hold included). */
+  event?: EventFinding;
+  faults: FaultFinding[];
+  /** True while the detector is still commissioning (learning its baseline): no verdict possible yet. */
+  learning: boolean;
+}
+
+/** An open event or fault: when it began and each channel's reference level (the median before it) it is measured from. */
+interface OpenEpisode {
+  since: number;
+  /** Reference level per channel (index of DETECTOR_METRICS); null where the channel had none. */
+  ref: (number | null)[];
+}
+
+/**
+ * Opaque to callers; JSON-serialisable; `v` lets a stored old state be reset. Arrays are indexed like
+ * DETECTOR_METRICS. Numbers are rounded to 4 significant digits when learned, so the state in memory is exactly the
+ * state a JSON round trip gives back (batch splits stay deterministic) and it stays well under 4 KB.
+ */
+export interface DetectorState {
+  v: number;
+  /** Hour index (ts / 1 h) of the newest sample seen: the next hour boundary triggers a baseline update. */
+  hour: number;
+  /** Hours of data each channel's scale has been learned from. */
+  hours: number[];
+  /** Robust scale of each channel's deviation `d` (metric unit); 0 while unknown. */
+  scale: number[];
+  /** Correlation of the channels' `z`, upper triangle row by row (i < j). */
+  corr: number[];
+  /** Hourly maxima of the event score on normal data, oldest first, at most `maximaKept`. */
+  maxima: number[];
+  /** End of the last event or fault (ms): the hour containing it is not learned from. */
+  quietAfter: number;
+  event: OpenEpisode | null;
+  /** Open faults by metric. */
+  faults: Record<string, OpenEpisode>;
+}
+
+export interface DetectorSettings {
+  /** Window the reference median is taken over (default 60 min): twice the typical event (17–29 min), so the median stays at the pre-event level through one. */
+  referenceMs: number;
+  /** Readings averaged for the current level (default 3 min): averages out resolution flicker at little delay. */
+  smoothMs: number;
+  /** Readings a reference window needs to count (default 20): fewer (a gap) gives no deviation for that channel. */
+  minReference: number;
+  /** Hours of data before verdicts start (default 48): the first 24 learn scales and correlation, all of them feed the threshold. */
+  commissioningHours: number;
+  /** Hourly score maxima needed before verdicts start (default 24). */
+  minMaxima: number;
+  /** Hourly maxima kept for the threshold (default 336, two weeks): bounds the state. */
+  maximaKept: number;
+  /** Hours the slow baseline update averages over after commissioning (default 168, a week). */
+  learnHours: number;
+  /** False-alarm budget: event episodes a week on normal data (default 0.5, issue 14). */
+  budgetPerWeek: number;
+  /** Threshold never below this score (default 25): guards a device whose normal data are almost constant. */
+  minThreshold: number;
+  /** The episode ends when the score stays below threshold × this (default 0.5) for `holdMs`. */
+  lowFactor: number;
+  /** Hold after the score last exceeded the low threshold (default 3 min). */
+  holdMs: number;
+  /** A channel counts as moved from |z| at or above this (default 3). */
+  channelZ: number;
+  /** Channels that must have moved for an event (default 2): one channel alone is a fault candidate. */
+  minChannels: number;
+  /** An event longer than this releases its frozen reference and ends (default 12 h): a new normal level is accepted. */
+  maxEventMs: number;
+  /** |z| a lone channel must keep for `faultConfirmMs` to be a fault (default 6). */
+  faultZ: number;
+  /** The other channels' |z| must stay below this meanwhile (default 2.5). */
+  quietZ: number;
+  /** How long a lone deviation must last to be a fault (default 15 min): short single-channel blips are ignored. */
+  faultConfirmMs: number;
+  /** A fault older than this is closed and its level accepted (default 24 h). */
+  maxFaultMs: number;
+  /** Shrinkage of the learned correlation toward independence (default 0.2): keeps R well conditioned. */
+  shrink: number;
+  /** Assumed sampling interval (default 1 min): converts windows to the stored samples `history` must hold. */
+  sampleIntervalMs: number;
+  /** Reporting resolution per metric: the smallest scale a channel is given (chlorine and pH report at 0.01). */
+  resolution: Readonly<Record<string, number>>;
+}
+
+/** Water metrics the detector watches. */
+export const DETECTOR_METRICS: readonly string[] = [
+  'ph',
+  'free_chlorine_mg_l',
+  'orp_mv',
+  'conductivity_us_cm',
+  'turbidity_ntu',
+  'temperature_c',
+];
+
+export const DETECTOR_DEFAULTS: DetectorSettings = {
+  referenceMs: 60 * MINUTE_MS,
+  smoothMs: 3 * MINUTE_MS,
+  minReference: 20,
+  commissioningHours: 48,
+  minMaxima: 24,
+  maximaKept: 336,
+  learnHours: 168,
+  budgetPerWeek: 0.5,
+  minThreshold: 25,
+  lowFactor: 0.5,
+  holdMs: 3 * MINUTE_MS,
+  channelZ: 3,
+  minChannels: 2,
+  maxEventMs: 12 * HOUR_MS,
+  faultZ: 6,
+  quietZ: 2.5,
+  faultConfirmMs: 15 * MINUTE_MS,
+  maxFaultMs: 24 * HOUR_MS,
+  shrink: 0.2,
+  sampleIntervalMs: MINUTE_MS,
+  resolution: {
+    ph: 0.01,
+    free_chlorine_mg_l: 0.01,
+    orp_mv: 1,
+    conductivity_us_cm: 1,
+    turbidity_ntu: 0.001,
+    temperature_c: 0.1,
+  },
+};
+
+const STATE_VERSION = 1;
+const N = DETECTOR_METRICS.length;
+const WEEK_HOURS = 168;
+
+/** How many stored samples before the new ones the detector needs in `history` (newest last). */
+export function detectorHistoryNeed(settings: DetectorSettings = DETECTOR_DEFAULTS): number {
+  // The hour just ended is learned from at its boundary; each of its samples needs its own reference window.
+  const span = HOUR_MS + settings.referenceMs + settings.smoothMs;
+  return Math.ceil(span / settings.sampleIntervalMs) + 2;
+}
+
+const round4 = (x: number) => (x === 0 || !Number.isFinite(x) ? 0 : Number(x.toPrecision(4)));
+
+function freshState(ts: number): DetectorState {
+  return {
+    v: STATE_VERSION,
+    hour: Math.floor(ts / HOUR_MS),
+    hours: new Array(N).fill(0),
+    scale: new Array(N).fill(0),
+    corr: new Array((N * (N - 1)) / 2).fill(0),
+    maxima: [],
+    quietAfter: 0,
+    event: null,
+    faults: {},
+  };
+}
+
+const pairIndex = (i: number, j: number): number => (i < j ? i * N - (i * (i + 1)) / 2 + (j - i - 1) : pairIndex(j, i));
+
+/** The samples of one call as columns, with each sample's smoothed level and reference median computed lazily. */
+class Series {
+  readonly ts: number[];
+  readonly x: (number | undefined)[][];
+  private readonly level: (number | null | undefined)[][];
+  private readonly ref: (number | null | undefined)[][];
+
+  constructor(
+    samples: readonly DetectorInput[],
+    private readonly s: DetectorSettings,
+  ) {
+    this.ts = samples.map((p) => p.ts);
+    this.x = DETECTOR_METRICS.map((m) =>
+      samples.map((p) => {
+        const v = Object.hasOwn(p.values, m) ? p.values[m] : undefined;
+        return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+      }),
+    );
+    this.level = DETECTOR_METRICS.map(() => []);
+    this.ref = DETECTOR_METRICS.map(() => []);
+  }
+
+  /** First index with ts ≥ t (binary search). */
+  private firstAt(t: number): number {
+    let lo = 0;
+    let hi = this.ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.ts[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Mean of channel c over (ts[k] − smoothMs, ts[k]]; null when none. */
+  levelAt(c: number, k: number): number | null {
+    const row = this.level[c] as (number | null | undefined)[];
+    const cached = row[k];
+    if (cached !== undefined) return cached;
+    const t = this.ts[k] as number;
+    const xs = this.x[c] as (number | undefined)[];
+    let sum = 0;
+    let n = 0;
+    for (let j = k; j >= 0 && (this.ts[j] as number) > t - this.s.smoothMs; j--) {
+      const v = xs[j];
+      if (v !== undefined) {
+        sum += v;
+        n++;
+      }
+    }
+    const out = n === 0 ? null : sum / n;
+    row[k] = out;
+    return out;
+  }
+
+  /** Median of channel c over the reference window before the smoothing window of sample k; null when too few. */
+  refAt(c: number, k: number): number | null {
+    const row = this.ref[c] as (number | null | undefined)[];
+    const cached = row[k];
+    if (cached !== undefined) return cached;
+    const t = (this.ts[k] as number) - this.s.smoothMs;
+    const from = this.firstAt(t - this.s.referenceMs + 1);
+    const to = this.firstAt(t + 1);
+    const xs = this.x[c] as (number | undefined)[];
+    const vals: number[] = [];
+    for (let j = from; j < to; j++) {
+      const v = xs[j];
+      if (v !== undefined) vals.push(v);
+    }
+    let out: number | null = null;
+    if (vals.length >= this.s.minReference) {
+      vals.sort((a, b) => a - b);
+      const mid = vals.length >> 1;
+      out = vals.length % 2 ? (vals[mid] as number) : ((vals[mid - 1] as number) + (vals[mid] as number)) / 2;
+    }
+    row[k] = out;
+    return out;
+  }
+
+  /** Index range [from, to) of samples with ts in [a, b). */
+  range(a: number, b: number): [number, number] {
+    return [this.firstAt(a), this.firstAt(b)];
+  }
+}
+
+/** Cholesky solve of the shrunk correlation restricted to `idx`; cached per channel set within a call. */
+class Scorer {
+  private readonly cache = new Map<string, number[][] | null>();
+
+  constructor(
+    private readonly corr: readonly number[],
+    private readonly shrink: number,
+  ) {}
+
+  private factor(idx: readonly number[]): number[][] | null {
+    const key = idx.join(',');
+    if (this.cache.has(key)) return this.cache.get(key) ?? null;
+    const n = idx.length;
+    const L: number[][] = idx.map(() => new Array(n).fill(0));
+    let ok = true;
+    for (let a = 0; a < n && ok; a++) {
+      for (let b = 0; b <= a; b++) {
+        const ia = idx[a] as number;
+        const ib = idx[b] as number;
+        let sum =
+          ia === ib ? 1 : (1 - this.shrink) * (this.corr[pairIndex(ia, ib)] as number);
+        for (let k = 0; k < b; k++) sum -= (L[a] as number[])[k]! * (L[b] as number[])[k]!;
+        if (a === b) {
+          if (sum <= 1e-9) ok = false;
+          else (L[a] as number[])[a] = Math.sqrt(sum);
+        } else (L[a] as number[])[b] = sum / (L[b] as number[])[b]!;
+      }
+    }
+    const out = ok ? L : null;
+    this.cache.set(key, out);
+    return out;
+  }
+
+  /** zᵀR⁻¹z over the channels in `idx`; falls back to Σz² when R is not positive definite. */
+  score(idx: readonly number[], z: readonly number[]): number {
+    const L = this.factor(idx);
+    if (L === null) return z.reduce((s, v) => s + v * v, 0);
+    let q = 0;
+    const y: number[] = [];
+    for (let a = 0; a < idx.length; a++) {
+      let v = z[a] as number;
+      for (let k = 0; k < a; k++) v -= (L[a] as number[])[k]! * (y[k] as number);
+      const ya = v / (L[a] as number[])[a]!;
+      y.push(ya);
+      q += ya * ya;
+    }
+    return q;
+  }
+}
+
+/** What one sample looks like against the current baseline. */
+interface Look {
+  /** Per channel: deviation in unit and z (null where unavailable). */
+  d: (number | null)[];
+  z: (number | null)[];
+  /** Event score over the usable channels that are not in fault, and how many of them moved. */
+  score: number;
+  moved: number;
+}
+
+/**
+ * The event threshold the false-alarm budget gives: an exponential tail fitted to the top fifth of the hourly score
+ * maxima (at least 5), solved for the hourly rate budget / 168. Never below `minThreshold`.
+ */
+export function thresholdFromMaxima(maxima: readonly number[], settings: DetectorSettings = DETECTOR_DEFAULTS): number {
+  const sorted = [...maxima].sort((a, b) => b - a);
+  const n = sorted.length;
+  if (n === 0) return Number.POSITIVE_INFINITY;
+  const m = Math.min(n, Math.max(5, Math.ceil(n / 5)));
+  const u0 = sorted[m - 1] as number;
+  let excess = 0;
+  for (let i = 0; i < m; i++) excess += (sorted[i] as number) - u0;
+  const beta = Math.max(excess / Math.max(1, m - 1), 1e-6);
+  const p = settings.budgetPerWeek / WEEK_HOURS;
+  const t = u0 + beta * Math.log(m / n / p);
+  return Math.max(settings.minThreshold, round4(t));
+}
+
+class Run {
+  readonly series: Series;
+  private scorer: Scorer;
+  private threshold: number;
+  changed = false;
+
+  constructor(
+    public state: DetectorState,
+    samples: readonly DetectorInput[],
+    private readonly s: DetectorSettings,
+  ) {
+    this.series = new Series(samples, s);
+    this.scorer = new Scorer(state.corr, s.shrink);
+    this.threshold = thresholdFromMaxima(state.maxima, s);
+  }
+
+  private learned(c: number): boolean {
+    return (this.state.hours[c] as number) >= Math.min(24, this.s.commissioningHours / 2) && (this.state.scale[c] as number) > 0;
+  }
+
+  get learning(): boolean {
+    return (
+      Math.max(...this.state.hours) < this.s.commissioningHours || this.state.maxima.length < this.s.minMaxima
+    );
+  }
+
+  /** Sample k against the baseline; `refs` overrides the reference per channel (an open episode's frozen levels). */
+  look(k: number, refs?: (number | null)[]): Look {
+    const d: (number | null)[] = [];
+    const z: (number | null)[] = [];
+    const idx: number[] = [];
+    const zs: number[] = [];
+    let moved = 0;
+    for (let c = 0; c < N; c++) {
+      const level = this.series.levelAt(c, k);
+      const ref = refs?.[c] ?? this.series.refAt(c, k);
+      const scale = this.state.scale[c] as number;
+      if (level === null || ref === null || scale <= 0) {
+        d.push(level === null || ref === null ? null : level - ref);
+        z.push(null);
+        continue;
+      }
+      const dc = level - ref;
+      const zc = dc / scale;
+      d.push(dc);
+      z.push(zc);
+      const metric = DETECTOR_METRICS[c] as string;
+      if (this.learned(c) && this.state.faults[metric] === undefined) {
+        idx.push(c);
+        zs.push(zc);
+        if (Math.abs(zc) >= this.s.channelZ) moved++;
+      }
+    }
+    const score = idx.length >= this.s.minChannels ? this.scorer.score(idx, zs) : 0;
+    return { d, z, score, moved };
+  }
+
+  /** The score that counts toward an event: zero unless enough channels moved. */
+  eventScore(look: Look): number {
+    return look.moved >= this.s.minChannels ? look.score : 0;
+  }
+
+  /** Hour boundary: learn from the hour that ended unless an event or fault touched it. */
+  learnHour(hourIndex: number): void {
+    const start = hourIndex * HOUR_MS;
+    const [from, to] = this.series.range(start, start + HOUR_MS);
+    if (to - from < 30) return;
+    const st = this.state;
+    if (st.event !== null || st.quietAfter >= start) return;
+    const faulty = new Set(Object.keys(st.faults));
+    const ds: (number | null)[][] = [];
+    for (let k = from; k < to; k++) {
+      const row: (number | null)[] = [];
+      for (let c = 0; c < N; c++) {
+        const level = this.series.levelAt(c, k);
+        const ref = this.series.refAt(c, k);
+        row.push(level === null || ref === null ? null : level - ref);
+      }
+      ds.push(row);
+    }
+    // Hourly maximum of the event score with the baseline as it stood during the hour (before this update).
+    if (Math.max(...st.hours) >= Math.min(24, this.s.commissioningHours / 2)) {
+      let max = 0;
+      for (let k = from; k < to; k++) max = Math.max(max, this.eventScore(this.look(k)));
+      st.maxima.push(round4(max));
+      if (st.maxima.length > this.s.maximaKept) st.maxima.splice(0, st.maxima.length - this.s.maximaKept);
+    }
+    for (let c = 0; c < N; c++) {
+      if (faulty.has(DETECTOR_METRICS[c] as string)) continue;
+      const vals = ds.map((r) => r[c]).filter((v): v is number => v !== null);
+      if (vals.length < 30) continue;
+      const med = median(vals);
+      const mad = 1.4826 * median(vals.map((v) => Math.abs(v - med)));
+      const floor = this.s.resolution[DETECTOR_METRICS[c] as string] ?? 0;
+      const hourScale = Math.max(mad, floor, 1e-9);
+      const n = st.hours[c] as number;
+      const alpha = 1 / Math.min(n + 1, this.s.learnHours);
+      const old = st.scale[c] as number;
+      st.scale[c] = round4(old > 0 ? Math.exp((1 - alpha) * Math.log(old) + alpha * Math.log(hourScale)) : hourScale);
+      st.hours[c] = n + 1;
+    }
+    for (let i = 0; i < N; i++) {
+      for (let j = i + 1; j < N; j++) {
+        const si = st.scale[i] as number;
+        const sj = st.scale[j] as number;
+        if (si <= 0 || sj <= 0 || faulty.has(DETECTOR_METRICS[i] as string) || faulty.has(DETECTOR_METRICS[j] as string))
+          continue;
+        let sxy = 0;
+        let sxx = 0;
+        let syy = 0;
+        let n = 0;
+        for (const r of ds) {
+          const a = r[i];
+          const b = r[j];
+          if (a === null || b === null || a === undefined || b === undefined) continue;
+          // Clipped so one wild reading cannot set the hour's correlation.
+          const za = clip(a / si, 4);
+          const zb = clip(b / sj, 4);
+          sxy += za * zb;
+          sxx += za * za;
+          syy += zb * zb;
+          n++;
+        }
+        if (n < 30 || sxx === 0 || syy === 0) continue;
+        const r = sxy / Math.sqrt(sxx * syy);
+        const hours = Math.min(st.hours[i] as number, st.hours[j] as number);
+        const alpha = 1 / Math.min(Math.max(hours, 1), this.s.learnHours);
+        const p = pairIndex(i, j);
+        st.corr[p] = round4((1 - alpha) * (st.corr[p] as number) + alpha * r);
+      }
+    }
+    this.scorer = new Scorer(st.corr, this.s.shrink);
+    this.threshold = thresholdFromMaxima(st.maxima, this.s);
+  }
+
+  private refsAt(k: number): (number | null)[] {
+    return DETECTOR_METRICS.map((_, c) => this.series.refAt(c, k));
+  }
+
+  private channelsOf(look: Look, faulty: Set<string>): EventFinding['channels'] {
+    const out: EventFinding['channels'] = [];
+    for (let c = 0; c < N; c++) {
+      const z = look.z[c];
+      const d = look.d[c];
+      const metric = DETECTOR_METRICS[c] as string;
+      if (z === null || z === undefined || d === null || d === undefined || faulty.has(metric)) continue;
+      out.push({ metric, shift: round4(d), sigma: round4(z) });
+    }
+    out.sort((a, b) => Math.abs(b.sigma) - Math.abs(a.sigma));
+    const moved = out.filter((ch) => Math.abs(ch.sigma) >= this.s.channelZ);
+    return moved.length >= this.s.minChannels ? moved : out.slice(0, this.s.minChannels);
+  }
+
+  /** Indices of samples in (ts[k] − span, ts[k]]. */
+  private recent(k: number, span: number): number[] {
+    const t = this.series.ts[k] as number;
+    const out: number[] = [];
+    for (let j = k; j >= 0 && (this.series.ts[j] as number) > t - span; j--) out.push(j);
+    return out;
+  }
+
+  private updateFaults(k: number): void {
+    const st = this.state;
+    const t = this.series.ts[k] as number;
+    for (const [metric, fault] of Object.entries(st.faults)) {
+      const c = DETECTOR_METRICS.indexOf(metric);
+      const back = this.recent(k, this.s.faultConfirmMs).every((j) => {
+        const level = this.series.levelAt(c, j);
+        const ref = fault.ref[c];
+        return level === null || ref === null || ref === undefined || Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ / 2;
+      });
+      if (back || t - fault.since > this.s.maxFaultMs) {
+        delete st.faults[metric];
+        st.quietAfter = Math.max(st.quietAfter, t);
+        this.changed = true;
+      }
+    }
+    if (this.learning) return;
+    const window = this.recent(k, this.s.faultConfirmMs);
+    const first = window[window.length - 1] as number;
+    // The window must reach back the whole confirmation span, so a short batch after a gap cannot confirm early.
+    if (t - (this.series.ts[first] as number) < this.s.faultConfirmMs - 2 * this.s.sampleIntervalMs) return;
+    for (let c = 0; c < N; c++) {
+      const metric = DETECTOR_METRICS[c] as string;
+      if (st.faults[metric] !== undefined || !this.learned(c)) continue;
+      const lone = window.every((j) => {
+        const look = this.look(j);
+        const z = look.z[c];
+        if (z === null || z === undefined || Math.abs(z) < this.s.faultZ) return false;
+        return look.z.every((o, i) => i === c || o === null || !this.learned(i) || Math.abs(o) < this.s.quietZ);
+      });
+      if (!lone) continue;
+      st.faults[metric] = { since: this.series.ts[first] as number, ref: this.refsAt(first).map(roundRef) };
+      this.changed = true;
+    }
+  }
+
+  /** Verdict at sample k (k is a new sample). */
+  step(k: number): DetectorVerdict {
+    const st = this.state;
+    const t = this.series.ts[k] as number;
+    const hourIndex = Math.floor(t / HOUR_MS);
+    if (hourIndex > st.hour) {
+      this.learnHour(hourIndex - 1);
+      st.hour = hourIndex;
+      this.changed = true;
+    }
+    this.updateFaults(k);
+    const faulty = new Set(Object.keys(st.faults));
+    const faults: FaultFinding[] = Object.entries(st.faults).map(([metric, f]) => {
+      const c = DETECTOR_METRICS.indexOf(metric);
+      const level = this.series.levelAt(c, k);
+      const ref = f.ref[c];
+      const shift = level === null || ref === null || ref === undefined ? 0 : level - ref;
+      return { metric, since: f.since, shift: round4(shift), sigma: round4(shift / (st.scale[c] as number)) };
+    });
+    if (this.learning) return { ts: t, faults, learning: true };
+    const low = this.threshold * this.s.lowFactor;
+    if (st.event !== null) {
+      const ev = st.event;
+      const hold = this.recent(k, this.s.holdMs).some((j) => this.look(j, ev.ref).score >= low);
+      if (!hold || t - ev.since > this.s.maxEventMs) {
+        st.event = null;
+        st.quietAfter = t;
+        this.changed = true;
+      } else {
+        const look = this.look(k, ev.ref);
+        return {
+          ts: t,
+          event: { since: ev.since, channels: this.channelsOf(look, faulty), score: round4(look.score), threshold: this.threshold },
+          faults,
+          learning: false,
+        };
+      }
+    }
+    const look = this.look(k);
+    const score = this.eventScore(look);
+    if (st.event === null && score >= this.threshold && st.quietAfter < t) {
+      st.event = { since: t, ref: this.refsAt(k).map(roundRef) };
+      this.changed = true;
+      return {
+        ts: t,
+        event: { since: t, channels: this.channelsOf(look, faulty), score: round4(look.score), threshold: this.threshold },
+        faults,
+        learning: false,
+      };
+    }
+    return { ts: t, faults, learning: false };
+  }
+}
+
+const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision(8)));
+const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function usableState(state: DetectorState | undefined): state is DetectorState {
+  return (
+    state !== undefined &&
+    state.v === STATE_VERSION &&
+    Array.isArray(state.hours) &&
+    state.hours.length === N &&
+    Array.isArray(state.scale) &&
+    state.scale.length === N
+  );
+}
+
+/**
+ * Runs the detector over a device's new samples (time-ordered, after every stored sample in `history`; `history` is
+ * time-ordered, oldest first, and may be shorter than asked at the start of a device's life or after a gap).
+ * `state` undefined (or of another version): a new device (commissioning starts). Deterministic: the same inputs give
+ * the same result, so a redelivered batch reaches the same verdicts.
+ */
+export function runDetector(
+  state: DetectorState | undefined,
+  history: readonly DetectorInput[],
+  newSamples: readonly DetectorInput[],
+  settings: DetectorSettings = DETECTOR_DEFAULTS,
+): { state: DetectorState; changed: boolean; verdicts: DetectorVerdict[] } {
+  const first = newSamples[0];
+  if (first === undefined) {
+    return { state: state ?? freshState(0), changed: false, verdicts: [] };
+  }
+  const fresh = !usableState(state);
+  const start: DetectorState = fresh ? freshState(first.ts) : structuredClone(state);
+  // A sample not after the newest seen (a redelivery or an out-of-order one) gets a verdict but moves nothing.
+  const lastHistory = history[history.length - 1];
+  const samples = [...history, ...newSamples];
+  const run = new Run(start, samples, settings);
+  const verdicts: DetectorVerdict[] = [];
+  let newest = lastHistory?.ts ?? Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < newSamples.length; i++) {
+    const k = history.length + i;
+    const ts = run.series.ts[k] as number;
+    if (ts <= newest) {
+      verdicts.push({ ts, faults: [], learning: run.learning });
+      continue;
+    }
+    newest = ts;
+    verdicts.push(run.step(k));
+  }
+  return { state: run.state, changed: fresh || run.changed, verdicts };
+}
