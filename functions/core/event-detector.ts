@@ -83,7 +83,7 @@ export interface DetectorState {
 export interface DetectorSettings {
   /** Window the reference median is taken over (default 60 min): twice the typical event (17–29 min), so the median stays at the pre-event level through one. */
   referenceMs: number;
-  /** Readings averaged for the current level (default 3 min): averages out resolution flicker at little delay. */
+  /** Window of the current level's median (default 5 min): ignores spikes shorter than half of it (turbidity spikes) at a delay of about half of it. */
   smoothMs: number;
   /** Readings a reference window needs to count (default 20): fewer (a gap) gives no deviation for that channel. */
   minReference: number;
@@ -105,13 +105,15 @@ export interface DetectorSettings {
   holdMs: number;
   /** A channel counts as moved from |z| at or above this (default 3). */
   channelZ: number;
-  /** Channels that must have moved for an event (default 2): one channel alone is a fault candidate. */
+  /** Channels the score needs (default 2): with one channel there is no correlation to judge by. */
   minChannels: number;
+  /** Normal-data correlation (|r|) that makes two channels partners (default 0.5): a partner that stays put while its channel moves marks a sensor fault. */
+  partnerR: number;
   /** An event longer than this releases its frozen reference and ends (default 12 h): a new normal level is accepted. */
   maxEventMs: number;
-  /** |z| a lone channel must keep for `faultConfirmMs` to be a fault (default 6). */
+  /** A fault ends when its channel is back within this many σ of its level before the fault (default 3). */
   faultZ: number;
-  /** The other channels' |z| must stay below this meanwhile (default 2.5). */
+  /** A partner counts as staying put below this |z| (default 2). */
   quietZ: number;
   /** How long a lone deviation must last to be a fault (default 15 min): short single-channel blips are ignored. */
   faultConfirmMs: number;
@@ -137,7 +139,7 @@ export const DETECTOR_METRICS: readonly string[] = [
 
 export const DETECTOR_DEFAULTS: DetectorSettings = {
   referenceMs: 60 * MINUTE_MS,
-  smoothMs: 3 * MINUTE_MS,
+  smoothMs: 5 * MINUTE_MS,
   minReference: 20,
   commissioningHours: 48,
   minMaxima: 24,
@@ -149,9 +151,10 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   holdMs: 3 * MINUTE_MS,
   channelZ: 3,
   minChannels: 2,
+  partnerR: 0.5,
   maxEventMs: 12 * HOUR_MS,
-  faultZ: 6,
-  quietZ: 2.5,
+  faultZ: 3,
+  quietZ: 2,
   faultConfirmMs: 15 * MINUTE_MS,
   maxFaultMs: 24 * HOUR_MS,
   shrink: 0.2,
@@ -229,23 +232,19 @@ class Series {
     return lo;
   }
 
-  /** Mean of channel c over (ts[k] − smoothMs, ts[k]]; null when none. */
+  /** Median of channel c over (ts[k] − smoothMs, ts[k]]; null when none. A median, so a spike shorter than half the window moves nothing. */
   levelAt(c: number, k: number): number | null {
     const row = this.level[c] as (number | null | undefined)[];
     const cached = row[k];
     if (cached !== undefined) return cached;
     const t = this.ts[k] as number;
     const xs = this.x[c] as (number | undefined)[];
-    let sum = 0;
-    let n = 0;
+    const vals: number[] = [];
     for (let j = k; j >= 0 && (this.ts[j] as number) > t - this.s.smoothMs; j--) {
       const v = xs[j];
-      if (v !== undefined) {
-        sum += v;
-        n++;
-      }
+      if (v !== undefined) vals.push(v);
     }
-    const out = n === 0 ? null : sum / n;
+    const out = vals.length === 0 ? null : median(vals);
     row[k] = out;
     return out;
   }
@@ -264,12 +263,7 @@ class Series {
       const v = xs[j];
       if (v !== undefined) vals.push(v);
     }
-    let out: number | null = null;
-    if (vals.length >= this.s.minReference) {
-      vals.sort((a, b) => a - b);
-      const mid = vals.length >> 1;
-      out = vals.length % 2 ? (vals[mid] as number) : ((vals[mid - 1] as number) + (vals[mid] as number)) / 2;
-    }
+    const out = vals.length >= this.s.minReference ? median(vals) : null;
     row[k] = out;
     return out;
   }
@@ -345,16 +339,19 @@ interface Look {
  * maxima (at least 5), solved for the hourly rate budget / 168. Never below `minThreshold`.
  */
 export function thresholdFromMaxima(maxima: readonly number[], settings: DetectorSettings = DETECTOR_DEFAULTS): number {
-  const sorted = [...maxima].sort((a, b) => b - a);
-  const n = sorted.length;
+  // Log scores: real score tails are heavy (Pareto-like), and an exponential fit on the raw score set the threshold
+  // too low on real data. Hours with no moved channel (score 0) count toward N but not toward the tail.
+  const sorted = maxima.filter((x) => x > 0).sort((a, b) => b - a);
+  const n = maxima.length;
   if (n === 0) return Number.POSITIVE_INFINITY;
-  const m = Math.min(n, Math.max(5, Math.ceil(n / 5)));
-  const u0 = sorted[m - 1] as number;
-  let excess = 0;
-  for (let i = 0; i < m; i++) excess += (sorted[i] as number) - u0;
-  const beta = Math.max(excess / Math.max(1, m - 1), 1e-6);
   const p = settings.budgetPerWeek / WEEK_HOURS;
-  const t = u0 + beta * Math.log(m / n / p);
+  const m = Math.min(sorted.length, Math.max(5, Math.ceil(n / 5)));
+  if (m < 2) return settings.minThreshold;
+  const u0 = Math.log(sorted[m - 1] as number);
+  let excess = 0;
+  for (let i = 0; i < m; i++) excess += Math.log(sorted[i] as number) - u0;
+  const beta = Math.max(excess / (m - 1), 1e-6);
+  const t = Math.exp(u0 + beta * Math.max(0, Math.log(m / n / p)));
   return Math.max(settings.minThreshold, round4(t));
 }
 
@@ -390,34 +387,57 @@ class Run {
     const z: (number | null)[] = [];
     const idx: number[] = [];
     const zs: number[] = [];
-    let moved = 0;
     for (let c = 0; c < N; c++) {
       const level = this.series.levelAt(c, k);
       const ref = refs?.[c] ?? this.series.refAt(c, k);
       const scale = this.state.scale[c] as number;
-      if (level === null || ref === null || scale <= 0) {
-        d.push(level === null || ref === null ? null : level - ref);
+      if (level === null || ref === null) {
+        d.push(null);
         z.push(null);
         continue;
       }
       const dc = level - ref;
-      const zc = dc / scale;
       d.push(dc);
+      if (scale <= 0 || !this.learned(c)) {
+        z.push(null);
+        continue;
+      }
+      const zc = dc / scale;
       z.push(zc);
-      const metric = DETECTOR_METRICS[c] as string;
-      if (this.learned(c) && this.state.faults[metric] === undefined) {
+      if (this.state.faults[DETECTOR_METRICS[c] as string] === undefined) {
         idx.push(c);
         zs.push(zc);
-        if (Math.abs(zc) >= this.s.channelZ) moved++;
       }
+    }
+    // Channels that moved and are not explained as a lone sensor move (a partner that should have followed did not).
+    let moved = 0;
+    for (const c of idx) {
+      if (Math.abs(z[c] as number) >= this.s.channelZ && !this.suspect(c, z)) moved++;
     }
     const score = idx.length >= this.s.minChannels ? this.scorer.score(idx, zs) : 0;
     return { d, z, score, moved };
   }
 
-  /** The score that counts toward an event: zero unless enough channels moved. */
+  /**
+   * Channel c moved while a partner (|r| ≥ partnerR on normal data) that should have followed by at least
+   * `channelZ` stayed within `quietZ`: the signature of a sensor fault, not of the water.
+   */
+  suspect(c: number, z: readonly (number | null)[]): boolean {
+    const zc = z[c];
+    if (zc === null || zc === undefined || Math.abs(zc) < this.s.channelZ) return false;
+    for (let j = 0; j < N; j++) {
+      const zj = z[j];
+      if (j === c || zj === null || zj === undefined) continue;
+      const r = this.state.corr[pairIndex(c, j)] as number;
+      if (Math.abs(r) >= this.s.partnerR && Math.abs(r * zc) >= this.s.channelZ && Math.abs(zj) < this.s.quietZ)
+        return true;
+    }
+    return false;
+  }
+
+  /** The score that counts toward an event: zero unless a channel moved that is not a suspected sensor fault. */
   eventScore(look: Look): number {
-    return look.moved >= this.s.minChannels ? look.score : 0;
+    return look.moved >= 1 ? look.score : 0;
   }
 
   /** Hour boundary: learn from the hour that ended unless an event or fault touched it. */
@@ -527,7 +547,12 @@ class Run {
       const back = this.recent(k, this.s.faultConfirmMs).every((j) => {
         const level = this.series.levelAt(c, j);
         const ref = fault.ref[c];
-        return level === null || ref === null || ref === undefined || Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ / 2;
+        return (
+          level === null ||
+          ref === null ||
+          ref === undefined ||
+          Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ
+        );
       });
       if (back || t - fault.since > this.s.maxFaultMs) {
         delete st.faults[metric];
@@ -543,12 +568,7 @@ class Run {
     for (let c = 0; c < N; c++) {
       const metric = DETECTOR_METRICS[c] as string;
       if (st.faults[metric] !== undefined || !this.learned(c)) continue;
-      const lone = window.every((j) => {
-        const look = this.look(j);
-        const z = look.z[c];
-        if (z === null || z === undefined || Math.abs(z) < this.s.faultZ) return false;
-        return look.z.every((o, i) => i === c || o === null || !this.learned(i) || Math.abs(o) < this.s.quietZ);
-      });
+      const lone = window.every((j) => this.suspect(c, this.look(j).z));
       if (!lone) continue;
       st.faults[metric] = { since: this.series.ts[first] as number, ref: this.refsAt(first).map(roundRef) };
       this.changed = true;
@@ -578,13 +598,13 @@ class Run {
     const low = this.threshold * this.s.lowFactor;
     if (st.event !== null) {
       const ev = st.event;
-      const hold = this.recent(k, this.s.holdMs).some((j) => this.look(j, ev.ref).score >= low);
+      const hold = this.recent(k, this.s.holdMs).some((j) => this.look(j).score >= low);
       if (!hold || t - ev.since > this.s.maxEventMs) {
         st.event = null;
         st.quietAfter = t;
         this.changed = true;
       } else {
-        const look = this.look(k, ev.ref);
+        const look = this.look(k);
         return {
           ts: t,
           event: { since: ev.since, channels: this.channelsOf(look, faulty), score: round4(look.score), threshold: this.threshold },
@@ -613,7 +633,7 @@ const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision
 const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 
 function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
