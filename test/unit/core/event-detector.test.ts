@@ -1,0 +1,201 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DETECTOR_DEFAULTS,
+  type DetectorInput,
+  type DetectorSettings,
+  type DetectorState,
+  type DetectorVerdict,
+  detectorHistoryNeed,
+  runDetector,
+  thresholdFromMaxima,
+} from '../../../functions/core/event-detector';
+import { waterSeries } from '../../helpers/water-series';
+
+/** Shorter commissioning than the default so the tests stay quick; the default is exercised on its own below. */
+const FAST: DetectorSettings = { ...DETECTOR_DEFAULTS, commissioningHours: 12, minMaxima: 6 };
+const LEARNED_AT = 13 * 60;
+
+/**
+ * Feeds samples as ingest does: batches after the stored history, the stored state replaced (through JSON, as a
+ * table would) only when a run says it changed.
+ */
+function feed(samples: readonly DetectorInput[], batchSizes: (i: number) => number, settings = FAST) {
+  const need = detectorHistoryNeed(settings);
+  let stored: DetectorState | undefined;
+  let writes = 0;
+  let largest = 0;
+  const verdicts: DetectorVerdict[] = [];
+  for (let i = 0, b = 0; i < samples.length; b++) {
+    const size = Math.max(1, batchSizes(b));
+    const out = runDetector(stored, samples.slice(Math.max(0, i - need), i), samples.slice(i, i + size), settings);
+    if (out.changed) {
+      const json = JSON.stringify(out.state);
+      largest = Math.max(largest, json.length);
+      stored = JSON.parse(json) as DetectorState;
+      writes++;
+    }
+    verdicts.push(...out.verdicts);
+    i += size;
+  }
+  return { verdicts, writes, largest, state: stored };
+}
+
+const byTen = () => 10;
+const eventsIn = (v: readonly DetectorVerdict[], from = 0, to = v.length) => v.slice(from, to).filter((x) => x.event);
+const faultsIn = (v: readonly DetectorVerdict[], from = 0, to = v.length) =>
+  v.slice(from, to).filter((x) => x.faults.length > 0);
+
+describe('event detector', () => {
+  it('finds a level shift in two correlated channels within a few samples and names both', () => {
+    const at = 20 * 60;
+    const series = waterSeries({
+      minutes: at + 120,
+      shifts: [
+        { metric: 'ph', by: 0.2, from: at, minutes: 25 },
+        { metric: 'orp_mv', by: -25, from: at, minutes: 25 },
+      ],
+    });
+    const { verdicts } = feed(series, byTen);
+    expect(eventsIn(verdicts, LEARNED_AT, at)).toEqual([]);
+    const first = verdicts.findIndex((v, i) => i >= at && v.event);
+    expect(first).toBeGreaterThanOrEqual(at);
+    expect(first - at).toBeLessThanOrEqual(4);
+    const event = verdicts[first]?.event;
+    expect(event?.since).toBe(series[first]?.ts);
+    expect(event?.score).toBeGreaterThanOrEqual(event?.threshold ?? Number.POSITIVE_INFINITY);
+    const metrics = event?.channels.map((c) => c.metric);
+    expect(metrics).toContain('ph');
+    expect(metrics).toContain('orp_mv');
+    const ph = event?.channels.find((c) => c.metric === 'ph');
+    expect(ph?.shift).toBeGreaterThan(0.1);
+    expect(ph?.sigma).toBeGreaterThan(3);
+    // One episode, not one per minute, and it ends after the shift does.
+    const flags = verdicts.map((v) => v.event !== undefined);
+    const starts = flags.filter((f, i) => f && !flags[i - 1]).length;
+    expect(starts).toBe(1);
+    expect(flags.slice(at + 25 + 10)).not.toContain(true);
+  });
+
+  it('calls a step on one channel whose correlated partner stays put a sensor fault, not an event', () => {
+    const at = 20 * 60;
+    const series = waterSeries({ minutes: at + 90, shifts: [{ metric: 'ph', by: 0.25, from: at, minutes: 90 }] });
+    const { verdicts } = feed(series, byTen);
+    expect(eventsIn(verdicts, LEARNED_AT)).toEqual([]);
+    const faulty = faultsIn(verdicts, at);
+    expect(faulty.length).toBeGreaterThan(0);
+    const fault = faulty[0]?.faults[0];
+    expect(fault?.metric).toBe('ph');
+    expect(fault?.since).toBeGreaterThanOrEqual(series[at]?.ts ?? 0);
+    expect(fault?.shift).toBeGreaterThan(0.15);
+    expect(faultsIn(verdicts, LEARNED_AT, at)).toEqual([]);
+  });
+
+  it('calls a drift on one channel a sensor fault for engineers, with no event on the way', () => {
+    const at = 20 * 60;
+    // The simulator's pH drift: 0.3 an hour.
+    const series = waterSeries({ minutes: at + 120, drift: { metric: 'ph', perMinute: 0.005, from: at } });
+    const { verdicts } = feed(series, byTen);
+    expect(eventsIn(verdicts, LEARNED_AT)).toEqual([]);
+    expect(faultsIn(verdicts, at).some((v) => v.faults.some((f) => f.metric === 'ph'))).toBe(true);
+  });
+
+  it('raises nothing on noise at the sensors’ resolution, nor on a slow daily cycle', () => {
+    for (const options of [{ seed: 7 }, { seed: 8, dailyCycle: 0.1 }]) {
+      const { verdicts } = feed(waterSeries({ minutes: 3 * 24 * 60, ...options }), byTen);
+      expect(eventsIn(verdicts, LEARNED_AT)).toEqual([]);
+      expect(faultsIn(verdicts)).toEqual([]);
+    }
+  });
+
+  it('commissions with the defaults for two days of data and judges nothing before', () => {
+    const series = waterSeries({ minutes: 50 * 60, seed: 3 });
+    const { verdicts } = feed(series, () => 60, DETECTOR_DEFAULTS);
+    expect(verdicts.slice(0, 47 * 60).every((v) => v.learning && !v.event && v.faults.length === 0)).toBe(true);
+    expect(verdicts[verdicts.length - 1]?.learning).toBe(false);
+  });
+
+  it('keeps its state small and writes it at most once per hour of normal data', () => {
+    const hours = 72;
+    const { writes, largest, state } = feed(waterSeries({ minutes: hours * 60, seed: 5 }), byTen);
+    expect(largest).toBeLessThan(4096);
+    expect(writes).toBeLessThanOrEqual(hours + 1);
+    expect(state?.maxima.length).toBeLessThanOrEqual(FAST.maximaKept);
+  });
+
+  it('reaches the same verdicts and state however the samples are batched (property)', () => {
+    const at = 14 * 60;
+    const series = waterSeries({
+      minutes: at + 60,
+      seed: 11,
+      shifts: [
+        { metric: 'ph', by: 0.2, from: at, minutes: 20 },
+        { metric: 'orp_mv', by: -25, from: at, minutes: 20 },
+      ],
+    });
+    const reference = feed(series, () => 1);
+    expect(eventsIn(reference.verdicts).length).toBeGreaterThan(0);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 20 }), (sizes) => {
+        const other = feed(series, (b) => sizes[b % sizes.length] as number);
+        expect(other.verdicts).toEqual(reference.verdicts);
+        expect(other.state).toEqual(reference.state);
+      }),
+      { numRuns: 8 },
+    );
+    // A redelivered batch: the same inputs give the same result.
+    const need = detectorHistoryNeed(FAST);
+    const i = at + 5;
+    const history = series.slice(i - need, i);
+    const batch = series.slice(i, i + 10);
+    const a = runDetector(reference.state, history, batch, FAST);
+    const b = runDetector(reference.state, history, batch, FAST);
+    expect(a).toEqual(b);
+  });
+
+  it('copes with missing rows and channels and still finds the event', () => {
+    const at = 20 * 60;
+    const series = waterSeries({
+      minutes: at + 60,
+      seed: 4,
+      shifts: [
+        { metric: 'ph', by: 0.2, from: at, minutes: 25 },
+        { metric: 'orp_mv', by: -25, from: at, minutes: 25 },
+      ],
+      emptyRows: (i) => i % 37 === 0 || (i > 600 && i < 640),
+      missing: (m, i) => m === 'turbidity_ntu' && i % 3 === 0,
+    });
+    const { verdicts } = feed(series, byTen);
+    expect(verdicts).toHaveLength(series.length);
+    expect(eventsIn(verdicts, LEARNED_AT, at)).toEqual([]);
+    expect(eventsIn(verdicts, at, at + 10).length).toBeGreaterThan(0);
+  });
+
+  it('starts afresh from a state of another version and gives no verdict for an empty batch', () => {
+    const series = waterSeries({ minutes: 30 });
+    const stale = { v: 0 } as unknown as DetectorState;
+    const out = runDetector(stale, [], series);
+    expect(out.changed).toBe(true);
+    expect(out.state.v).toBe(1);
+    expect(out.verdicts.every((v) => v.learning)).toBe(true);
+    expect(runDetector(out.state, series, []).verdicts).toEqual([]);
+  });
+});
+
+describe('threshold from the false-alarm budget', () => {
+  const maxima = Array.from({ length: 336 }, (_, i) => 10 + ((i * 7919) % 100) / 10);
+
+  it('rises as the budget tightens and never falls below the floor', () => {
+    const loose = thresholdFromMaxima(maxima, { ...DETECTOR_DEFAULTS, minThreshold: 0, budgetPerWeek: 2 });
+    const tight = thresholdFromMaxima(maxima, { ...DETECTOR_DEFAULTS, minThreshold: 0, budgetPerWeek: 0.1 });
+    expect(tight).toBeGreaterThan(loose);
+    expect(thresholdFromMaxima(maxima, DETECTOR_DEFAULTS)).toBeGreaterThanOrEqual(DETECTOR_DEFAULTS.minThreshold);
+    expect(thresholdFromMaxima([], DETECTOR_DEFAULTS)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('lies above every hourly maximum when the budget is below one episode in the hours seen', () => {
+    const settings = { ...DETECTOR_DEFAULTS, minThreshold: 0, budgetPerWeek: 0.5 };
+    const big = maxima.map((m) => m * 10);
+    expect(thresholdFromMaxima(big, settings)).toBeGreaterThan(Math.max(...big));
+  });
+});
