@@ -103,6 +103,8 @@ export interface DetectorSettings {
   lowFactor: number;
   /** Hold after the score last exceeded the low threshold (default 3 min). */
   holdMs: number;
+  /** The score must stay over the threshold this long to start an event (default 1 min: the newest sample alone). */
+  confirmMs: number;
   /** A channel counts as moved from |z| at or above this (default 3). */
   channelZ: number;
   /** Channels the score needs (default 2): with one channel there is no correlation to judge by. */
@@ -149,6 +151,7 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   minThreshold: 25,
   lowFactor: 0.5,
   holdMs: 3 * MINUTE_MS,
+  confirmMs: MINUTE_MS,
   channelZ: 3,
   minChannels: 2,
   partnerR: 0.5,
@@ -440,6 +443,19 @@ class Run {
     return look.moved >= 1 ? look.score : 0;
   }
 
+  /** The event score held over the last `confirmMs`: its minimum there, so a blip shorter than that never starts an event. */
+  confirmedScore(k: number): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const j of this.recent(k, this.s.confirmMs)) min = Math.min(min, this.eventScore(this.look(j)));
+    return min;
+  }
+
+  private pushMaximum(max: number): void {
+    const maxima = this.state.maxima;
+    maxima.push(round4(max));
+    if (maxima.length > this.s.maximaKept) maxima.splice(0, maxima.length - this.s.maximaKept);
+  }
+
   /** Hour boundary: learn from the hour that ended unless an event or fault touched it. */
   learnHour(hourIndex: number): void {
     const start = hourIndex * HOUR_MS;
@@ -461,9 +477,8 @@ class Run {
     // Hourly maximum of the event score with the baseline as it stood during the hour (before this update).
     if (Math.max(...st.hours) >= Math.min(24, this.s.commissioningHours / 2)) {
       let max = 0;
-      for (let k = from; k < to; k++) max = Math.max(max, this.eventScore(this.look(k)));
-      st.maxima.push(round4(max));
-      if (st.maxima.length > this.s.maximaKept) st.maxima.splice(0, st.maxima.length - this.s.maximaKept);
+      for (let k = from; k < to; k++) max = Math.max(max, this.confirmedScore(k));
+      this.pushMaximum(max);
     }
     for (let c = 0; c < N; c++) {
       if (faulty.has(DETECTOR_METRICS[c] as string)) continue;
@@ -614,7 +629,7 @@ class Run {
       }
     }
     const look = this.look(k);
-    const score = this.eventScore(look);
+    const score = this.confirmedScore(k);
     if (st.event === null && score >= this.threshold && st.quietAfter < t) {
       st.event = { since: t, ref: this.refsAt(k).map(roundRef) };
       this.changed = true;

@@ -287,3 +287,115 @@ export function conditionSpans(rows: readonly EvalRow[], device: Device): AlarmS
   });
   return spans;
 }
+
+/** Settings of the level-shift baseline the issue quotes (for comparison in `eval:events`, not used by ingest). */
+export interface LevelShiftSettings {
+  /** Trailing mean window, rows (default 60). */
+  windowRows: number;
+  /** Rows the alarm is held after the score last exceeded half the threshold (default 5). */
+  holdRows: number;
+  /** False-alarm episodes a week allowed on the tuning part (default 0.3, the issue's operating point). */
+  budgetPerWeek: number;
+}
+
+export const LEVEL_SHIFT_DEFAULTS: LevelShiftSettings = { windowRows: 60, holdRows: 5, budgetPerWeek: 0.3 };
+
+/** Solves A x = b for a small symmetric positive definite A (Gaussian elimination with partial pivoting). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i] as number]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs((m[r] as number[])[c] as number) > Math.abs((m[p] as number[])[c] as number)) p = r;
+    [m[c], m[p]] = [m[p] as number[], m[c] as number[]];
+    const pivot = (m[c] as number[])[c] as number;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = ((m[r] as number[])[c] as number) / pivot;
+      for (let k = c; k <= n; k++) (m[r] as number[])[k] = ((m[r] as number[])[k] as number) - f * ((m[c] as number[])[k] as number);
+    }
+  }
+  return m.map((row, i) => (row[n] as number) / (row[i] as number));
+}
+
+/**
+ * The multivariate level-shift baseline of issue 14: each channel's deviation from its trailing mean, combined
+ * through the covariance of the deviations on the tuning part's normal (unlabelled-as-event) rows; on at the
+ * threshold, held while the score stays over half of it and `holdRows` after. The threshold is the lowest that keeps
+ * the tuning part's false-alarm episodes within the budget — chosen with the labels, which favours the baseline.
+ */
+export function levelShiftBaseline(
+  rows: readonly EvalRow[],
+  labels: readonly boolean[],
+  tuneUntilRow: number,
+  settings: LevelShiftSettings = LEVEL_SHIFT_DEFAULTS,
+): { flags: boolean[]; threshold: number } {
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
+  const n = metrics.length;
+  const dev: number[][] = [];
+  const sums = new Array(n).fill(0);
+  const counts = new Array(n).fill(0);
+  const queue: (number | undefined)[][] = [];
+  for (const row of rows) {
+    const x = metrics.map((m) => row.values[m]);
+    dev.push(x.map((v, i) => (v === undefined || counts[i] === 0 ? 0 : v - sums[i] / counts[i])));
+    queue.push(x);
+    x.forEach((v, i) => {
+      if (v !== undefined) {
+        sums[i] += v;
+        counts[i]++;
+      }
+    });
+    if (queue.length > settings.windowRows) {
+      (queue.shift() as (number | undefined)[]).forEach((v, i) => {
+        if (v !== undefined) {
+          sums[i] -= v;
+          counts[i]--;
+        }
+      });
+    }
+  }
+  const cov = metrics.map(() => new Array(n).fill(0));
+  let used = 0;
+  for (let t = settings.windowRows; t < tuneUntilRow; t++) {
+    if (labels[t]) continue;
+    const d = dev[t] as number[];
+    for (let i = 0; i < n; i++) {
+      const row = cov[i] as number[];
+      for (let j = 0; j < n; j++) row[j] = (row[j] as number) + (d[i] as number) * (d[j] as number);
+    }
+    used++;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) (cov[i] as number[])[j] = ((cov[i] as number[])[j] as number) / Math.max(1, used);
+    (cov[i] as number[])[i] = ((cov[i] as number[])[i] as number) + 1e-9;
+  }
+  const score = dev.map((d) => {
+    const y = solve(cov, d);
+    return d.reduce((s, v, i) => s + v * (y[i] as number), 0);
+  });
+  const times = rows.map((r) => r.ts);
+  const flagsAt = (threshold: number) => {
+    const flags: boolean[] = [];
+    let on = false;
+    let lastHigh = Number.NEGATIVE_INFINITY;
+    score.forEach((s, t) => {
+      if (s >= threshold / 2) lastHigh = t;
+      if (!on && s >= threshold) on = true;
+      else if (on && t - lastHigh > settings.holdRows) on = false;
+      flags.push(on);
+    });
+    return flags;
+  };
+  const tuning = score.slice(0, tuneUntilRow).filter((_, t) => !labels[t]).sort((a, b) => a - b);
+  let threshold = tuning[tuning.length - 1] ?? Number.POSITIVE_INFINITY;
+  for (const q of [0.99, 0.995, 0.998, 0.999, 0.9995, 0.9998, 0.9999, 0.99995, 1]) {
+    const candidate = tuning[Math.min(tuning.length - 1, Math.floor(q * tuning.length))] as number;
+    const s = scoreEvents(times, labels, flagsAt(candidate), 0, tuneUntilRow);
+    if (s.falseAlarmsPerWeek <= settings.budgetPerWeek) {
+      threshold = candidate;
+      break;
+    }
+  }
+  return { flags: flagsAt(threshold), threshold };
+}

@@ -11,6 +11,7 @@ import {
   countSms,
   type EvalRow,
   type EventScores,
+  levelShiftBaseline,
   replayDetector,
   scoreEvents,
   spansOf,
@@ -229,11 +230,15 @@ async function main(): Promise<number> {
       ['tuning part', 0, split],
       ['held-out part', split, rows.length],
     ];
+    const baseline = levelShiftBaseline(rows, data.labels, split);
+    report.levelShiftThreshold = baseline.threshold;
     const scored: Record<string, unknown> = {};
     for (const [name, from, to] of parts) {
       if (to <= from) continue;
       scored[name] = {
         detector: scoreEvents(times, data.labels, events, from, to),
+        levelShiftBaseline: scoreEvents(times, data.labels, baseline.flags, from, to),
+        detectorEventOrFault: scoreEvents(times, data.labels, events.map((e, i) => e || (faults[i] ?? false)), from, to),
         criticalLimits: scoreEvents(times, data.labels, critical, from, to),
         detectorOrCritical: scoreEvents(times, data.labels, events.map((e, i) => e || (critical[i] ?? false)), from, to),
       };
@@ -268,6 +273,8 @@ async function main(): Promise<number> {
   const scores = report.scores as Record<string, Record<string, EventScores>> | undefined;
   for (const [part, s] of Object.entries(scores ?? {})) {
     printScores(`${part}, event detector`, s.detector as EventScores);
+    printScores(`${part}, event or sensor fault`, s.detectorEventOrFault as EventScores);
+    printScores(`${part}, level-shift baseline`, s.levelShiftBaseline as EventScores);
     printScores(`${part}, critical limit alarms`, s.criticalLimits as EventScores);
   }
   console.log(`event alarms ${eventAlarms}; rows with a sensor fault ${report.faultRows as number}`);
