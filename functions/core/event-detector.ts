@@ -199,7 +199,8 @@ function freshState(ts: number): DetectorState {
   };
 }
 
-const pairIndex = (i: number, j: number): number => (i < j ? i * N - (i * (i + 1)) / 2 + (j - i - 1) : pairIndex(j, i));
+const pairIndex = (i: number, j: number): number =>
+  i < j ? i * N - (i * (i + 1)) / 2 + (j - i - 1) : pairIndex(j, i);
 
 /** The samples of one call as columns, with each sample's smoothed level and reference median computed lazily. */
 class Series {
@@ -279,30 +280,30 @@ class Series {
 
 /** Cholesky solve of the shrunk correlation restricted to `idx`; cached per channel set within a call. */
 class Scorer {
-  private readonly cache = new Map<string, number[][] | null>();
+  /** Lower-triangular factors, row-major n×n, by channel set; null where R is not positive definite. */
+  private readonly cache = new Map<string, Float64Array | null>();
 
   constructor(
     private readonly corr: readonly number[],
     private readonly shrink: number,
   ) {}
 
-  private factor(idx: readonly number[]): number[][] | null {
+  private factor(idx: readonly number[]): Float64Array | null {
     const key = idx.join(',');
-    if (this.cache.has(key)) return this.cache.get(key) ?? null;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
     const n = idx.length;
-    const L: number[][] = idx.map(() => new Array(n).fill(0));
+    const L = new Float64Array(n * n);
     let ok = true;
     for (let a = 0; a < n && ok; a++) {
       for (let b = 0; b <= a; b++) {
         const ia = idx[a] as number;
         const ib = idx[b] as number;
-        let sum =
-          ia === ib ? 1 : (1 - this.shrink) * (this.corr[pairIndex(ia, ib)] as number);
-        for (let k = 0; k < b; k++) sum -= (L[a] as number[])[k]! * (L[b] as number[])[k]!;
-        if (a === b) {
-          if (sum <= 1e-9) ok = false;
-          else (L[a] as number[])[a] = Math.sqrt(sum);
-        } else (L[a] as number[])[b] = sum / (L[b] as number[])[b]!;
+        let sum = ia === ib ? 1 : (1 - this.shrink) * (this.corr[pairIndex(ia, ib)] as number);
+        for (let k = 0; k < b; k++) sum -= (L[a * n + k] as number) * (L[b * n + k] as number);
+        if (a !== b) L[a * n + b] = sum / (L[b * n + b] as number);
+        else if (sum > 1e-9) L[a * n + a] = Math.sqrt(sum);
+        else ok = false;
       }
     }
     const out = ok ? L : null;
@@ -314,13 +315,14 @@ class Scorer {
   score(idx: readonly number[], z: readonly number[]): number {
     const L = this.factor(idx);
     if (L === null) return z.reduce((s, v) => s + v * v, 0);
+    const n = idx.length;
+    const y = new Float64Array(n);
     let q = 0;
-    const y: number[] = [];
-    for (let a = 0; a < idx.length; a++) {
+    for (let a = 0; a < n; a++) {
       let v = z[a] as number;
-      for (let k = 0; k < a; k++) v -= (L[a] as number[])[k]! * (y[k] as number);
-      const ya = v / (L[a] as number[])[a]!;
-      y.push(ya);
+      for (let k = 0; k < a; k++) v -= (L[a * n + k] as number) * (y[k] as number);
+      const ya = v / (L[a * n + a] as number);
+      y[a] = ya;
       q += ya * ya;
     }
     return q;
@@ -341,7 +343,10 @@ interface Look {
  * The event threshold the false-alarm budget gives: an exponential tail fitted to the top fifth of the hourly score
  * maxima (at least 5), solved for the hourly rate budget / 168. Never below `minThreshold`.
  */
-export function thresholdFromMaxima(maxima: readonly number[], settings: DetectorSettings = DETECTOR_DEFAULTS): number {
+export function thresholdFromMaxima(
+  maxima: readonly number[],
+  settings: DetectorSettings = DETECTOR_DEFAULTS,
+): number {
   // Log scores: real score tails are heavy (Pareto-like), and an exponential fit on the raw score set the threshold
   // too low on real data. Hours with no moved channel (score 0) count toward N but not toward the tail.
   const sorted = maxima.filter((x) => x > 0).sort((a, b) => b - a);
@@ -375,7 +380,10 @@ class Run {
   }
 
   private learned(c: number): boolean {
-    return (this.state.hours[c] as number) >= Math.min(24, this.s.commissioningHours / 2) && (this.state.scale[c] as number) > 0;
+    return (
+      (this.state.hours[c] as number) >= Math.min(24, this.s.commissioningHours / 2) &&
+      (this.state.scale[c] as number) > 0
+    );
   }
 
   get learning(): boolean {
@@ -432,7 +440,11 @@ class Run {
       const zj = z[j];
       if (j === c || zj === null || zj === undefined) continue;
       const r = this.state.corr[pairIndex(c, j)] as number;
-      if (Math.abs(r) >= this.s.partnerR && Math.abs(r * zc) >= this.s.channelZ && Math.abs(zj) < this.s.quietZ)
+      if (
+        Math.abs(r) >= this.s.partnerR &&
+        Math.abs(r * zc) >= this.s.channelZ &&
+        Math.abs(zj) < this.s.quietZ
+      )
         return true;
     }
     return false;
@@ -491,14 +503,21 @@ class Run {
       const n = st.hours[c] as number;
       const alpha = 1 / Math.min(n + 1, this.s.learnHours);
       const old = st.scale[c] as number;
-      st.scale[c] = round4(old > 0 ? Math.exp((1 - alpha) * Math.log(old) + alpha * Math.log(hourScale)) : hourScale);
+      st.scale[c] = round4(
+        old > 0 ? Math.exp((1 - alpha) * Math.log(old) + alpha * Math.log(hourScale)) : hourScale,
+      );
       st.hours[c] = n + 1;
     }
     for (let i = 0; i < N; i++) {
       for (let j = i + 1; j < N; j++) {
         const si = st.scale[i] as number;
         const sj = st.scale[j] as number;
-        if (si <= 0 || sj <= 0 || faulty.has(DETECTOR_METRICS[i] as string) || faulty.has(DETECTOR_METRICS[j] as string))
+        if (
+          si <= 0 ||
+          sj <= 0 ||
+          faulty.has(DETECTOR_METRICS[i] as string) ||
+          faulty.has(DETECTOR_METRICS[j] as string)
+        )
           continue;
         let sxy = 0;
         let sxx = 0;
@@ -622,7 +641,12 @@ class Run {
         const look = this.look(k);
         return {
           ts: t,
-          event: { since: ev.since, channels: this.channelsOf(look, faulty), score: round4(look.score), threshold: this.threshold },
+          event: {
+            since: ev.since,
+            channels: this.channelsOf(look, faulty),
+            score: round4(look.score),
+            threshold: this.threshold,
+          },
           faults,
           learning: false,
         };
@@ -635,7 +659,12 @@ class Run {
       this.changed = true;
       return {
         ts: t,
-        event: { since: t, channels: this.channelsOf(look, faulty), score: round4(look.score), threshold: this.threshold },
+        event: {
+          since: t,
+          channels: this.channelsOf(look, faulty),
+          score: round4(look.score),
+          threshold: this.threshold,
+        },
         faults,
         learning: false,
       };
@@ -650,7 +679,9 @@ const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 function median(values: number[]): number {
   const sorted = values.sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function usableState(state: DetectorState | undefined): state is DetectorState {

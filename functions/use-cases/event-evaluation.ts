@@ -254,7 +254,9 @@ export function spansOf(
  * over the rows, judged by the alarm engine's core (`evaluateConditions`) with its own windows and open-alarm keys.
  */
 export function conditionSpans(rows: readonly EvalRow[], device: Device): AlarmSpan[] {
-  const conditions = conditionsFor(device).filter((c: Condition) => c.kind !== 'offline' && c.kind !== 'battery');
+  const conditions = conditionsFor(device).filter(
+    (c: Condition) => c.kind !== 'offline' && c.kind !== 'battery',
+  );
   const need = Math.max(2, historyFor(conditions));
   const open = new Map<string, AlarmSpan>();
   const spans: AlarmSpan[] = [];
@@ -298,7 +300,7 @@ export interface LevelShiftSettings {
   budgetPerWeek: number;
 }
 
-export const LEVEL_SHIFT_DEFAULTS: LevelShiftSettings = { windowRows: 60, holdRows: 5, budgetPerWeek: 0.3 };
+const LEVEL_SHIFT_DEFAULTS: LevelShiftSettings = { windowRows: 60, holdRows: 5, budgetPerWeek: 0.3 };
 
 /** Solves A x = b for a small symmetric positive definite A (Gaussian elimination with partial pivoting). */
 function solve(a: number[][], b: number[]): number[] {
@@ -306,13 +308,15 @@ function solve(a: number[][], b: number[]): number[] {
   const m = a.map((row, i) => [...row, b[i] as number]);
   for (let c = 0; c < n; c++) {
     let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs((m[r] as number[])[c] as number) > Math.abs((m[p] as number[])[c] as number)) p = r;
+    for (let r = c + 1; r < n; r++)
+      if (Math.abs((m[r] as number[])[c] as number) > Math.abs((m[p] as number[])[c] as number)) p = r;
     [m[c], m[p]] = [m[p] as number[], m[c] as number[]];
     const pivot = (m[c] as number[])[c] as number;
     for (let r = 0; r < n; r++) {
       if (r === c) continue;
       const f = ((m[r] as number[])[c] as number) / pivot;
-      for (let k = c; k <= n; k++) (m[r] as number[])[k] = ((m[r] as number[])[k] as number) - f * ((m[c] as number[])[k] as number);
+      for (let k = c; k <= n; k++)
+        (m[r] as number[])[k] = ((m[r] as number[])[k] as number) - f * ((m[c] as number[])[k] as number);
     }
   }
   return m.map((row, i) => (row[n] as number) / (row[i] as number));
@@ -367,7 +371,8 @@ export function levelShiftBaseline(
     used++;
   }
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) (cov[i] as number[])[j] = ((cov[i] as number[])[j] as number) / Math.max(1, used);
+    for (let j = 0; j < n; j++)
+      (cov[i] as number[])[j] = ((cov[i] as number[])[j] as number) / Math.max(1, used);
     (cov[i] as number[])[i] = ((cov[i] as number[])[i] as number) + 1e-9;
   }
   const score = dev.map((d) => {
@@ -387,7 +392,10 @@ export function levelShiftBaseline(
     });
     return flags;
   };
-  const tuning = score.slice(0, tuneUntilRow).filter((_, t) => !labels[t]).sort((a, b) => a - b);
+  const tuning = score
+    .slice(0, tuneUntilRow)
+    .filter((_, t) => !labels[t])
+    .sort((a, b) => a - b);
   let threshold = tuning[tuning.length - 1] ?? Number.POSITIVE_INFINITY;
   for (const q of [0.99, 0.995, 0.998, 0.999, 0.9995, 0.9998, 0.9999, 0.99995, 1]) {
     const candidate = tuning[Math.min(tuning.length - 1, Math.floor(q * tuning.length))] as number;

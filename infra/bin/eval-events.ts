@@ -96,16 +96,19 @@ async function readCsv(
     if (!header) {
       header = cells;
       timeIdx = header.indexOf(timeCol);
-      if (timeIdx < 0) throw new Error(`time column "${timeCol}" not in the header (${header.join(', ')}); use --time`);
+      if (timeIdx < 0)
+        throw new Error(`time column "${timeCol}" not in the header (${header.join(', ')}); use --time`);
       const label = labelCol ?? (header.includes('EVENT') ? 'EVENT' : undefined);
       if (label !== undefined) {
         labelIdx = header.indexOf(label);
         if (labelIdx < 0) throw new Error(`label column "${label}" not in the header (${header.join(', ')})`);
         out.labels = [];
       }
-      const mapping = columns ?? new Map(header.filter((h) => /^[a-z][a-z0-9_]*$/.test(h)).map((h) => [h, h]));
+      const mapping =
+        columns ?? new Map(header.filter((h) => /^[a-z][a-z0-9_]*$/.test(h)).map((h) => [h, h]));
       for (const col of mapping.keys()) {
-        if (!header.includes(col)) throw new Error(`--columns: column "${col}" not in the header (${header.join(', ')})`);
+        if (!header.includes(col))
+          throw new Error(`--columns: column "${col}" not in the header (${header.join(', ')})`);
       }
       metricIdx = [...mapping].map(([col, metric]) => [header?.indexOf(col) ?? -1, metric]);
       if (metricIdx.length === 0) throw new Error('no metric columns: give --columns CSV=metric,...');
@@ -114,12 +117,14 @@ async function readCsv(
     const timeText = cells[timeIdx] ?? '';
     const ts = parseTime(timeText, n);
     const prev = out.times[out.times.length - 1];
-    if (prev !== undefined && ts <= prev) throw new Error(`line ${n}: time ${timeText} is not after the row before`);
+    if (prev !== undefined && ts <= prev)
+      throw new Error(`line ${n}: time ${timeText} is not after the row before`);
     const values: Record<string, number | undefined> = {};
     for (const [i, metric] of metricIdx) {
       const cell = cells[i] ?? '';
       const v = cell === '' || cell === 'NA' ? undefined : Number(cell);
-      if (v !== undefined && !Number.isFinite(v)) throw new Error(`line ${n}: ${header[i]} "${cell}" is not a number`);
+      if (v !== undefined && !Number.isFinite(v))
+        throw new Error(`line ${n}: ${header[i]} "${cell}" is not a number`);
       values[metric] = v;
     }
     const label = labelIdx >= 0 ? parseLabel(cells[labelIdx] ?? '', n) : undefined;
@@ -143,10 +148,16 @@ function parseColumns(text: string): Map<string, string> {
   return map;
 }
 
-function positive(name: string, text: string | undefined, fallback: number, max = Number.POSITIVE_INFINITY): number {
+function positive(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  max = Number.POSITIVE_INFINITY,
+): number {
   if (text === undefined) return fallback;
   const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0 || v > max) throw new Error(`${name} must be a number in (0, ${max}], got "${text}"`);
+  if (!Number.isFinite(v) || v <= 0 || v > max)
+    throw new Error(`${name} must be a number in (0, ${max}], got "${text}"`);
   return v;
 }
 
@@ -202,7 +213,10 @@ async function main(): Promise<number> {
   const replay = replayDetector(rows, {
     settings,
     batchSize,
-    onProgress: (done) => console.error(`  detector ${done}/${rows.length} rows (${Math.round((Date.now() - started) / 1000)} s)`),
+    onProgress: (done) =>
+      console.error(
+        `  detector ${done}/${rows.length} rows (${Math.round((Date.now() - started) / 1000)} s)`,
+      ),
   });
   const events = replay.verdicts.map((v) => v.event);
   const faults = replay.verdicts.map((v) => v.fault);
@@ -210,8 +224,11 @@ async function main(): Promise<number> {
   if (values.predictions) {
     const file = createWriteStream(values.predictions);
     file.write('time,event,fault\n');
-    for (let i = 0; i < rows.length; i++) file.write(`${data.timeTexts[i]},${events[i] ? 1 : 0},${faults[i] ? 1 : 0}\n`);
-    await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    for (let i = 0; i < rows.length; i++)
+      file.write(`${data.timeTexts[i]},${events[i] ? 1 : 0},${faults[i] ? 1 : 0}\n`);
+    await new Promise<void>((resolve, reject) =>
+      file.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
   }
 
   const split = Math.floor(rows.length * tuneUntil);
@@ -225,7 +242,10 @@ async function main(): Promise<number> {
   };
   if (data.labels) {
     const limits = conditionSpans(rows, evalDevice(point));
-    const critical = limitFlags(times, limits.filter((s) => s.severity === 'critical'));
+    const critical = limitFlags(
+      times,
+      limits.filter((s) => s.severity === 'critical'),
+    );
     const parts: [string, number, number][] = [
       ['tuning part', 0, split],
       ['held-out part', split, rows.length],
@@ -238,9 +258,21 @@ async function main(): Promise<number> {
       scored[name] = {
         detector: scoreEvents(times, data.labels, events, from, to),
         levelShiftBaseline: scoreEvents(times, data.labels, baseline.flags, from, to),
-        detectorEventOrFault: scoreEvents(times, data.labels, events.map((e, i) => e || (faults[i] ?? false)), from, to),
+        detectorEventOrFault: scoreEvents(
+          times,
+          data.labels,
+          events.map((e, i) => e || (faults[i] ?? false)),
+          from,
+          to,
+        ),
         criticalLimits: scoreEvents(times, data.labels, critical, from, to),
-        detectorOrCritical: scoreEvents(times, data.labels, events.map((e, i) => e || (critical[i] ?? false)), from, to),
+        detectorOrCritical: scoreEvents(
+          times,
+          data.labels,
+          events.map((e, i) => e || (critical[i] ?? false)),
+          from,
+          to,
+        ),
       };
     }
     report.scores = scored;
@@ -255,7 +287,9 @@ async function main(): Promise<number> {
   const sms = countSms(spans, end);
   const perWeek: Record<string, Record<string, number>> = {};
   for (const [audience, c] of sms) {
-    perWeek[audience] = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Number((v / weeks).toFixed(1))]));
+    perWeek[audience] = Object.fromEntries(
+      Object.entries(c).map(([k, v]) => [k, Number((v / weeks).toFixed(1))]),
+    );
   }
   const eventAlarms = spans.filter((s) => s.key === 'event').length;
   report.smsPerWeek = perWeek;
@@ -280,7 +314,11 @@ async function main(): Promise<number> {
   console.log(`event alarms ${eventAlarms}; rows with a sensor fault ${report.faultRows as number}`);
   console.log('SMS a week by audience (nobody acknowledges):');
   for (const [audience, c] of Object.entries(perWeek)) {
-    console.log(`  ${audience.padEnd(12)} ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(
+      `  ${audience.padEnd(12)} ${Object.entries(c)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   }
   console.log(
     `alarms by condition: ${Object.entries(report.alarmsByCondition as Record<string, number>)
@@ -312,12 +350,20 @@ function limitFlags(times: readonly number[], spans: readonly AlarmSpan[]): bool
   let i = 0;
   for (const s of [...spans].sort((a, b) => a.raisedAt - b.raisedAt)) {
     while (i < times.length && (times[i] as number) < s.raisedAt) i++;
-    for (let j = i; j < times.length && (s.clearedAt === undefined || (times[j] as number) < s.clearedAt); j++) flags[j] = true;
+    for (
+      let j = i;
+      j < times.length && (s.clearedAt === undefined || (times[j] as number) < s.clearedAt);
+      j++
+    )
+      flags[j] = true;
   }
   return flags;
 }
 
-function faultSpans(times: readonly number[], findings: ReturnType<typeof replayDetector>['findings']): AlarmSpan[] {
+function faultSpans(
+  times: readonly number[],
+  findings: ReturnType<typeof replayDetector>['findings'],
+): AlarmSpan[] {
   const metrics = new Set(findings.flatMap((f) => f.faults.map((x) => x.metric)));
   return [...metrics].flatMap((m) =>
     spansOf(

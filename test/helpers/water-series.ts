@@ -2,7 +2,7 @@ import type { DetectorInput } from '../../functions/core/event-detector';
 import { DAY_MS, MINUTE_MS } from '../../functions/shared/time';
 
 /** 2026-01-01T00:00Z: synthetic series start on an hour boundary. */
-export const SERIES_T0 = Date.UTC(2026, 0, 1);
+const SERIES_T0 = Date.UTC(2026, 0, 1);
 
 /** Deterministic uniform numbers in [0, 1) (mulberry32), so every synthetic series is the same on every run. */
 function random(seed: number): () => number {

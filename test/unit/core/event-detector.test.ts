@@ -2,11 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DETECTOR_DEFAULTS,
+  DETECTOR_METRICS,
   type DetectorInput,
   type DetectorSettings,
   type DetectorState,
   type DetectorVerdict,
   detectorHistoryNeed,
+  type EventFinding,
+  type FaultFinding,
   runDetector,
   thresholdFromMaxima,
 } from '../../../functions/core/event-detector';
@@ -28,7 +31,12 @@ function feed(samples: readonly DetectorInput[], batchSizes: (i: number) => numb
   const verdicts: DetectorVerdict[] = [];
   for (let i = 0, b = 0; i < samples.length; b++) {
     const size = Math.max(1, batchSizes(b));
-    const out = runDetector(stored, samples.slice(Math.max(0, i - need), i), samples.slice(i, i + size), settings);
+    const out = runDetector(
+      stored,
+      samples.slice(Math.max(0, i - need), i),
+      samples.slice(i, i + size),
+      settings,
+    );
     if (out.changed) {
       const json = JSON.stringify(out.state);
       largest = Math.max(largest, json.length);
@@ -42,7 +50,8 @@ function feed(samples: readonly DetectorInput[], batchSizes: (i: number) => numb
 }
 
 const byTen = () => 10;
-const eventsIn = (v: readonly DetectorVerdict[], from = 0, to = v.length) => v.slice(from, to).filter((x) => x.event);
+const eventsIn = (v: readonly DetectorVerdict[], from = 0, to = v.length) =>
+  v.slice(from, to).filter((x) => x.event);
 const faultsIn = (v: readonly DetectorVerdict[], from = 0, to = v.length) =>
   v.slice(from, to).filter((x) => x.faults.length > 0);
 
@@ -61,8 +70,9 @@ describe('event detector', () => {
     const first = verdicts.findIndex((v, i) => i >= at && v.event);
     expect(first).toBeGreaterThanOrEqual(at);
     expect(first - at).toBeLessThanOrEqual(4);
-    const event = verdicts[first]?.event;
+    const event: EventFinding | undefined = verdicts[first]?.event;
     expect(event?.since).toBe(series[first]?.ts);
+    for (const c of event?.channels ?? []) expect(DETECTOR_METRICS).toContain(c.metric);
     expect(event?.score).toBeGreaterThanOrEqual(event?.threshold ?? Number.POSITIVE_INFINITY);
     const metrics = event?.channels.map((c) => c.metric);
     expect(metrics).toContain('ph');
@@ -79,12 +89,15 @@ describe('event detector', () => {
 
   it('calls a step on one channel whose correlated partner stays put a sensor fault, not an event', () => {
     const at = 20 * 60;
-    const series = waterSeries({ minutes: at + 90, shifts: [{ metric: 'ph', by: 0.25, from: at, minutes: 90 }] });
+    const series = waterSeries({
+      minutes: at + 90,
+      shifts: [{ metric: 'ph', by: 0.25, from: at, minutes: 90 }],
+    });
     const { verdicts } = feed(series, byTen);
     expect(eventsIn(verdicts, LEARNED_AT)).toEqual([]);
     const faulty = faultsIn(verdicts, at);
     expect(faulty.length).toBeGreaterThan(0);
-    const fault = faulty[0]?.faults[0];
+    const fault: FaultFinding | undefined = faulty[0]?.faults[0];
     expect(fault?.metric).toBe('ph');
     expect(fault?.since).toBeGreaterThanOrEqual(series[at]?.ts ?? 0);
     expect(fault?.shift).toBeGreaterThan(0.15);
@@ -111,7 +124,9 @@ describe('event detector', () => {
   it('commissions with the defaults for two days of data and judges nothing before', () => {
     const series = waterSeries({ minutes: 50 * 60, seed: 3 });
     const { verdicts } = feed(series, () => 60, DETECTOR_DEFAULTS);
-    expect(verdicts.slice(0, 47 * 60).every((v) => v.learning && !v.event && v.faults.length === 0)).toBe(true);
+    expect(verdicts.slice(0, 47 * 60).every((v) => v.learning && !v.event && v.faults.length === 0)).toBe(
+      true,
+    );
     expect(verdicts[verdicts.length - 1]?.learning).toBe(false);
   });
 
@@ -189,7 +204,9 @@ describe('threshold from the false-alarm budget', () => {
     const loose = thresholdFromMaxima(maxima, { ...DETECTOR_DEFAULTS, minThreshold: 0, budgetPerWeek: 2 });
     const tight = thresholdFromMaxima(maxima, { ...DETECTOR_DEFAULTS, minThreshold: 0, budgetPerWeek: 0.1 });
     expect(tight).toBeGreaterThan(loose);
-    expect(thresholdFromMaxima(maxima, DETECTOR_DEFAULTS)).toBeGreaterThanOrEqual(DETECTOR_DEFAULTS.minThreshold);
+    expect(thresholdFromMaxima(maxima, DETECTOR_DEFAULTS)).toBeGreaterThanOrEqual(
+      DETECTOR_DEFAULTS.minThreshold,
+    );
     expect(thresholdFromMaxima([], DETECTOR_DEFAULTS)).toBe(Number.POSITIVE_INFINITY);
   });
 

@@ -3,8 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countSms, scoreEvents, spansOf } from '../../../functions/use-cases/event-evaluation';
 import { MINUTE_MS } from '../../../functions/shared/time';
+import { countSms, scoreEvents, spansOf } from '../../../functions/use-cases/event-evaluation';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 import { waterSeries } from '../../helpers/water-series';
 
@@ -38,9 +38,21 @@ describe('countSms', () => {
   it('counts raises, reminders, escalation and clears by the engine’s rules', () => {
     const times = minutes(200);
     // A warning open 65 minutes: raise, reminders at 30 and 60, clear.
-    const warn = spansOf(times, times.map((_, i) => i >= 10 && i < 75), 'event', 'operators', 'warning');
+    const warn = spansOf(
+      times,
+      times.map((_, i) => i >= 10 && i < 75),
+      'event',
+      'operators',
+      'warning',
+    );
     // A critical open 70 minutes: raise, reminder at 30, escalation at 60 (to supervisors), clear.
-    const crit = spansOf(times, times.map((_, i) => i >= 100 && i < 170), 'limit', 'operators', 'critical');
+    const crit = spansOf(
+      times,
+      times.map((_, i) => i >= 100 && i < 170),
+      'limit',
+      'operators',
+      'critical',
+    );
     const sms = countSms([...warn, ...crit], 200 * MINUTE_MS);
     expect(sms.get('operators')).toEqual({ raised: 2, cleared: 2, reminder: 3, escalation: 0, digest: 0 });
     expect(sms.get('supervisors')?.escalation).toBe(1);
