@@ -39,17 +39,29 @@ export interface RowVerdict {
  */
 export function replayDetector(
   rows: readonly EvalRow[],
-  options: { settings?: DetectorSettings; batchSize?: number; onProgress?: (done: number) => void } = {},
-): { verdicts: RowVerdict[]; findings: DetectorVerdict[]; stateWrites: number; maxStateBytes: number } {
+  options: {
+    settings?: DetectorSettings;
+    /** New samples per run, or per run number (ingest batches vary); default 1. */
+    batchSize?: number | ((batch: number) => number);
+    onProgress?: (done: number) => void;
+  } = {},
+): {
+  verdicts: RowVerdict[];
+  findings: DetectorVerdict[];
+  stateWrites: number;
+  maxStateBytes: number;
+  state: DetectorState | undefined;
+} {
   const settings = options.settings ?? DETECTOR_DEFAULTS;
-  const batchSize = Math.max(1, options.batchSize ?? 1);
+  const sizeOf = options.batchSize ?? 1;
   const need = detectorHistoryNeed(settings);
   const inputs: DetectorInput[] = rows.map((r) => ({ ts: r.ts, values: r.values }));
   let stored: DetectorState | undefined;
   let stateWrites = 0;
   let maxStateBytes = 0;
   const findings: DetectorVerdict[] = [];
-  for (let i = 0; i < inputs.length; i += batchSize) {
+  for (let i = 0, b = 0, batchSize = 1; i < inputs.length; i += batchSize, b++) {
+    batchSize = Math.max(1, Math.round(typeof sizeOf === 'number' ? sizeOf : sizeOf(b)));
     const history = inputs.slice(Math.max(0, i - need), i);
     const batch = inputs.slice(i, i + batchSize);
     const out = runDetector(stored, history, batch, settings);
@@ -69,7 +81,7 @@ export function replayDetector(
     fault: v.faults.length > 0,
     learning: v.learning,
   }));
-  return { verdicts, findings, stateWrites, maxStateBytes };
+  return { verdicts, findings, stateWrites, maxStateBytes, state: stored };
 }
 
 /** Per-minute and per-episode figures of a 0/1 prediction against the label. */

@@ -1,22 +1,19 @@
+import { mulberry32 } from '../../device-sim/random';
 import type { DetectorInput } from '../../functions/core/event-detector';
 import { DAY_MS, MINUTE_MS } from '../../functions/shared/time';
 
 /** 2026-01-01T00:00Z: synthetic series start on an hour boundary. */
 const SERIES_T0 = Date.UTC(2026, 0, 1);
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so every synthetic series is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const quantise = (v: number, step: number) => Math.round(v / step) * step;
+
+/** A contamination-like event: pH up 0.2 and ORP down 25 mV together from minute `from` for `minutes`. */
+export function phOrpShift(from: number, minutes: number): NonNullable<SeriesOptions['shifts']> {
+  return [
+    { metric: 'ph', by: 0.2, from, minutes },
+    { metric: 'orp_mv', by: -25, from, minutes },
+  ];
+}
 
 export interface SeriesOptions {
   minutes: number;
@@ -38,7 +35,7 @@ export interface SeriesOptions {
  * instrument's resolution (pH and chlorine 0.01, ORP and conductivity 1, turbidity 0.001, temperature 0.1).
  */
 export function waterSeries(options: SeriesOptions): DetectorInput[] {
-  const rnd = random(options.seed ?? 1);
+  const rnd = mulberry32(options.seed ?? 1);
   const gauss = () => {
     const u = Math.max(rnd(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());

@@ -13,40 +13,17 @@ import {
   runDetector,
   thresholdFromMaxima,
 } from '../../../functions/core/event-detector';
-import { waterSeries } from '../../helpers/water-series';
+import { replayDetector } from '../../../functions/use-cases/event-evaluation';
+import { phOrpShift, waterSeries } from '../../helpers/water-series';
 
 /** Shorter commissioning than the default so the tests stay quick; the default is exercised on its own below. */
 const FAST: DetectorSettings = { ...DETECTOR_DEFAULTS, commissioningHours: 12, minMaxima: 6 };
 const LEARNED_AT = 13 * 60;
 
-/**
- * Feeds samples as ingest does: batches after the stored history, the stored state replaced (through JSON, as a
- * table would) only when a run says it changed.
- */
+/** Feeds samples as ingest does (the eval command's replay): batches after the stored history, state kept through JSON. */
 function feed(samples: readonly DetectorInput[], batchSizes: (i: number) => number, settings = FAST) {
-  const need = detectorHistoryNeed(settings);
-  let stored: DetectorState | undefined;
-  let writes = 0;
-  let largest = 0;
-  const verdicts: DetectorVerdict[] = [];
-  for (let i = 0, b = 0; i < samples.length; b++) {
-    const size = Math.max(1, batchSizes(b));
-    const out = runDetector(
-      stored,
-      samples.slice(Math.max(0, i - need), i),
-      samples.slice(i, i + size),
-      settings,
-    );
-    if (out.changed) {
-      const json = JSON.stringify(out.state);
-      largest = Math.max(largest, json.length);
-      stored = JSON.parse(json) as DetectorState;
-      writes++;
-    }
-    verdicts.push(...out.verdicts);
-    i += size;
-  }
-  return { verdicts, writes, largest, state: stored };
+  const out = replayDetector(samples, { settings, batchSize: batchSizes });
+  return { verdicts: out.findings, writes: out.stateWrites, largest: out.maxStateBytes, state: out.state };
 }
 
 const byTen = () => 10;
@@ -60,10 +37,7 @@ describe('event detector', () => {
     const at = 20 * 60;
     const series = waterSeries({
       minutes: at + 120,
-      shifts: [
-        { metric: 'ph', by: 0.2, from: at, minutes: 25 },
-        { metric: 'orp_mv', by: -25, from: at, minutes: 25 },
-      ],
+      shifts: phOrpShift(at, 25),
     });
     const { verdicts } = feed(series, byTen);
     expect(eventsIn(verdicts, LEARNED_AT, at)).toEqual([]);
@@ -143,10 +117,7 @@ describe('event detector', () => {
     const series = waterSeries({
       minutes: at + 60,
       seed: 11,
-      shifts: [
-        { metric: 'ph', by: 0.2, from: at, minutes: 20 },
-        { metric: 'orp_mv', by: -25, from: at, minutes: 20 },
-      ],
+      shifts: phOrpShift(at, 20),
     });
     const reference = feed(series, () => 1);
     expect(eventsIn(reference.verdicts).length).toBeGreaterThan(0);
@@ -173,10 +144,7 @@ describe('event detector', () => {
     const series = waterSeries({
       minutes: at + 60,
       seed: 4,
-      shifts: [
-        { metric: 'ph', by: 0.2, from: at, minutes: 25 },
-        { metric: 'orp_mv', by: -25, from: at, minutes: 25 },
-      ],
+      shifts: phOrpShift(at, 25),
       emptyRows: (i) => i % 37 === 0 || (i > 600 && i < 640),
       missing: (m, i) => m === 'turbidity_ntu' && i % 3 === 0,
     });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE_MS } from '../../../functions/shared/time';
 import { countSms, scoreEvents, spansOf } from '../../../functions/use-cases/event-evaluation';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
-import { waterSeries } from '../../helpers/water-series';
+import { phOrpShift, waterSeries } from '../../helpers/water-series';
 
 const run = promisify(execFile);
 const minutes = (n: number) => Array.from({ length: n }, (_, i) => i * MINUTE_MS);
@@ -81,10 +81,7 @@ describe('npm run eval:events', () => {
     const series = waterSeries({
       minutes: at + 120,
       seed: 2,
-      shifts: [
-        { metric: 'ph', by: 0.2, from: at, minutes: 25 },
-        { metric: 'orp_mv', by: -25, from: at, minutes: 25 },
-      ],
+      shifts: phOrpShift(at, 25),
     });
     const lines = ['"Time","Tp","pH","Redox","Cl","EVENT"'];
     series.forEach((s, i) => {
