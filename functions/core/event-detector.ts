@@ -113,10 +113,14 @@ export interface DetectorSettings {
   partnerR: number;
   /** An event longer than this releases its frozen reference and ends (default 12 h): a new normal level is accepted. */
   maxEventMs: number;
+  /** |z| a suspect channel must keep through `faultConfirmMs` to be a fault (default 6): a smaller lone move is neither event nor fault. */
+  faultMinZ: number;
   /** A fault ends when its channel is back within this many σ of its level before the fault (default 3). */
   faultZ: number;
   /** A partner counts as staying put below this |z| (default 2). */
   quietZ: number;
+  /** A lone move whose last `smoothMs` made at most this share of its change over `faultConfirmMs` is a drift (default 0.6; a steady ramp makes 1/3, a step nearly 1). */
+  rampShare: number;
   /** How long a lone deviation must last to be a fault (default 15 min): short single-channel blips are ignored. */
   faultConfirmMs: number;
   /** A fault older than this is closed and its level accepted (default 24 h). */
@@ -156,8 +160,10 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   minChannels: 2,
   partnerR: 0.5,
   maxEventMs: 12 * HOUR_MS,
+  faultMinZ: 6,
   faultZ: 3,
   quietZ: 2,
+  rampShare: 0.6,
   faultConfirmMs: 15 * MINUTE_MS,
   maxFaultMs: 24 * HOUR_MS,
   shrink: 0.2,
@@ -270,6 +276,11 @@ class Series {
     const out = vals.length >= this.s.minReference ? median(vals) : null;
     row[k] = out;
     return out;
+  }
+
+  /** Index of the newest sample at or before t; -1 when none. */
+  before(t: number): number {
+    return this.firstAt(t + 1) - 1;
   }
 
   /** Index range [from, to) of samples with ts in [a, b). */
@@ -423,22 +434,26 @@ class Run {
     // Channels that moved and are not explained as a lone sensor move (a partner that should have followed did not).
     let moved = 0;
     for (const c of idx) {
-      if (Math.abs(z[c] as number) >= this.s.channelZ && !this.suspect(c, z)) moved++;
+      if (Math.abs(z[c] as number) >= this.s.channelZ && !this.suspect(c, z, k)) moved++;
     }
     const score = idx.length >= this.s.minChannels ? this.scorer.score(idx, zs) : 0;
     return { d, z, score, moved };
   }
 
   /**
-   * Channel c moved while a partner (|r| ≥ partnerR on normal data) that should have followed by at least
-   * `channelZ` stayed within `quietZ`: the signature of a sensor fault, not of the water.
+   * Channel c moved in a way that reads as the sensor, not the water: a partner (|r| ≥ partnerR on normal data) that
+   * should have followed by at least `channelZ` stayed within `quietZ`; or c moved alone (every other channel within
+   * `quietZ`) and gradually — a drift, whose last `smoothMs` made at most `rampShare` of its change over
+   * `faultConfirmMs`, where a step made nearly all of it.
    */
-  suspect(c: number, z: readonly (number | null)[]): boolean {
+  suspect(c: number, z: readonly (number | null)[], k: number): boolean {
     const zc = z[c];
     if (zc === null || zc === undefined || Math.abs(zc) < this.s.channelZ) return false;
+    let alone = true;
     for (let j = 0; j < N; j++) {
       const zj = z[j];
       if (j === c || zj === null || zj === undefined) continue;
+      if (Math.abs(zj) >= this.s.quietZ) alone = false;
       const r = this.state.corr[pairIndex(c, j)] as number;
       if (
         Math.abs(r) >= this.s.partnerR &&
@@ -447,7 +462,26 @@ class Run {
       )
         return true;
     }
-    return false;
+    return alone && this.drifting(c, zc, k);
+  }
+
+  /** The level of c changed by `channelZ`/2 σ or more over `faultConfirmMs`, in z's direction, and not mostly lately. */
+  private drifting(c: number, zc: number, k: number): boolean {
+    const t = this.series.ts[k] as number;
+    const k5 = this.series.before(t - this.s.smoothMs);
+    const k15 = this.series.before(t - this.s.faultConfirmMs);
+    if (k15 < 0 || k5 < 0) return false;
+    const now = this.series.levelAt(c, k);
+    const mid = this.series.levelAt(c, k5);
+    const then = this.series.levelAt(c, k15);
+    if (now === null || mid === null || then === null) return false;
+    const total = now - then;
+    const scale = this.state.scale[c] as number;
+    return (
+      Math.abs(total) >= (this.s.channelZ / 2) * scale &&
+      Math.sign(total) === Math.sign(zc) &&
+      Math.abs(now - mid) <= this.s.rampShare * Math.abs(total)
+    );
   }
 
   /** The score that counts toward an event: zero unless a channel moved that is not a suspected sensor fault. */
@@ -602,7 +636,10 @@ class Run {
     for (let c = 0; c < N; c++) {
       const metric = DETECTOR_METRICS[c] as string;
       if (st.faults[metric] !== undefined || !this.learned(c)) continue;
-      const lone = window.every((j) => this.suspect(c, this.look(j).z));
+      const lone = window.every((j) => {
+        const z = this.look(j).z;
+        return Math.abs(z[c] ?? 0) >= this.s.faultMinZ && this.suspect(c, z, j);
+      });
       if (!lone) continue;
       st.faults[metric] = { since: this.series.ts[first] as number, ref: this.refsAt(first).map(roundRef) };
       this.changed = true;

@@ -87,6 +87,35 @@ describe('event detector', () => {
     expect(faultsIn(verdicts, at).some((v) => v.faults.some((f) => f.metric === 'ph'))).toBe(true);
   });
 
+  it('calls a drift on a channel with no partner a fault too, and a step on such a channel an event', () => {
+    const at = 20 * 60;
+    // The simulator's conductivity drift, 40 µS/cm an hour: conductivity moves with no other channel.
+    const drift = feed(
+      waterSeries({
+        minutes: at + 120,
+        drift: { metric: 'conductivity_us_cm', perMinute: 40 / 60, from: at },
+      }),
+      byTen,
+    ).verdicts;
+    expect(eventsIn(drift, LEARNED_AT)).toEqual([]);
+    expect(faultsIn(drift, at).some((v) => v.faults.some((f) => f.metric === 'conductivity_us_cm'))).toBe(
+      true,
+    );
+    // A sudden chlorine loss has no partner to contradict it: the water, not the sensor.
+    const step = feed(
+      waterSeries({
+        minutes: at + 60,
+        shifts: [{ metric: 'free_chlorine_mg_l', by: -0.1, from: at, minutes: 25 }],
+      }),
+      byTen,
+    ).verdicts;
+    expect(eventsIn(step, LEARNED_AT, at)).toEqual([]);
+    const first = step.findIndex((v, i) => i >= at && v.event);
+    expect(first - at).toBeGreaterThanOrEqual(0);
+    expect(first - at).toBeLessThanOrEqual(4);
+    expect(step[first]?.event?.channels[0]?.metric).toBe('free_chlorine_mg_l');
+  });
+
   it('raises nothing on noise at the sensors’ resolution, nor on a slow daily cycle', () => {
     for (const options of [{ seed: 7 }, { seed: 8, dailyCycle: 0.1 }]) {
       const { verdicts } = feed(waterSeries({ minutes: 3 * 24 * 60, ...options }), byTen);
