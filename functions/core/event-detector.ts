@@ -1,11 +1,12 @@
 /**
- * Multivariate water-quality event detector with single-channel sensor-fault findings (issue 14).
+ * Multivariate water-quality event detector with single-channel sensor-fault findings (issue 14; docs/event-detection.md).
  *
- * Per sample and channel, the deviation `d` = mean of the last `smoothMs` of readings − median of the `referenceMs`
+ * Per sample and channel, the deviation `d` = median of the last `smoothMs` of readings − median of the `referenceMs`
  * before them. Divided by the channel's learned robust scale (never below its reporting resolution) it becomes `z`;
  * the event score is the Mahalanobis form zᵀR⁻¹z through the correlation R learned on the device's normal data. An
- * event needs the score over the threshold and at least two channels moved; one channel moving alone for
- * `faultConfirmMs` is a sensor fault. The threshold follows from the false-alarm budget: an exponential tail fitted to
+ * event needs the score over the threshold and a moved channel that does not look like its sensor: one that moved
+ * while a correlated partner stayed put, or alone and gradually (a drift), is suspect, and suspect for
+ * `faultConfirmMs` it is a sensor fault. The threshold follows from the false-alarm budget: a Pareto tail fitted to
  * the hourly score maxima of the device's own normal data, solved for the budget's hourly rate.
  *
  * Cost rule: the stored state holds only the learned baseline (updated once per hour of data, from the hour just
@@ -49,7 +50,7 @@ export interface DetectorVerdict {
   learning: boolean;
 }
 
-/** An open event or fault: when it began and each channel's reference level (the median before it) it is measured from. */
+/** An open fault: when it began and each channel's reference level (the median before it) it is measured from. */
 interface OpenEpisode {
   since: number;
   /** Reference level per channel (index of DETECTOR_METRICS); null where the channel had none. */
@@ -75,7 +76,8 @@ export interface DetectorState {
   maxima: number[];
   /** End of the last event or fault (ms): the hour containing it is not learned from. */
   quietAfter: number;
-  event: OpenEpisode | null;
+  /** The open event: when it began. */
+  event: { since: number } | null;
   /** Open faults by metric. */
   faults: Record<string, OpenEpisode>;
 }
@@ -109,9 +111,9 @@ export interface DetectorSettings {
   channelZ: number;
   /** Channels the score needs (default 2): with one channel there is no correlation to judge by. */
   minChannels: number;
-  /** Normal-data correlation (|r|) that makes two channels partners (default 0.5): a partner that stays put while its channel moves marks a sensor fault. */
+  /** Normal-data correlation (|r|) that makes two channels partners (default 0.7, chosen on the tuning part of the real data): a partner that stays put while its channel moves marks a sensor fault. */
   partnerR: number;
-  /** An event longer than this releases its frozen reference and ends (default 12 h): a new normal level is accepted. */
+  /** An event longer than this ends (default 12 h). */
   maxEventMs: number;
   /** |z| a suspect channel must keep through `faultConfirmMs` to be a fault (default 6): a smaller lone move is neither event nor fault. */
   faultMinZ: number;
@@ -158,7 +160,7 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   confirmMs: MINUTE_MS,
   channelZ: 3,
   minChannels: 2,
-  partnerR: 0.5,
+  partnerR: 0.7,
   maxEventMs: 12 * HOUR_MS,
   faultMinZ: 6,
   faultZ: 3,
@@ -692,7 +694,7 @@ class Run {
     const look = this.look(k);
     const score = this.confirmedScore(k);
     if (st.event === null && score >= this.threshold && st.quietAfter < t) {
-      st.event = { since: t, ref: this.refsAt(k).map(roundRef) };
+      st.event = { since: t };
       this.changed = true;
       return {
         ts: t,
