@@ -59,7 +59,7 @@ export const sensorDrift: ScenarioDef = {
   appliesTo: waterDevice,
   defaultTarget: 'first',
   defaultStartSamples: 0,
-  defaultStartMs: DETECTOR_DEFAULTS.commissioningMs + 2 * HOUR_MS,
+  defaultStartMs: DETECTOR_DEFAULTS.commissioningHours * HOUR_MS + 2 * HOUR_MS,
   params: {
     ...metricParam,
     rate: {

@@ -184,7 +184,7 @@ export const contamination: ScenarioDef = {
   appliesTo: { text: 'water devices that report pH and ORP (plant outlets)', test: reportsPhAndOrp },
   defaultTarget: 'first',
   defaultStartSamples: 0,
-  defaultStartMs: DETECTOR_DEFAULTS.commissioningMs + 2 * HOUR_MS,
+  defaultStartMs: DETECTOR_DEFAULTS.commissioningHours * HOUR_MS + 2 * HOUR_MS,
   params: {
     ph: { default: '0.2', type: 'number', description: 'pH shift' },
     orp: { default: '-25', type: 'number', description: 'ORP shift, mV' },

@@ -1,11 +1,20 @@
 /**
- * Multivariate water-quality event detector (PROVISIONAL implementation of the interface in the issue-14 notes; the
- * real one replaces this file). A level-shift baseline: per channel, the deviation of a short trailing mean from a
- * baseline mean learned over a commissioning period, in baseline σ (never below the sensor's resolution). Two or
- * more channels beyond `k` σ for `holdSamples` samples are an event; exactly one channel beyond it for
- * `faultSamples` samples is a sensor fault on that channel. The baseline is updated at most once per
- * `updateEveryMs` of data, and never while an event or fault is open or any channel is beyond `k`. Pure: no I/O.
+ * Multivariate water-quality event detector with single-channel sensor-fault findings (issue 14; docs/event-detection.md).
+ *
+ * Per sample and channel, the deviation `d` = median of the last `smoothMs` of readings − median of the `referenceMs`
+ * before them. Divided by the channel's learned robust scale (never below its reporting resolution) it becomes `z`;
+ * the event score is the Mahalanobis form zᵀR⁻¹z through the correlation R learned on the device's normal data. An
+ * event needs the score over the threshold and a moved channel that does not look like its sensor: one that moved
+ * while a correlated partner stayed put, or alone and gradually (a drift), is suspect, and suspect for
+ * `faultConfirmMs` it is a sensor fault. The threshold follows from the false-alarm budget: a Pareto tail fitted to
+ * the hourly score maxima of the device's own normal data, solved for the budget's hourly rate.
+ *
+ * Cost rule: the stored state holds only the learned baseline (updated once per hour of data, from the hour just
+ * ended, skipped while an event or fault is open) and the open event/fault status. Everything that changes per sample
+ * (windows, hold, confirmation) is recomputed from `history` + `newSamples`, so a batch split differently reaches the
+ * same verdicts and `changed` is true only at an hour boundary or a status change. Pure: no I/O, no clock.
  */
+import { HOUR_MS, MINUTE_MS } from '../shared/time';
 
 /** One sample as the detector sees it: numeric values of the channels it watches (absent: not reported / invalid). */
 export interface DetectorInput {
@@ -19,7 +28,7 @@ export interface EventFinding {
   since: number;
   /** Channels that moved, largest first: shift from the baseline in the metric's unit and in baseline σ. */
   channels: { metric: string; shift: number; sigma: number }[];
-  /** The combined score and the threshold it crossed. */
+  /** The combined score (e.g. Mahalanobis distance) and the threshold it crossed. */
   score: number;
   threshold: number;
 }
@@ -41,53 +50,88 @@ export interface DetectorVerdict {
   learning: boolean;
 }
 
-interface ChannelBaseline {
-  /** Baseline mean (the latest normal block's mean). */
-  m: number;
-  /** Within-block variance of single samples (running mean of blocks). */
-  w: number;
-  /** Variance of the change of the block mean from one update to the next: slow cycles the baseline lags behind. */
-  d: number;
+/** An open fault: when it began and each channel's reference level (the median before it) it is measured from. */
+interface OpenEpisode {
+  since: number;
+  /** Reference level per channel (index of DETECTOR_METRICS); null where the channel had none. */
+  ref: (number | null)[];
 }
 
-/** Opaque to callers; JSON-serialisable; has a `v` version field so a stored old state can be migrated or reset. */
+/**
+ * Opaque to callers; JSON-serialisable; `v` lets a stored old state be reset. Arrays are indexed like
+ * DETECTOR_METRICS. Numbers are rounded to 4 significant digits when learned, so the state in memory is exactly the
+ * state a JSON round trip gives back (batch splits stay deterministic) and it stays well under 4 KB.
+ */
 export interface DetectorState {
   v: number;
-  /** First sample seen, epoch ms: commissioning runs from here. */
-  first: number;
-  /** Data time of the last baseline update. */
-  updated: number;
-  /** Baseline blocks learned so far. */
-  blocks: number;
-  ch: Record<string, ChannelBaseline>;
-  /** The open event, if any. */
-  event?: { since: number; channels: EventFinding['channels'] };
-  /** Open faults: metric → since. */
-  faults: Record<string, number>;
-  /** Data time of the last status change: samples at or before it are replays and change nothing. */
-  changedAt: number;
+  /** Hour index (ts / 1 h) of the newest sample seen: the next hour boundary triggers a baseline update. */
+  hour: number;
+  /** Hours of data each channel's scale has been learned from. */
+  hours: number[];
+  /** Robust scale of each channel's deviation `d` (metric unit); 0 while unknown. */
+  scale: number[];
+  /** Correlation of the channels' `z`, upper triangle row by row (i < j). */
+  corr: number[];
+  /** Hourly maxima of the event score on normal data, oldest first, at most `maximaKept`. */
+  maxima: number[];
+  /** End of the last event or fault (ms): the hour containing it is not learned from. */
+  quietAfter: number;
+  /** The open event: when it began. */
+  event: { since: number } | null;
+  /** Open faults by metric. */
+  faults: Record<string, OpenEpisode>;
 }
 
 export interface DetectorSettings {
-  /** Normal data learned before any verdict, ms. Default 24 h: one daily cycle of demand and dosing. */
-  commissioningMs: number;
-  /** Baseline blocks needed besides the commissioning time. Default 6: a variance from fewer means little. */
-  minBlocks: number;
-  /** Baseline update at most once per this much data, ms. Default 1 h: a stored write per device-hour at most. */
-  updateEveryMs: number;
-  /** Samples each baseline update reads (the newest ones). Default 12: ingest's history read stays small. */
-  blockSamples: number;
-  /** Samples in the short trailing mean. Default 5: averages sensor noise, still reacts within minutes. */
-  shortWindow: number;
-  /** σ beyond which a channel counts as moved. Default 5. */
-  k: number;
-  /** σ below which a moved channel counts as back (hysteresis). Default 3. */
-  kOff: number;
-  /** Consecutive samples with ≥ 2 channels moved to open an event, or with < 2 back to close it. Default 3. */
-  holdSamples: number;
-  /** Consecutive samples with exactly one channel moved to call it a sensor fault. Default 8. */
-  faultSamples: number;
-  /** Reporting resolution per metric: the floor of σ, so a channel quantised to one step never looks noiseless. */
+  /** Window the reference median is taken over (default 60 min): twice the typical event (17–29 min), so the median stays at the pre-event level through one. */
+  referenceMs: number;
+  /** Window of the current level's median (default 5 min): ignores spikes shorter than half of it (turbidity spikes) at a delay of about half of it. */
+  smoothMs: number;
+  /** Readings a reference window needs to count (default 20): fewer (a gap) gives no deviation for that channel. */
+  minReference: number;
+  /** Hours of data before verdicts start (default 48): the first 24 learn scales and correlation, all of them feed the threshold. */
+  commissioningHours: number;
+  /** Hourly score maxima needed before verdicts start (default 24). */
+  minMaxima: number;
+  /** Hourly maxima kept for the threshold (default 336, two weeks): bounds the state. */
+  maximaKept: number;
+  /** Hours the slow baseline update averages over after commissioning (default 168, a week). */
+  learnHours: number;
+  /** False-alarm budget: event episodes a week on normal data (default 0.5, issue 14). */
+  budgetPerWeek: number;
+  /** Threshold never below this score (default 25): guards a device whose normal data are almost constant. */
+  minThreshold: number;
+  /** The episode ends when the score stays below threshold × this (default 0.5) for `holdMs`. */
+  lowFactor: number;
+  /** Hold after the score last exceeded the low threshold (default 3 min). */
+  holdMs: number;
+  /** The score must stay over the threshold this long to start an event (default 1 min: the newest sample alone). */
+  confirmMs: number;
+  /** A channel counts as moved from |z| at or above this (default 3). */
+  channelZ: number;
+  /** Channels the score needs (default 2): with one channel there is no correlation to judge by. */
+  minChannels: number;
+  /** Normal-data correlation (|r|) that makes two channels partners (default 0.7, chosen on the tuning part of the real data): a partner that stays put while its channel moves marks a sensor fault. */
+  partnerR: number;
+  /** An event longer than this ends (default 12 h). */
+  maxEventMs: number;
+  /** |z| a suspect channel must keep through `faultConfirmMs` to be a fault (default 6): a smaller lone move is neither event nor fault. */
+  faultMinZ: number;
+  /** A fault ends when its channel is back within this many σ of its level before the fault (default 3). */
+  faultZ: number;
+  /** A partner counts as staying put below this |z| (default 2). */
+  quietZ: number;
+  /** A lone move whose last `smoothMs` made at most this share of its change over `faultConfirmMs` is a drift (default 0.6; a steady ramp makes 1/3, a step nearly 1). */
+  rampShare: number;
+  /** How long a lone deviation must last to be a fault (default 15 min): short single-channel blips are ignored. */
+  faultConfirmMs: number;
+  /** A fault older than this is closed and its level accepted (default 24 h). */
+  maxFaultMs: number;
+  /** Shrinkage of the learned correlation toward independence (default 0.2): keeps R well conditioned. */
+  shrink: number;
+  /** Assumed sampling interval (default 1 min): converts windows to the stored samples `history` must hold. */
+  sampleIntervalMs: number;
+  /** Reporting resolution per metric: the smallest scale a channel is given (chlorine and pH report at 0.01). */
   resolution: Readonly<Record<string, number>>;
 }
 
@@ -95,8 +139,6 @@ export interface DetectorSettings {
 export const DETECTOR_METRICS: readonly string[] = [
   'ph',
   'free_chlorine_mg_l',
-  'total_chlorine_mg_l',
-  'chlorine_dioxide_mg_l',
   'orp_mv',
   'conductivity_us_cm',
   'turbidity_ntu',
@@ -104,137 +146,599 @@ export const DETECTOR_METRICS: readonly string[] = [
 ];
 
 export const DETECTOR_DEFAULTS: DetectorSettings = {
-  commissioningMs: 24 * 3_600_000,
-  minBlocks: 6,
-  updateEveryMs: 3_600_000,
-  blockSamples: 12,
-  shortWindow: 5,
-  k: 5,
-  kOff: 3,
-  holdSamples: 3,
-  faultSamples: 8,
+  referenceMs: 60 * MINUTE_MS,
+  smoothMs: 5 * MINUTE_MS,
+  minReference: 20,
+  commissioningHours: 48,
+  minMaxima: 24,
+  maximaKept: 336,
+  learnHours: 168,
+  budgetPerWeek: 0.5,
+  minThreshold: 25,
+  lowFactor: 0.5,
+  holdMs: 3 * MINUTE_MS,
+  confirmMs: MINUTE_MS,
+  channelZ: 3,
+  minChannels: 2,
+  partnerR: 0.7,
+  maxEventMs: 12 * HOUR_MS,
+  faultMinZ: 6,
+  faultZ: 3,
+  quietZ: 2,
+  rampShare: 0.6,
+  faultConfirmMs: 15 * MINUTE_MS,
+  maxFaultMs: 24 * HOUR_MS,
+  shrink: 0.2,
+  sampleIntervalMs: MINUTE_MS,
   resolution: {
     ph: 0.01,
     free_chlorine_mg_l: 0.01,
-    total_chlorine_mg_l: 0.01,
-    chlorine_dioxide_mg_l: 0.01,
     orp_mv: 1,
     conductivity_us_cm: 1,
-    turbidity_ntu: 0.01,
+    turbidity_ntu: 0.001,
     temperature_c: 0.1,
   },
 };
 
 const STATE_VERSION = 1;
+const N = DETECTOR_METRICS.length;
+const WEEK_HOURS = 168;
 
 /** How many stored samples before the new ones the detector needs in `history` (newest last). */
 export function detectorHistoryNeed(settings: DetectorSettings = DETECTOR_DEFAULTS): number {
-  return Math.max(settings.blockSamples, settings.shortWindow + settings.faultSamples) - 1;
+  // The hour just ended is learned from at its boundary; each of its samples needs its own reference window.
+  const span = HOUR_MS + settings.referenceMs + settings.smoothMs;
+  return Math.ceil(span / settings.sampleIntervalMs) + 2;
 }
 
-interface Moved {
-  metric: string;
-  shift: number;
-  sigma: number;
+const round4 = (x: number) => (x === 0 || !Number.isFinite(x) ? 0 : Number(x.toPrecision(4)));
+
+function freshState(ts: number): DetectorState {
+  return {
+    v: STATE_VERSION,
+    hour: Math.floor(ts / HOUR_MS),
+    hours: new Array(N).fill(0),
+    scale: new Array(N).fill(0),
+    corr: new Array((N * (N - 1)) / 2).fill(0),
+    maxima: [],
+    quietAfter: 0,
+    event: null,
+    faults: {},
+  };
 }
 
-function values(series: readonly DetectorInput[], end: number, n: number, metric: string): number[] {
-  const out: number[] = [];
-  for (let i = end; i >= 0 && out.length < n; i--) {
-    const v = series[i]?.values[metric];
-    if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
+const pairIndex = (i: number, j: number): number =>
+  i < j ? i * N - (i * (i + 1)) / 2 + (j - i - 1) : pairIndex(j, i);
+
+/** The samples of one call as columns, with each sample's smoothed level and reference median computed lazily. */
+class Series {
+  readonly ts: number[];
+  readonly x: (number | undefined)[][];
+  private readonly level: (number | null | undefined)[][];
+  private readonly ref: (number | null | undefined)[][];
+
+  constructor(
+    samples: readonly DetectorInput[],
+    private readonly s: DetectorSettings,
+  ) {
+    this.ts = samples.map((p) => p.ts);
+    this.x = DETECTOR_METRICS.map((m) =>
+      samples.map((p) => {
+        const v = Object.hasOwn(p.values, m) ? p.values[m] : undefined;
+        return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+      }),
+    );
+    this.level = DETECTOR_METRICS.map(() => []);
+    this.ref = DETECTOR_METRICS.map(() => []);
   }
-  return out;
-}
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** Each channel's deviation at sample `i`, in its unit and in σ; undefined when too few values. */
-function deviations(
-  state: DetectorState,
-  series: readonly DetectorInput[],
-  i: number,
-  s: DetectorSettings,
-): Moved[] {
-  const out: Moved[] = [];
-  for (const [metric, b] of Object.entries(state.ch)) {
-    const xs = values(series, i, s.shortWindow, metric);
-    if (xs.length < s.shortWindow) continue;
-    const shift = mean(xs) - b.m;
-    const sd = Math.max(Math.sqrt(b.w / s.shortWindow + b.d), s.resolution[metric] ?? 0, 1e-9);
-    out.push({ metric, shift, sigma: shift / sd });
+  /** First index with ts ≥ t (binary search). */
+  private firstAt(t: number): number {
+    let lo = 0;
+    let hi = this.ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.ts[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
-  return out.sort((a, b) => Math.abs(b.sigma) - Math.abs(a.sigma));
-}
 
-const beyond = (moved: readonly Moved[], k: number) => moved.filter((m) => Math.abs(m.sigma) >= k);
-
-/** Whether `test` held at each of the `n` samples ending at `i` (all of them available). */
-function heldFor(i: number, n: number, test: (j: number) => boolean): boolean {
-  if (i - n + 1 < 0) return false;
-  for (let j = i; j > i - n; j--) if (!test(j)) return false;
-  return true;
-}
-
-/** Learns one baseline block from the newest samples up to `i`; false when too few values to learn from. */
-function learnBlock(
-  state: DetectorState,
-  series: readonly DetectorInput[],
-  i: number,
-  s: DetectorSettings,
-): boolean {
-  const ts = (series[i] as DetectorInput).ts;
-  let learned = false;
-  // A faulty channel keeps its old baseline: learning it would teach the detector the fault.
-  const metrics = [...new Set([...Object.keys(state.ch), ...DETECTOR_METRICS])].filter(
-    (m) => state.faults[m] === undefined,
-  );
-  const rate = 1 / Math.min(state.blocks + 1, 24);
-  for (const metric of metrics) {
-    const xs = values(series, i, s.blockSamples, metric);
-    if (xs.length < Math.max(3, s.shortWindow)) continue;
-    const m = mean(xs);
-    const w = xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
-    const old = state.ch[metric];
-    state.ch[metric] = old
-      ? { m, w: old.w + rate * (w - old.w), d: old.d + rate * ((m - old.m) ** 2 - old.d) }
-      : { m, w, d: 0 };
-    learned = true;
+  /** Median of channel c over (ts[k] − smoothMs, ts[k]]; null when none. A median, so a spike shorter than half the window moves nothing. */
+  levelAt(c: number, k: number): number | null {
+    const row = this.level[c] as (number | null | undefined)[];
+    const cached = row[k];
+    if (cached !== undefined) return cached;
+    const t = this.ts[k] as number;
+    const xs = this.x[c] as (number | undefined)[];
+    const vals: number[] = [];
+    for (let j = k; j >= 0 && (this.ts[j] as number) > t - this.s.smoothMs; j--) {
+      const v = xs[j];
+      if (v !== undefined) vals.push(v);
+    }
+    const out = vals.length === 0 ? null : median(vals);
+    row[k] = out;
+    return out;
   }
-  if (!learned) return false;
-  state.blocks += 1;
-  state.updated = ts;
-  return true;
-}
 
-function learning(state: DetectorState, ts: number, s: DetectorSettings): boolean {
-  return state.blocks < s.minBlocks || ts - state.first < s.commissioningMs;
-}
-
-function verdictOf(
-  state: DetectorState,
-  ts: number,
-  moved: readonly Moved[],
-  s: DetectorSettings,
-): DetectorVerdict {
-  const isLearning = learning(state, ts, s);
-  const verdict: DetectorVerdict = { ts, faults: [], learning: isLearning };
-  if (state.event) {
-    const score = Math.sqrt(moved.reduce((a, m) => a + m.sigma ** 2, 0));
-    verdict.event = { since: state.event.since, channels: state.event.channels, score, threshold: s.k };
+  /** Median of channel c over the reference window before the smoothing window of sample k; null when too few. */
+  refAt(c: number, k: number): number | null {
+    const row = this.ref[c] as (number | null | undefined)[];
+    const cached = row[k];
+    if (cached !== undefined) return cached;
+    const t = (this.ts[k] as number) - this.s.smoothMs;
+    const from = this.firstAt(t - this.s.referenceMs + 1);
+    const to = this.firstAt(t + 1);
+    const xs = this.x[c] as (number | undefined)[];
+    const vals: number[] = [];
+    for (let j = from; j < to; j++) {
+      const v = xs[j];
+      if (v !== undefined) vals.push(v);
+    }
+    const out = vals.length >= this.s.minReference ? median(vals) : null;
+    row[k] = out;
+    return out;
   }
-  for (const [metric, since] of Object.entries(state.faults)) {
-    const m = moved.find((x) => x.metric === metric);
-    verdict.faults.push({ metric, since, shift: m?.shift ?? 0, sigma: m?.sigma ?? 0 });
+
+  /** Index of the newest sample at or before t; -1 when none. */
+  before(t: number): number {
+    return this.firstAt(t + 1) - 1;
   }
-  return verdict;
+
+  /** Index range [from, to) of samples with ts in [a, b). */
+  range(a: number, b: number): [number, number] {
+    return [this.firstAt(a), this.firstAt(b)];
+  }
 }
 
-const round = (x: number, digits: number) => Number(x.toFixed(digits));
+/** Cholesky solve of the shrunk correlation restricted to `idx`; cached per channel set within a call. */
+class Scorer {
+  /** Lower-triangular factors, row-major n×n, by channel set; null where R is not positive definite. */
+  private readonly cache = new Map<string, Float64Array | null>();
+
+  constructor(
+    private readonly corr: readonly number[],
+    private readonly shrink: number,
+  ) {}
+
+  private factor(idx: readonly number[]): Float64Array | null {
+    const key = idx.join(',');
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const n = idx.length;
+    const L = new Float64Array(n * n);
+    let ok = true;
+    for (let a = 0; a < n && ok; a++) {
+      for (let b = 0; b <= a; b++) {
+        const ia = idx[a] as number;
+        const ib = idx[b] as number;
+        let sum = ia === ib ? 1 : (1 - this.shrink) * (this.corr[pairIndex(ia, ib)] as number);
+        for (let k = 0; k < b; k++) sum -= (L[a * n + k] as number) * (L[b * n + k] as number);
+        if (a !== b) L[a * n + b] = sum / (L[b * n + b] as number);
+        else if (sum > 1e-9) L[a * n + a] = Math.sqrt(sum);
+        else ok = false;
+      }
+    }
+    const out = ok ? L : null;
+    this.cache.set(key, out);
+    return out;
+  }
+
+  /** zᵀR⁻¹z over the channels in `idx`; falls back to Σz² when R is not positive definite. */
+  score(idx: readonly number[], z: readonly number[]): number {
+    const L = this.factor(idx);
+    if (L === null) return z.reduce((s, v) => s + v * v, 0);
+    const n = idx.length;
+    const y = new Float64Array(n);
+    let q = 0;
+    for (let a = 0; a < n; a++) {
+      let v = z[a] as number;
+      for (let k = 0; k < a; k++) v -= (L[a * n + k] as number) * (y[k] as number);
+      const ya = v / (L[a * n + a] as number);
+      y[a] = ya;
+      q += ya * ya;
+    }
+    return q;
+  }
+}
+
+/** What one sample looks like against the current baseline. */
+interface Look {
+  /** Per channel: deviation in unit and z (null where unavailable). */
+  d: (number | null)[];
+  z: (number | null)[];
+  /** Event score over the usable channels that are not in fault, and how many of them moved. */
+  score: number;
+  moved: number;
+}
 
 /**
- * Runs the detector over a device's new samples (time-ordered, after every stored sample in `history`).
- * `state` undefined: a new device (commissioning starts). Deterministic.
+ * The event threshold the false-alarm budget gives: an exponential tail fitted to the top fifth of the hourly score
+ * maxima (at least 5), solved for the hourly rate budget / 168. Never below `minThreshold`.
+ */
+export function thresholdFromMaxima(
+  maxima: readonly number[],
+  settings: DetectorSettings = DETECTOR_DEFAULTS,
+): number {
+  // Log scores: real score tails are heavy (Pareto-like), and an exponential fit on the raw score set the threshold
+  // too low on real data. Hours with no moved channel (score 0) count toward N but not toward the tail.
+  const sorted = maxima.filter((x) => x > 0).sort((a, b) => b - a);
+  const n = maxima.length;
+  if (n === 0) return Number.POSITIVE_INFINITY;
+  const p = settings.budgetPerWeek / WEEK_HOURS;
+  const m = Math.min(sorted.length, Math.max(5, Math.ceil(n / 5)));
+  if (m < 2) return settings.minThreshold;
+  const u0 = Math.log(sorted[m - 1] as number);
+  let excess = 0;
+  for (let i = 0; i < m; i++) excess += Math.log(sorted[i] as number) - u0;
+  const beta = Math.max(excess / (m - 1), 1e-6);
+  const t = Math.exp(u0 + beta * Math.max(0, Math.log(m / n / p)));
+  return Math.max(settings.minThreshold, round4(t));
+}
+
+class Run {
+  readonly series: Series;
+  private scorer: Scorer;
+  private threshold: number;
+  changed = false;
+
+  constructor(
+    public state: DetectorState,
+    samples: readonly DetectorInput[],
+    private readonly s: DetectorSettings,
+  ) {
+    this.series = new Series(samples, s);
+    this.scorer = new Scorer(state.corr, s.shrink);
+    this.threshold = thresholdFromMaxima(state.maxima, s);
+  }
+
+  private learned(c: number): boolean {
+    return (
+      (this.state.hours[c] as number) >= Math.min(24, this.s.commissioningHours / 2) &&
+      (this.state.scale[c] as number) > 0
+    );
+  }
+
+  get learning(): boolean {
+    return (
+      Math.max(...this.state.hours) < this.s.commissioningHours || this.state.maxima.length < this.s.minMaxima
+    );
+  }
+
+  /** Sample k against the baseline; `refs` overrides the reference per channel (an open episode's frozen levels). */
+  look(k: number, refs?: (number | null)[]): Look {
+    const d: (number | null)[] = [];
+    const z: (number | null)[] = [];
+    const idx: number[] = [];
+    const zs: number[] = [];
+    for (let c = 0; c < N; c++) {
+      const level = this.series.levelAt(c, k);
+      const ref = refs?.[c] ?? this.series.refAt(c, k);
+      const scale = this.state.scale[c] as number;
+      if (level === null || ref === null) {
+        d.push(null);
+        z.push(null);
+        continue;
+      }
+      const dc = level - ref;
+      d.push(dc);
+      if (scale <= 0 || !this.learned(c)) {
+        z.push(null);
+        continue;
+      }
+      const zc = dc / scale;
+      z.push(zc);
+      if (this.state.faults[DETECTOR_METRICS[c] as string] === undefined) {
+        idx.push(c);
+        zs.push(zc);
+      }
+    }
+    // Channels that moved and are not explained as a lone sensor move (a partner that should have followed did not).
+    let moved = 0;
+    for (const c of idx) {
+      if (Math.abs(z[c] as number) >= this.s.channelZ && !this.suspect(c, z, k)) moved++;
+    }
+    const score = idx.length >= this.s.minChannels ? this.scorer.score(idx, zs) : 0;
+    return { d, z, score, moved };
+  }
+
+  /**
+   * Channel c moved in a way that reads as the sensor, not the water: a partner (|r| ≥ partnerR on normal data) that
+   * should have followed by at least `channelZ` stayed within `quietZ`; or c moved alone (every other channel within
+   * `quietZ`) and gradually — a drift, whose last `smoothMs` made at most `rampShare` of its change over
+   * `faultConfirmMs`, where a step made nearly all of it.
+   */
+  suspect(c: number, z: readonly (number | null)[], k: number): boolean {
+    const zc = z[c];
+    if (zc === null || zc === undefined || Math.abs(zc) < this.s.channelZ) return false;
+    let alone = true;
+    for (let j = 0; j < N; j++) {
+      const zj = z[j];
+      if (j === c || zj === null || zj === undefined) continue;
+      if (Math.abs(zj) >= this.s.quietZ) alone = false;
+      const r = this.state.corr[pairIndex(c, j)] as number;
+      if (
+        Math.abs(r) >= this.s.partnerR &&
+        Math.abs(r * zc) >= this.s.channelZ &&
+        Math.abs(zj) < this.s.quietZ
+      )
+        return true;
+    }
+    return alone && this.drifting(c, zc, k);
+  }
+
+  /** The level of c changed by `channelZ`/2 σ or more over `faultConfirmMs`, in z's direction, and not mostly lately. */
+  private drifting(c: number, zc: number, k: number): boolean {
+    const t = this.series.ts[k] as number;
+    const k5 = this.series.before(t - this.s.smoothMs);
+    const k15 = this.series.before(t - this.s.faultConfirmMs);
+    if (k15 < 0 || k5 < 0) return false;
+    const now = this.series.levelAt(c, k);
+    const mid = this.series.levelAt(c, k5);
+    const then = this.series.levelAt(c, k15);
+    if (now === null || mid === null || then === null) return false;
+    const total = now - then;
+    const scale = this.state.scale[c] as number;
+    return (
+      Math.abs(total) >= (this.s.channelZ / 2) * scale &&
+      Math.sign(total) === Math.sign(zc) &&
+      Math.abs(now - mid) <= this.s.rampShare * Math.abs(total)
+    );
+  }
+
+  /** The score that counts toward an event: zero unless a channel moved that is not a suspected sensor fault. */
+  eventScore(look: Look): number {
+    return look.moved >= 1 ? look.score : 0;
+  }
+
+  /** The event score held over the last `confirmMs`: its minimum there, so a blip shorter than that never starts an event. */
+  confirmedScore(k: number): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const j of this.recent(k, this.s.confirmMs)) min = Math.min(min, this.eventScore(this.look(j)));
+    return min;
+  }
+
+  private pushMaximum(max: number): void {
+    const maxima = this.state.maxima;
+    maxima.push(round4(max));
+    if (maxima.length > this.s.maximaKept) maxima.splice(0, maxima.length - this.s.maximaKept);
+  }
+
+  /** Hour boundary: learn from the hour that ended unless an event or fault touched it. */
+  learnHour(hourIndex: number): void {
+    const start = hourIndex * HOUR_MS;
+    const [from, to] = this.series.range(start, start + HOUR_MS);
+    if (to - from < 30) return;
+    const st = this.state;
+    if (st.event !== null || st.quietAfter >= start) return;
+    const faulty = new Set(Object.keys(st.faults));
+    const ds: (number | null)[][] = [];
+    for (let k = from; k < to; k++) {
+      const row: (number | null)[] = [];
+      for (let c = 0; c < N; c++) {
+        const level = this.series.levelAt(c, k);
+        const ref = this.series.refAt(c, k);
+        row.push(level === null || ref === null ? null : level - ref);
+      }
+      ds.push(row);
+    }
+    // Hourly maximum of the event score with the baseline as it stood during the hour (before this update).
+    if (Math.max(...st.hours) >= Math.min(24, this.s.commissioningHours / 2)) {
+      let max = 0;
+      for (let k = from; k < to; k++) max = Math.max(max, this.confirmedScore(k));
+      this.pushMaximum(max);
+    }
+    for (let c = 0; c < N; c++) {
+      if (faulty.has(DETECTOR_METRICS[c] as string)) continue;
+      const vals = ds.map((r) => r[c]).filter((v): v is number => v !== null);
+      if (vals.length < 30) continue;
+      const med = median(vals);
+      const mad = 1.4826 * median(vals.map((v) => Math.abs(v - med)));
+      const floor = this.s.resolution[DETECTOR_METRICS[c] as string] ?? 0;
+      const hourScale = Math.max(mad, floor, 1e-9);
+      const n = st.hours[c] as number;
+      const alpha = 1 / Math.min(n + 1, this.s.learnHours);
+      const old = st.scale[c] as number;
+      st.scale[c] = round4(
+        old > 0 ? Math.exp((1 - alpha) * Math.log(old) + alpha * Math.log(hourScale)) : hourScale,
+      );
+      st.hours[c] = n + 1;
+    }
+    for (let i = 0; i < N; i++) {
+      for (let j = i + 1; j < N; j++) {
+        const si = st.scale[i] as number;
+        const sj = st.scale[j] as number;
+        if (
+          si <= 0 ||
+          sj <= 0 ||
+          faulty.has(DETECTOR_METRICS[i] as string) ||
+          faulty.has(DETECTOR_METRICS[j] as string)
+        )
+          continue;
+        let sxy = 0;
+        let sxx = 0;
+        let syy = 0;
+        let n = 0;
+        for (const r of ds) {
+          const a = r[i];
+          const b = r[j];
+          if (a === null || b === null || a === undefined || b === undefined) continue;
+          // Clipped so one wild reading cannot set the hour's correlation.
+          const za = clip(a / si, 4);
+          const zb = clip(b / sj, 4);
+          sxy += za * zb;
+          sxx += za * za;
+          syy += zb * zb;
+          n++;
+        }
+        if (n < 30 || sxx === 0 || syy === 0) continue;
+        const r = sxy / Math.sqrt(sxx * syy);
+        const hours = Math.min(st.hours[i] as number, st.hours[j] as number);
+        const alpha = 1 / Math.min(Math.max(hours, 1), this.s.learnHours);
+        const p = pairIndex(i, j);
+        st.corr[p] = round4((1 - alpha) * (st.corr[p] as number) + alpha * r);
+      }
+    }
+    this.scorer = new Scorer(st.corr, this.s.shrink);
+    this.threshold = thresholdFromMaxima(st.maxima, this.s);
+  }
+
+  private refsAt(k: number): (number | null)[] {
+    return DETECTOR_METRICS.map((_, c) => this.series.refAt(c, k));
+  }
+
+  private channelsOf(look: Look, faulty: Set<string>): EventFinding['channels'] {
+    const out: EventFinding['channels'] = [];
+    for (let c = 0; c < N; c++) {
+      const z = look.z[c];
+      const d = look.d[c];
+      const metric = DETECTOR_METRICS[c] as string;
+      if (z === null || z === undefined || d === null || d === undefined || faulty.has(metric)) continue;
+      out.push({ metric, shift: round4(d), sigma: round4(z) });
+    }
+    out.sort((a, b) => Math.abs(b.sigma) - Math.abs(a.sigma));
+    const moved = out.filter((ch) => Math.abs(ch.sigma) >= this.s.channelZ);
+    return moved.length >= this.s.minChannels ? moved : out.slice(0, this.s.minChannels);
+  }
+
+  /** Indices of samples in (ts[k] − span, ts[k]]. */
+  private recent(k: number, span: number): number[] {
+    const t = this.series.ts[k] as number;
+    const out: number[] = [];
+    for (let j = k; j >= 0 && (this.series.ts[j] as number) > t - span; j--) out.push(j);
+    return out;
+  }
+
+  private updateFaults(k: number): void {
+    const st = this.state;
+    const t = this.series.ts[k] as number;
+    for (const [metric, fault] of Object.entries(st.faults)) {
+      const c = DETECTOR_METRICS.indexOf(metric);
+      const back = this.recent(k, this.s.faultConfirmMs).every((j) => {
+        const level = this.series.levelAt(c, j);
+        const ref = fault.ref[c];
+        return (
+          level === null ||
+          ref === null ||
+          ref === undefined ||
+          Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ
+        );
+      });
+      if (back || t - fault.since > this.s.maxFaultMs) {
+        delete st.faults[metric];
+        st.quietAfter = Math.max(st.quietAfter, t);
+        this.changed = true;
+      }
+    }
+    if (this.learning) return;
+    const window = this.recent(k, this.s.faultConfirmMs);
+    const first = window[window.length - 1] as number;
+    // The window must reach back the whole confirmation span, so a short batch after a gap cannot confirm early.
+    if (t - (this.series.ts[first] as number) < this.s.faultConfirmMs - 2 * this.s.sampleIntervalMs) return;
+    for (let c = 0; c < N; c++) {
+      const metric = DETECTOR_METRICS[c] as string;
+      if (st.faults[metric] !== undefined || !this.learned(c)) continue;
+      const lone = window.every((j) => {
+        const z = this.look(j).z;
+        return Math.abs(z[c] ?? 0) >= this.s.faultMinZ && this.suspect(c, z, j);
+      });
+      if (!lone) continue;
+      st.faults[metric] = { since: this.series.ts[first] as number, ref: this.refsAt(first).map(roundRef) };
+      this.changed = true;
+    }
+  }
+
+  /** Verdict at sample k (k is a new sample). */
+  step(k: number): DetectorVerdict {
+    const st = this.state;
+    const t = this.series.ts[k] as number;
+    const hourIndex = Math.floor(t / HOUR_MS);
+    if (hourIndex > st.hour) {
+      this.learnHour(hourIndex - 1);
+      st.hour = hourIndex;
+      this.changed = true;
+    }
+    this.updateFaults(k);
+    const faulty = new Set(Object.keys(st.faults));
+    const faults: FaultFinding[] = Object.entries(st.faults).map(([metric, f]) => {
+      const c = DETECTOR_METRICS.indexOf(metric);
+      const level = this.series.levelAt(c, k);
+      const ref = f.ref[c];
+      const shift = level === null || ref === null || ref === undefined ? 0 : level - ref;
+      return { metric, since: f.since, shift: round4(shift), sigma: round4(shift / (st.scale[c] as number)) };
+    });
+    if (this.learning) return { ts: t, faults, learning: true };
+    const low = this.threshold * this.s.lowFactor;
+    if (st.event !== null) {
+      const ev = st.event;
+      const hold = this.recent(k, this.s.holdMs).some((j) => this.look(j).score >= low);
+      if (!hold || t - ev.since > this.s.maxEventMs) {
+        st.event = null;
+        st.quietAfter = t;
+        this.changed = true;
+      } else {
+        const look = this.look(k);
+        return {
+          ts: t,
+          event: {
+            since: ev.since,
+            channels: this.channelsOf(look, faulty),
+            score: round4(look.score),
+            threshold: this.threshold,
+          },
+          faults,
+          learning: false,
+        };
+      }
+    }
+    const look = this.look(k);
+    const score = this.confirmedScore(k);
+    if (st.event === null && score >= this.threshold && st.quietAfter < t) {
+      st.event = { since: t };
+      this.changed = true;
+      return {
+        ts: t,
+        event: {
+          since: t,
+          channels: this.channelsOf(look, faulty),
+          score: round4(look.score),
+          threshold: this.threshold,
+        },
+        faults,
+        learning: false,
+      };
+    }
+    return { ts: t, faults, learning: false };
+  }
+}
+
+const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision(8)));
+const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
+
+function median(values: number[]): number {
+  const sorted = values.sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function usableState(state: DetectorState | undefined): state is DetectorState {
+  return (
+    state !== undefined &&
+    state.v === STATE_VERSION &&
+    Array.isArray(state.hours) &&
+    state.hours.length === N &&
+    Array.isArray(state.scale) &&
+    state.scale.length === N
+  );
+}
+
+/**
+ * Runs the detector over a device's new samples (time-ordered, after every stored sample in `history`; `history` is
+ * time-ordered, oldest first, and may be shorter than asked at the start of a device's life or after a gap).
+ * `state` undefined (or of another version): a new device (commissioning starts). Deterministic: the same inputs give
+ * the same result, so a redelivered batch reaches the same verdicts.
  */
 export function runDetector(
   state: DetectorState | undefined,
@@ -242,98 +746,27 @@ export function runDetector(
   newSamples: readonly DetectorInput[],
   settings: DetectorSettings = DETECTOR_DEFAULTS,
 ): { state: DetectorState; changed: boolean; verdicts: DetectorVerdict[] } {
-  const s = settings;
-  const firstNew = newSamples[0];
-  let changed = false;
-  let st: DetectorState;
-  if (state && state.v === STATE_VERSION) st = structuredClone(state);
-  else {
-    st = {
-      v: STATE_VERSION,
-      first: firstNew?.ts ?? 0,
-      updated: 0,
-      blocks: 0,
-      ch: {},
-      faults: {},
-      changedAt: 0,
-    };
-    changed = firstNew !== undefined;
+  const first = newSamples[0];
+  if (first === undefined) {
+    return { state: state ?? freshState(0), changed: false, verdicts: [] };
   }
-  const series = [...history, ...newSamples];
+  const fresh = !usableState(state);
+  const start: DetectorState = fresh ? freshState(first.ts) : structuredClone(state);
+  // A sample not after the newest seen (a redelivery or an out-of-order one) gets a verdict but moves nothing.
+  const lastHistory = history[history.length - 1];
+  const samples = [...history, ...newSamples];
+  const run = new Run(start, samples, settings);
   const verdicts: DetectorVerdict[] = [];
-  const cache = new Map<number, Moved[]>();
-  const movedAt = (j: number) => {
-    let m = cache.get(j);
-    if (!m) {
-      m = deviations(st, series, j, s);
-      cache.set(j, m);
-    }
-    return m;
-  };
-  for (let i = history.length; i < series.length; i++) {
-    const ts = (series[i] as DetectorInput).ts;
-    // A replayed sample (a redelivered batch) must not move the state backwards.
-    if (ts <= st.changedAt || ts < st.updated) {
-      verdicts.push(verdictOf(st, ts, movedAt(i), s));
+  let newest = lastHistory?.ts ?? Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < newSamples.length; i++) {
+    const k = history.length + i;
+    const ts = run.series.ts[k] as number;
+    if (ts <= newest) {
+      verdicts.push({ ts, faults: [], learning: run.learning });
       continue;
     }
-    // A channel already known faulty is no evidence of an event, nor of another channel's fault.
-    const healthy = (j: number, k: number) =>
-      beyond(movedAt(j), k).filter((m) => st.faults[m.metric] === undefined);
-    if (!learning(st, ts, s)) {
-      if (st.event) {
-        if (heldFor(i, s.holdSamples, (j) => healthy(j, s.kOff).length < 2)) {
-          delete st.event;
-          st.changedAt = ts;
-          changed = true;
-        }
-      } else if (heldFor(i, s.holdSamples, (j) => healthy(j, s.k).length >= 2)) {
-        const since = (series[i - s.holdSamples + 1] as DetectorInput).ts;
-        st.event = {
-          since,
-          channels: healthy(i, s.k).map((m) => ({
-            metric: m.metric,
-            shift: round(m.shift, 4),
-            sigma: round(m.sigma, 1),
-          })),
-        };
-        st.changedAt = ts;
-        changed = true;
-      }
-      for (const metric of Object.keys(st.faults)) {
-        if (heldFor(i, s.holdSamples, (j) => !beyond(movedAt(j), s.kOff).some((m) => m.metric === metric))) {
-          delete st.faults[metric];
-          st.changedAt = ts;
-          changed = true;
-        }
-      }
-      if (!st.event) {
-        const [only] = healthy(i, s.k);
-        const alone = (j: number) => {
-          const b = healthy(j, s.k);
-          return b.length === 1 && b[0]?.metric === only?.metric;
-        };
-        if (only && st.faults[only.metric] === undefined && heldFor(i, s.faultSamples, alone)) {
-          st.faults[only.metric] = (series[i - s.faultSamples + 1] as DetectorInput).ts;
-          st.changedAt = ts;
-          changed = true;
-        }
-      }
-    }
-    const quiet = !st.event;
-    // The block must not reach back into an episode that just ended, nor hold a change that is starting; the first
-    // block after an episode is learned whatever it shows, so a baseline left stale by the episode catches up.
-    const blockStart = series[Math.max(0, i - s.blockSamples + 1)] as DetectorInput;
-    const calm =
-      blockStart.ts > st.changedAt &&
-      (learning(st, ts, s) || st.updated < st.changedAt || healthy(i, s.k).length === 0);
-    if (quiet && calm && (st.blocks === 0 || ts - st.updated >= s.updateEveryMs)) {
-      if (learnBlock(st, series, i, s)) {
-        cache.clear();
-        changed = true;
-      }
-    }
-    verdicts.push(verdictOf(st, ts, movedAt(i), s));
+    newest = ts;
+    verdicts.push(run.step(k));
   }
-  return { state: st, changed, verdicts };
+  return { state: run.state, changed: fresh || run.changed, verdicts };
 }

@@ -2,7 +2,7 @@ import { DETECTOR_DEFAULTS } from '../../../functions/core/event-detector';
 import { HOUR, MINUTE } from '../../helpers/telemetry';
 
 /** Normal data before a scenario: the detector's commissioning period and a few hours more. */
-export const COMMISSIONING_SAMPLES = Math.ceil((DETECTOR_DEFAULTS.commissioningMs + 6 * HOUR) / MINUTE);
+export const COMMISSIONING_SAMPLES = Math.ceil(((DETECTOR_DEFAULTS.commissioningHours + 6) * HOUR) / MINUTE);
 
 /** A change added to the normal signal from sample `from` (inclusive) to `to` (exclusive). */
 export interface Shift {

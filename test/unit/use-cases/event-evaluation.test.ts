@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MINUTE_MS } from '../../../functions/shared/time';
+import { countSms, scoreEvents, spansOf } from '../../../functions/use-cases/event-evaluation';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+import { phOrpShift, waterSeries } from '../../helpers/water-series';
+
+const run = promisify(execFile);
+const minutes = (n: number) => Array.from({ length: n }, (_, i) => i * MINUTE_MS);
+
+describe('scoreEvents', () => {
+  it('scores per minute and per episode with known answers', () => {
+    const times = minutes(20);
+    // Two labelled episodes (rows 2–5 and 12–13); predictions hit the first from row 4 and alarm falsely at 16–17.
+    const label = times.map((_, i) => (i >= 2 && i <= 5) || i === 12 || i === 13);
+    const pred = times.map((_, i) => (i >= 4 && i <= 6) || i === 16 || i === 17);
+    const s = scoreEvents(times, label, pred);
+    expect(s.precision).toBeCloseTo(2 / 5);
+    expect(s.recall).toBeCloseTo(2 / 6);
+    expect(s.f1).toBeCloseTo((2 * (2 / 5) * (2 / 6)) / (2 / 5 + 2 / 6));
+    expect(s.episodes).toBe(2);
+    expect(s.episodesDetected).toBe(1);
+    expect(s.medianDelayMin).toBe(2);
+    expect(s.falseAlarmEpisodes).toBe(1);
+    expect(s.timeInAlarm).toBeCloseTo(5 / 20);
+    // Only the second half: the first episode is outside it.
+    const tail = scoreEvents(times, label, pred, 10);
+    expect(tail.episodes).toBe(1);
+    expect(tail.episodesDetected).toBe(0);
+    expect(tail.falseAlarmEpisodes).toBe(1);
+  });
+});
+
+describe('countSms', () => {
+  it('counts raises, reminders, escalation and clears by the engine’s rules', () => {
+    const times = minutes(200);
+    // A warning open 65 minutes: raise, reminders at 30 and 60, clear.
+    const warn = spansOf(
+      times,
+      times.map((_, i) => i >= 10 && i < 75),
+      'event',
+      'operators',
+      'warning',
+    );
+    // A critical open 70 minutes: raise, reminder at 30, escalation at 60 (to supervisors), clear.
+    const crit = spansOf(
+      times,
+      times.map((_, i) => i >= 100 && i < 170),
+      'limit',
+      'operators',
+      'critical',
+    );
+    const sms = countSms([...warn, ...crit], 200 * MINUTE_MS);
+    expect(sms.get('operators')).toEqual({ raised: 2, cleared: 2, reminder: 3, escalation: 0, digest: 0 });
+    expect(sms.get('supervisors')?.escalation).toBe(1);
+  });
+
+  it('folds raises beyond the flood limit into one digest per window', () => {
+    const spans = Array.from({ length: 8 }, (_, i) => ({
+      key: `k${i}`,
+      audience: 'engineers' as const,
+      severity: 'sensor_fault' as const,
+      raisedAt: i * 1000,
+      clearedAt: i * 1000 + 500,
+    }));
+    const c = countSms(spans, 60_000).get('engineers');
+    expect(c?.raised).toBe(5);
+    expect(c?.digest).toBe(1);
+    expect(c?.reminder).toBe(0);
+  });
+});
+
+describe('npm run eval:events', () => {
+  let dir: string;
+  const at = 50 * 60;
+  beforeAll(async () => {
+    dir = await makeTempDir('pamir-eval-');
+    const series = waterSeries({
+      minutes: at + 120,
+      seed: 2,
+      shifts: phOrpShift(at, 25),
+    });
+    const lines = ['"Time","Tp","pH","Redox","Cl","EVENT"'];
+    series.forEach((s, i) => {
+      const time = new Date(s.ts).toISOString().slice(0, 19).replace('T', ' ');
+      const v = s.values;
+      lines.push(
+        `"${time}",${v.temperature_c},${v.ph},${v.orp_mv},${i === 100 ? 'NA' : v.free_chlorine_mg_l},${i >= at && i < at + 25 ? 'TRUE' : 'FALSE'}`,
+      );
+    });
+    await writeFile(join(dir, 'one.csv'), `${lines.join('\n')}\n`);
+  });
+  afterAll(() => removeTempDir(dir));
+
+  const cli = (args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', 'infra/bin/eval-events.ts', ...args], { cwd: process.cwd() });
+
+  it('scores a small CSV with a known event and writes one prediction line per row', async () => {
+    const { stdout } = await cli([
+      '--data',
+      join(dir, 'one.csv'),
+      '--columns',
+      'Tp=temperature_c,pH=ph,Redox=orp_mv,Cl=free_chlorine_mg_l',
+      '--tune-until',
+      '0.5',
+      '--batch',
+      '7',
+      '--predictions',
+      join(dir, 'pred.csv'),
+      '--json',
+    ]);
+    const report = JSON.parse(stdout);
+    const held = report.scores['held-out part'].detector;
+    expect(held.episodes).toBe(1);
+    expect(held.episodesDetected).toBe(1);
+    expect(held.medianDelayMin).toBeLessThanOrEqual(4);
+    expect(held.falseAlarmEpisodes).toBe(0);
+    expect(held.recall).toBeGreaterThan(0.7);
+    expect(report.smsPerWeek.operators.raised).toBeGreaterThan(0);
+    const pred = (await readFile(join(dir, 'pred.csv'), 'utf8')).trim().split('\n');
+    expect(pred[0]).toBe('time,event,fault');
+    expect(pred).toHaveLength(at + 120 + 1);
+    expect(pred[at + 5 + 1]).toMatch(/,1,0$/);
+    expect(pred[at - 60 + 1]).toMatch(/,0,0$/);
+  }, 60_000);
+
+  it('names the missing column and exits 1', async () => {
+    await expect(cli(['--data', join(dir, 'one.csv'), '--columns', 'Nope=ph'])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('column "Nope" not in the header'),
+    });
+    await expect(cli(['--data', join(dir, 'absent.csv')])).rejects.toMatchObject({
+      stderr: expect.stringContaining('no such file'),
+    });
+  }, 60_000);
+});
