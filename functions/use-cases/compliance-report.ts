@@ -204,15 +204,18 @@ async function readCollections(
   return lists.flat().filter((e) => siteId === undefined || e.siteId === siteId);
 }
 
-function siteRows(devices: readonly Device[], items: readonly RollupItem[], range: Range): SiteCompliance[] {
+function siteRows(
+  devices: readonly Device[],
+  itemsOf: (devices: readonly Device[]) => RollupItem[],
+  range: Range,
+): SiteCompliance[] {
   const sites = new Map<string, Device[]>();
   for (const d of devices.filter((x) => x.kind === 'water'))
     sites.set(d.siteId, [...(sites.get(d.siteId) ?? []), d]);
   return [...sites.values()]
     .map((siteDevices): SiteCompliance => {
       const first = siteDevices[0] as Device;
-      const ids = new Set(siteDevices.map((d) => d.id));
-      const siteItems = items.filter((i) => ids.has(i.deviceId));
+      const siteItems = itemsOf(siteDevices);
       const points = [
         ...new Set(siteDevices.flatMap((d) => (d.kind === 'water' ? [d.measurementPoint] : []))),
       ].sort();
@@ -249,9 +252,15 @@ function groupBy<K extends string>(
   return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function itemsOf(items: readonly RollupItem[], devices: readonly Device[]): RollupItem[] {
-  const ids = new Set(devices.map((d) => d.id));
-  return items.filter((i) => ids.has(i.deviceId));
+/** Roll-up items by device, so every group's items are found without a pass over all of them. */
+function byDevice(items: readonly RollupItem[]): (devices: readonly Device[]) => RollupItem[] {
+  const map = new Map<string, RollupItem[]>();
+  for (const i of items) {
+    const list = map.get(i.deviceId);
+    if (list) list.push(i);
+    else map.set(i.deviceId, [i]);
+  }
+  return (devices) => devices.flatMap((d) => map.get(d.id) ?? []);
 }
 
 /** What the reader should know: the method, then anything partial. */
@@ -317,6 +326,7 @@ export async function complianceReport(
   const exceedances: ExceedanceEvent[] = limitAlarms.map((a, i) => exceedanceOf(a, range, peaks[i]?.peak));
 
   const water = devices.filter((d) => d.kind === 'water');
+  const itemsOf = byDevice(items);
   const notes = methodNotes(range, now, items);
   const bounded = peaks.filter((p) => p.bounded).length;
   if (bounded > 0)
@@ -338,18 +348,18 @@ export async function complianceReport(
     county: summarize(items, water),
     townships: [...groupBy(water, (d) => d.township)].map(([township, ds]) => ({
       township,
-      ...summarize(itemsOf(items, ds), ds),
+      ...summarize(itemsOf(ds), ds),
     })),
     measurementPoints: [...groupBy(water, (d) => (d.kind === 'water' ? d.measurementPoint : undefined))].map(
-      ([measurementPoint, ds]) => ({ measurementPoint, ...summarize(itemsOf(items, ds), ds) }),
+      ([measurementPoint, ds]) => ({ measurementPoint, ...summarize(itemsOf(ds), ds) }),
     ),
-    sites: siteRows(devices, items, range),
+    sites: siteRows(devices, itemsOf, range),
     exceedances,
     completeness: devices.map((d) =>
       deviceCompleteness({
         device: d,
         range,
-        items: itemsOf(items, [d]),
+        items: itemsOf([d]),
         excluded: windows.get(d.id) ?? [],
         samplesExcluded: excludedSamples.get(d.id) ?? 0,
       }),

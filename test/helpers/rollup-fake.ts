@@ -40,8 +40,7 @@ export class InMemoryRollupStore implements RollupStore {
     this.calls.dailyForTownship++;
     return [...this.items.values()]
       .filter(
-        (i) =>
-          i.tm === `${township}#${month}` && (siteId === undefined || i.sdd?.startsWith(`${siteId}#`)),
+        (i) => i.tm === `${township}#${month}` && (siteId === undefined || i.sdd?.startsWith(`${siteId}#`)),
       )
       .sort((a, b) => ((a.sdd ?? '') < (b.sdd ?? '') ? -1 : 1));
   }
@@ -183,7 +182,9 @@ export function rollupsFromSamples(
     const groups = new Map<number, RawSample[]>();
     for (const s of distinct) {
       const start = period === 'hour' ? Math.floor(s.ts / HOUR_MS) * HOUR_MS : chinaDayStart(s.ts);
-      groups.set(start, [...(groups.get(start) ?? []), s]);
+      const group = groups.get(start);
+      if (group) group.push(s);
+      else groups.set(start, [s]);
     }
     for (const [start, samples] of groups) {
       const end = start + (period === 'hour' ? HOUR_MS : DAY_MS);

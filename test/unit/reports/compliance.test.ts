@@ -87,10 +87,12 @@ describe('the limits that applied, per measurement point, supply class and disin
   const limit = (d: Device, metric: string) => limitsApplied(d).find((l) => l.metric === metric);
 
   it('free chlorine: at least 0.3 at the plant outlet, 0.05 at the tap, at most 2 at both', () => {
-    expect(limit(waterDevice('o', { measurementPoint: 'plant_outlet' } as Partial<Device>), 'free_chlorine_mg_l'))
-      .toMatchObject({ limitMin: 0.3, limitMax: 2 });
-    expect(limit(waterDevice('t', { measurementPoint: 'tap' } as Partial<Device>), 'free_chlorine_mg_l'))
-      .toMatchObject({ limitMin: 0.05, limitMax: 2 });
+    expect(
+      limit(waterDevice('o', { measurementPoint: 'plant_outlet' } as Partial<Device>), 'free_chlorine_mg_l'),
+    ).toMatchObject({ limitMin: 0.3, limitMax: 2 });
+    expect(
+      limit(waterDevice('t', { measurementPoint: 'tap' } as Partial<Device>), 'free_chlorine_mg_l'),
+    ).toMatchObject({ limitMin: 0.05, limitMax: 2 });
   });
 
   it('turbidity: 1 NTU for a standard supply, 3 NTU for a small one', () => {
@@ -114,7 +116,9 @@ describe('the limits that applied, per measurement point, supply class and disin
   });
 
   it('a site override replaces the catalogue value, with its warning level', () => {
-    const d = waterDevice('o', { alarmSettings: { limits: { free_chlorine_mg_l: { min: 0.5, warnMin: 0.6 } } } });
+    const d = waterDevice('o', {
+      alarmSettings: { limits: { free_chlorine_mg_l: { min: 0.5, warnMin: 0.6 } } },
+    });
     expect(limit(d, 'free_chlorine_mg_l')).toMatchObject({ limitMin: 0.5, warnMin: 0.6 });
   });
 });
@@ -293,7 +297,13 @@ const alarm = (over: Partial<Alarm>): Alarm => ({
 describe('exceedances, sensor faults and waste', () => {
   it('an episode begun before the period counts from its start; one still active runs to its end', () => {
     const range = { from: NOV, to: DEC };
-    const before = alarm({ sampleTs: NOV - 2 * H, raisedAt: NOV - 2 * H, clearedSampleTs: NOV + H, ackedAt: NOV - H, ackedBy: 'ma' });
+    const before = alarm({
+      sampleTs: NOV - 2 * H,
+      raisedAt: NOV - 2 * H,
+      clearedSampleTs: NOV + H,
+      ackedAt: NOV - H,
+      ackedBy: 'ma',
+    });
     expect(overlaps(before, range)).toBe(true);
     expect(exceedanceOf(before, range, 0.05)).toMatchObject({
       start: NOV - 2 * H,
@@ -303,7 +313,12 @@ describe('exceedances, sensor faults and waste', () => {
       ackedBy: 'ma',
       ackDelayMs: H,
     });
-    const active = alarm({ status: 'open', state: 'active_unack', sampleTs: DEC - 3 * H, raisedAt: DEC - 3 * H });
+    const active = alarm({
+      status: 'open',
+      state: 'active_unack',
+      sampleTs: DEC - 3 * H,
+      raisedAt: DEC - 3 * H,
+    });
     const e = exceedanceOf(active, range, undefined);
     expect(e.durationMs).toBe(3 * H);
     expect(e.end).toBeUndefined();
@@ -318,10 +333,23 @@ describe('exceedances, sensor faults and waste', () => {
       { ts: NOV + MIN, seq: 2, m: { free_chlorine_mg_l: 0.5, ph: 7 } },
     ]).filter((i) => i.period === 'day');
     const rows = sensorFaults(items, [
-      alarm({ alarmId: 'AFAULT001', condition: 'stuck:ph', metric: 'ph', severity: 'sensor_fault', sampleTs: NOV + MIN }),
+      alarm({
+        alarmId: 'AFAULT001',
+        condition: 'stuck:ph',
+        metric: 'ph',
+        severity: 'sensor_fault',
+        sampleTs: NOV + MIN,
+      }),
     ]);
     expect(rows).toEqual([
-      { deviceId: 'wq-o', siteId: 'plant-test', metric: 'free_chlorine_mg_l', flaggedMs: MIN, flaggedSamples: 1, episodes: [] },
+      {
+        deviceId: 'wq-o',
+        siteId: 'plant-test',
+        metric: 'free_chlorine_mg_l',
+        flaggedMs: MIN,
+        flaggedSamples: 1,
+        episodes: [],
+      },
       {
         deviceId: 'wq-o',
         siteId: 'plant-test',
@@ -362,6 +390,10 @@ describe('exceedances, sensor faults and waste', () => {
       meanFillAtCollectionPct: 80,
       binsOverflowedBeforeCollection: 1,
     });
-    expect(w.townships[1]).toMatchObject({ township: 'Hill Town', collections: 0, meanFillAtCollectionPct: null });
+    expect(w.townships[1]).toMatchObject({
+      township: 'Hill Town',
+      collections: 0,
+      meanFillAtCollectionPct: null,
+    });
   });
 });
