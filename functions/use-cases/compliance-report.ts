@@ -204,6 +204,23 @@ async function readCollections(
   return lists.flat().filter((e) => siteId === undefined || e.siteId === siteId);
 }
 
+/**
+ * The levels a site was judged against: those its roll-ups recorded (the newest per metric, so a limit changed during
+ * the period shows its latest value), else the current ones of its devices (a period without data).
+ */
+function limitsOfSite(devices: readonly Device[], items: readonly RollupItem[]): LimitApplied[] {
+  const limits = new Map<string, LimitApplied>();
+  for (const d of devices)
+    for (const l of limitsApplied(d)) if (!limits.has(l.metric)) limits.set(l.metric, l);
+  const newest = new Map<string, RollupItem>();
+  for (const i of items)
+    for (const [metric, a] of Object.entries(i.metrics))
+      if (a.levels && (newest.get(metric)?.start ?? Number.NEGATIVE_INFINITY) < i.start)
+        newest.set(metric, i);
+  for (const [metric, i] of newest) limits.set(metric, { metric, ...i.metrics[metric]?.levels });
+  return [...limits.values()].sort((a, b) => a.metric.localeCompare(b.metric));
+}
+
 function siteRows(
   devices: readonly Device[],
   itemsOf: (devices: readonly Device[]) => RollupItem[],
@@ -219,9 +236,6 @@ function siteRows(
       const points = [
         ...new Set(siteDevices.flatMap((d) => (d.kind === 'water' ? [d.measurementPoint] : []))),
       ].sort();
-      const limits = new Map<string, LimitApplied>();
-      for (const d of siteDevices)
-        for (const l of limitsApplied(d)) if (!limits.has(l.metric)) limits.set(l.metric, l);
       const row: SiteCompliance = {
         siteId: first.siteId,
         siteName: first.siteName,
@@ -230,7 +244,7 @@ function siteRows(
         supplyClass: first.supplyClass,
         disinfectant: first.disinfectant,
         measurementPoints: points,
-        limits: [...limits.values()],
+        limits: limitsOfSite(siteDevices, siteItems),
         ...summarize(siteItems, siteDevices),
         daily: dailyRates(siteItems, range),
       };

@@ -35,7 +35,11 @@ function outletDay(): RawSample[] {
     const ts = DAY + i * 10 * MIN;
     const inLoss = ts >= LOSS.from && ts < LOSS.to;
     const chlorine = inLoss ? (lossValues[(ts - LOSS.from) / (10 * MIN)] as number) : 0.5 + (i % 7) / 100;
-    out.push({ ts, seq: i, m: { free_chlorine_mg_l: chlorine, turbidity_ntu: 0.2 + (i % 5) / 10, ph: 7.2 + (i % 3) / 10 } });
+    out.push({
+      ts,
+      seq: i,
+      m: { free_chlorine_mg_l: chlorine, turbidity_ntu: 0.2 + (i % 5) / 10, ph: 7.2 + (i % 3) / 10 },
+    });
   }
   return out;
 }
@@ -43,7 +47,11 @@ function tapDay(): RawSample[] {
   const out: RawSample[] = [];
   // The tap reports only until 18:00: the rest of the day is a known outage.
   for (let i = 0; i < 108; i++)
-    out.push({ ts: DAY + i * 10 * MIN, seq: i, m: { free_chlorine_mg_l: 0.2 + (i % 4) / 100, ph: 7 + (i % 6) / 10 } });
+    out.push({
+      ts: DAY + i * 10 * MIN,
+      seq: i,
+      m: { free_chlorine_mg_l: 0.2 + (i % 4) / 100, ph: 7 + (i % 6) / 10 },
+    });
   return out;
 }
 
@@ -95,7 +103,9 @@ describe('compliance report, windows and outages through the API, against dynali
     });
     expect(on.status).toBe(200);
     h.clock.t = DAY + D + 2 * H;
-    expect((await api('POST /devices/{id}/maintenance', { id: outlet.id, body: { on: false } })).status).toBe(200);
+    expect((await api('POST /devices/{id}/maintenance', { id: outlet.id, body: { on: false } })).status).toBe(
+      200,
+    );
     const list = await api('GET /devices/{id}/windows', {
       id: outlet.id,
       query: { from: String(DAY), to: String(DAY + 2 * D) },
@@ -121,9 +131,18 @@ describe('compliance report, windows and outages through the API, against dynali
 
   it('takes a known outage from an engineer, checked, and refuses what it cannot use', async () => {
     h.clock.t = DAY + D + 3 * H;
-    const outage = { from: DAY + 18 * H, to: DAY + D, reason: 'power cut at the pump house', by: 'admin-test' };
+    const outage = {
+      from: DAY + 18 * H,
+      to: DAY + D,
+      reason: 'power cut at the pump house',
+      by: 'admin-test',
+    };
     const bad = async (body: unknown, message: RegExp, status = 400, caller?: ApiCaller) => {
-      const res = await api('POST /devices/{id}/outages', { id: tap.id, body, ...(caller ? { caller } : {}) });
+      const res = await api('POST /devices/{id}/outages', {
+        id: tap.id,
+        body,
+        ...(caller ? { caller } : {}),
+      });
       expect(res.status).toBe(status);
       expect(String(res.body.message)).toMatch(message);
     };
@@ -152,9 +171,9 @@ describe('compliance report, windows and outages through the API, against dynali
 
   it('the JSON report: rates equal a brute-force count, the chlorine loss is an exceedance with its peak', async () => {
     h.clock.t = DAY + D + 4 * H;
-    const [alarm] = (await h.service.alarms.list({ status: 'open', limit: 10 })).items.concat(
-      (await h.service.alarms.list({ status: 'closed', limit: 10 })).items,
-    ).filter((a) => a.condition === 'limit:free_chlorine_mg_l:min');
+    const [alarm] = (await h.service.alarms.list({ status: 'open', limit: 10 })).items
+      .concat((await h.service.alarms.list({ status: 'closed', limit: 10 })).items)
+      .filter((a) => a.condition === 'limit:free_chlorine_mg_l:min');
     expect(alarm).toBeDefined();
     await api('POST /alarms/{id}/ack', { id: alarm?.alarmId ?? '', body: { by: 'admin-test' } });
 
@@ -173,7 +192,8 @@ describe('compliance report, windows and outages through the API, against dynali
           const v = s.m[l.metric];
           if (typeof v !== 'number') continue;
           valid++;
-          if (!((l.limitMin !== undefined && v < l.limitMin) || (l.limitMax !== undefined && v > l.limitMax))) within++;
+          if (!((l.limitMin !== undefined && v < l.limitMin) || (l.limitMax !== undefined && v > l.limitMax)))
+            within++;
         }
     expect(report.county.overall).toMatchObject({ valid, within });
     expect(report.townships.map((t) => t.township)).toEqual(['Town', 'Village']);
@@ -197,7 +217,10 @@ describe('compliance report, windows and outages through the API, against dynali
     expect(tapRow?.excluded).toEqual([
       expect.objectContaining({ reason: 'outage', note: 'power cut at the pump house', by: 'admin-test' }),
     ]);
-    expect(report.completeness.find((c) => c.deviceId === outlet.id)).toMatchObject({ expected: 144, received: 144 });
+    expect(report.completeness.find((c) => c.deviceId === outlet.id)).toMatchObject({
+      expected: 144,
+      received: 144,
+    });
   });
 
   it('a month, a township and a site; a 4xx that says what to fix for anything else', async () => {
@@ -206,7 +229,9 @@ describe('compliance report, windows and outages through the API, against dynali
     expect((month.body as unknown as ComplianceReport).period.label).toBe('2026-11');
     expect((month.body as unknown as ComplianceReport).sites.map((s) => s.siteId)).toEqual(['tap-village']);
     const site = await api('GET /reports/compliance', { query: { month: '2026-11', siteId: 'plant-town' } });
-    expect((site.body as unknown as ComplianceReport).completeness.map((c) => c.deviceId)).toEqual([outlet.id]);
+    expect((site.body as unknown as ComplianceReport).completeness.map((c) => c.deviceId)).toEqual([
+      outlet.id,
+    ]);
 
     const refused = async (query: Record<string, string>, status: number, message: RegExp) => {
       const res = await api('GET /reports/compliance', { query });
@@ -218,7 +243,11 @@ describe('compliance report, windows and outages through the API, against dynali
     await refused({ from: String(DAY) }, 400, /both from and to/);
     await refused({ from: String(DAY + D), to: String(DAY) }, 400, /from must be before to/);
     await refused({ from: String(DAY - 400 * D), to: String(DAY) }, 400, /at most 366 days/);
-    await refused({ month: '2026-11', township: 'Atlantis' }, 404, /township "Atlantis" has no registered devices/);
+    await refused(
+      { month: '2026-11', township: 'Atlantis' },
+      404,
+      /township "Atlantis" has no registered devices/,
+    );
     await refused({ month: '2026-11', siteId: 'plant-nowhere' }, 404, /site "plant-nowhere"/);
     await refused({ month: '2026-11', format: 'csv' }, 400, /format must be json/);
     await refused({ month: '2026-11', colour: 'red' }, 400, /colour/);
