@@ -111,7 +111,7 @@ export function periodLabel(range: Range): string {
 }
 
 /** The China-time dates of [from, to), oldest first. */
-export function daysOf(range: Range): string[] {
+function daysOf(range: Range): string[] {
   const days: string[] = [];
   for (let d = chinaDayStart(range.from); d < range.to; d += DAY_MS) days.push(chinaDate(d));
   return days;
@@ -120,12 +120,12 @@ export function daysOf(range: Range): string[] {
 // ---------------------------------------------------------------- rates
 
 /** Whether a metric aggregate was judged against a limit (temperature, say, is not). */
-export function hasLimit(a: MetricAggregate): boolean {
+function hasLimit(a: MetricAggregate): boolean {
   return a.levels?.limitMin !== undefined || a.levels?.limitMax !== undefined;
 }
 
 /** Rates with nothing counted yet. */
-export function emptyRates(): RateFigures {
+function emptyRates(): RateFigures {
   return { valid: 0, within: 0, rate: null, validMs: 0, withinMs: 0, timeRate: null, overWarning: 0 };
 }
 
@@ -268,7 +268,7 @@ export function deviceCompleteness(input: {
 // ---------------------------------------------------------------- alarms: exceedances, sensor faults, waste
 
 /** An alarm episode in sample time: raised by the sample at `start`, cleared by the one at `end` (if cleared). */
-export function episodeOf(alarm: Alarm): { start: number; end?: number } {
+function episodeOf(alarm: Alarm): { start: number; end?: number } {
   const end = alarm.clearedSampleTs ?? alarm.clearedAt;
   return end === undefined ? { start: alarm.sampleTs } : { start: alarm.sampleTs, end };
 }

@@ -64,16 +64,13 @@ const CONCURRENCY = 16;
  * Closed alarm episodes raised this long before the period are not read (the index is ordered by raise time): an
  * episode that began earlier and ended inside the period is missed. Open episodes are all read, however old.
  */
-export const EPISODE_LOOKBACK_MS = 31 * 86_400_000;
+const EPISODE_LOOKBACK_MS = 31 * 86_400_000;
 /** Peak values read at most this many raw samples per exceedance (pages of 1,000). */
-export const PEAK_MAX_SAMPLES = 5_000;
+const PEAK_MAX_SAMPLES = 5_000;
 const PEAK_PAGE = 1_000;
 
 /** The devices a report covers: all, one township's, or one site's. */
-export function scopeDevices(
-  all: readonly Device[],
-  query: Pick<ComplianceQuery, 'township' | 'siteId'>,
-): Device[] {
+function scopeDevices(all: readonly Device[], query: Pick<ComplianceQuery, 'township' | 'siteId'>): Device[] {
   return all.filter(
     (d) =>
       (query.township === undefined || d.township === query.township) &&

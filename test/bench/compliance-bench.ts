@@ -9,7 +9,6 @@ import './log-level';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createService, readServiceConfig } from '../../functions/composition';
-import type { Alarm } from '../../functions/core/alarm';
 import { chinaDate, chinaMonth, monthRange } from '../../functions/core/compliance';
 import { toReadingItem } from '../../functions/core/reading-item';
 import type { Device } from '../../functions/core/registry';
@@ -17,7 +16,7 @@ import type { RollupItem } from '../../functions/core/rollup-types';
 import { median } from '../../functions/shared/stats';
 import { complianceReport } from '../../functions/use-cases/compliance-report';
 import { LOCAL_AWS, startLocalDynamo } from '../../infra/local/dynamo';
-import { levelsFor } from '../helpers/rollup-fake';
+import { levelsFor, limitAlarm } from '../helpers/rollup-fake';
 import { binDevice, waterDevice } from '../helpers/telemetry';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -133,30 +132,11 @@ export async function complianceBench(): Promise<Record<string, number>> {
         ),
       );
       await service.readings.putItems(readings);
-      const alarm = {
+      const alarm = limitAlarm(d, start, {
         alarmId: `A${String(n).padStart(8, '0')}`,
-        deviceId: d.id,
-        siteId: d.siteId,
-        siteName: d.siteName,
-        township: d.township,
-        condition: 'limit:free_chlorine_mg_l:min',
-        metric: 'free_chlorine_mg_l',
-        severity: 'critical',
-        audience: 'operators',
-        state: 'closed',
-        status: 'closed',
-        raisedAt: start,
-        sampleTs: start,
-        sampleReceivedAt: start,
-        late: false,
         clearedSampleTs: start + 2 * 3_600_000,
         clearedAt: start + 2 * 3_600_000,
-        historyCount: 0,
-        notificationCount: 0,
-        lastChangeAt: start,
-        pending: [],
-        sending: {},
-      } satisfies Alarm;
+      });
       await service.alarms.create(alarm, { at: start, to: 'active_unack' });
     }
     for (const d of water.slice(0, 20))

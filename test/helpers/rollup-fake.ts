@@ -3,11 +3,12 @@ import { chinaDate, chinaDayStart, chinaMonth } from '../../functions/core/compl
 import { conditionsFor } from '../../functions/core/conditions/build';
 import { outOfRange } from '../../functions/core/quality';
 import type { Device } from '../../functions/core/registry';
-import type {
-  AppliedLevels,
-  MetricAggregate,
-  RollupItem,
-  RollupPeriod,
+import {
+  type AppliedLevels,
+  type MetricAggregate,
+  ROLLUP_RETENTION,
+  type RollupItem,
+  type RollupPeriod,
 } from '../../functions/core/rollup-types';
 import type { AlarmHistory } from '../../functions/ports/alarm-history';
 import type { DeviceWindow, DeviceWindows } from '../../functions/ports/device-windows';
@@ -209,7 +210,8 @@ export function rollupsFromSamples(
         computedAt: options.computedAt ?? end,
       };
       if (device.kind === 'water') item.measurementPoint = device.measurementPoint;
-      if (period === 'day') {
+      if (period === 'hour') item.ttl = Math.floor(end / 1000) + ROLLUP_RETENTION.hourDays * 86_400;
+      else {
         item.tm = `${device.township}#${chinaMonth(start)}`;
         item.sdd = `${device.siteId}#${device.id}#${chinaDate(start)}`;
       }
@@ -217,4 +219,39 @@ export function rollupsFromSamples(
     }
   }
   return items;
+}
+
+/**
+ * A free-chlorine limit alarm of `device`, closed, raised by the sample at `sampleTs`; `over` changes any field
+ * (a sensor fault, a bin overflow, an open episode).
+ */
+export function limitAlarm(
+  device: Pick<Device, 'id' | 'siteId' | 'siteName' | 'township'>,
+  sampleTs: number,
+  over: Partial<Alarm> = {},
+): Alarm {
+  return {
+    alarmId: 'A00000000',
+    deviceId: device.id,
+    siteId: device.siteId,
+    siteName: device.siteName,
+    township: device.township,
+    measurementPoint: 'plant_outlet',
+    condition: 'limit:free_chlorine_mg_l:min',
+    metric: 'free_chlorine_mg_l',
+    severity: 'critical',
+    audience: 'operators',
+    state: 'closed',
+    status: 'closed',
+    raisedAt: sampleTs,
+    sampleTs,
+    sampleReceivedAt: sampleTs,
+    late: false,
+    historyCount: 0,
+    notificationCount: 0,
+    lastChangeAt: sampleTs,
+    pending: [],
+    sending: {},
+    ...over,
+  };
 }

@@ -9,6 +9,7 @@ import {
   InMemoryAlarmHistory,
   InMemoryDeviceWindows,
   InMemoryRollupStore,
+  limitAlarm,
   type RawSample,
   rollupsFromSamples,
 } from '../../helpers/rollup-fake';
@@ -105,31 +106,11 @@ function bruteForce(ds: readonly Device[], from: number, to: number) {
   return { valid, within };
 }
 
-const alarm = (over: Partial<Alarm>): Alarm => ({
-  alarmId: 'A00000000',
-  deviceId: outlet.id,
-  siteId: outlet.siteId,
-  siteName: outlet.siteName,
-  township: outlet.township,
-  measurementPoint: 'plant_outlet',
-  condition: 'limit:free_chlorine_mg_l:min',
-  metric: 'free_chlorine_mg_l',
-  severity: 'critical',
-  audience: 'operators',
-  state: 'closed',
-  status: 'closed',
-  raisedAt: NOV.from,
-  sampleTs: NOV.from,
-  sampleReceivedAt: NOV.from,
-  late: false,
-  limit: { value: 0.3, direction: 'min', citation: 'GB 5749-2022 Table 2' },
-  historyCount: 0,
-  notificationCount: 0,
-  lastChangeAt: NOV.from,
-  pending: [],
-  sending: {},
-  ...over,
-});
+const alarm = (over: Partial<Alarm>): Alarm =>
+  limitAlarm(outlet, over.sampleTs ?? NOV.from, {
+    limit: { value: 0.3, direction: 'min', citation: 'GB 5749-2022 Table 2' },
+    ...over,
+  });
 
 const items = devices.flatMap((d) => rollupsFromSamples(d, raw.get(d.id) ?? []));
 

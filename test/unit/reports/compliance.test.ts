@@ -19,7 +19,7 @@ import {
   wasteSummary,
 } from '../../../functions/core/compliance';
 import type { Device } from '../../../functions/core/registry';
-import { type RawSample, rollupsFromSamples } from '../../helpers/rollup-fake';
+import { limitAlarm, type RawSample, rollupsFromSamples } from '../../helpers/rollup-fake';
 import { waterDevice } from '../../helpers/telemetry';
 
 const H = 3_600_000;
@@ -269,30 +269,8 @@ describe('completeness', () => {
   });
 });
 
-const alarm = (over: Partial<Alarm>): Alarm => ({
-  alarmId: 'A2345678X',
-  deviceId: 'wq-o',
-  siteId: 'plant-test',
-  siteName: 'Test plant',
-  township: 'Test Town',
-  measurementPoint: 'plant_outlet',
-  condition: 'limit:free_chlorine_mg_l:min',
-  metric: 'free_chlorine_mg_l',
-  severity: 'critical',
-  audience: 'operators',
-  state: 'closed',
-  status: 'closed',
-  raisedAt: NOV,
-  sampleTs: NOV,
-  sampleReceivedAt: NOV,
-  late: false,
-  historyCount: 0,
-  notificationCount: 0,
-  lastChangeAt: NOV,
-  pending: [],
-  sending: {},
-  ...over,
-});
+const alarm = (over: Partial<Alarm>): Alarm =>
+  limitAlarm(waterDevice('wq-o'), over.sampleTs ?? NOV, { alarmId: 'A2345678X', ...over });
 
 describe('exceedances, sensor faults and waste', () => {
   it('an episode begun before the period counts from its start; one still active runs to its end', () => {
