@@ -187,7 +187,9 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
     );
     if (!device)
       throw new NotFoundError(`device "${id}" is not registered; GET /devices lists the registered ones`);
-    // After the registry: an unknown device records nothing. A retry of either call writes the same window again.
+    // After the registry: an unknown device records nothing. A maintenance turned on again replaces the running one
+    // (ends it now), so a renewal with an earlier end shortens it.
+    await deps.windows.endMaintenance(id, now);
     if (body.on && until !== undefined)
       await deps.windows.record({
         deviceId: id,
@@ -198,7 +200,6 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
         by: caller.name,
         recordedAt: now,
       });
-    else if (!body.on) await deps.windows.endMaintenance(id, now);
     return json(200, device);
   },
 };

@@ -102,6 +102,13 @@ describe('compliance report, windows and outages through the API, against dynali
       body: { on: true, until: DAY + D + 5 * H, reason: 'probe swap' },
     });
     expect(on.status).toBe(200);
+    // Renewed with an earlier end: the running window ends now and the new one runs to the new end.
+    h.clock.t = DAY + D + 1.5 * H;
+    const renewed = await api('POST /devices/{id}/maintenance', {
+      id: outlet.id,
+      body: { on: true, until: DAY + D + 3 * H, reason: 'probe swap, second try' },
+    });
+    expect(renewed.status).toBe(200);
     h.clock.t = DAY + D + 2 * H;
     expect((await api('POST /devices/{id}/maintenance', { id: outlet.id, body: { on: false } })).status).toBe(
       200,
@@ -116,9 +123,14 @@ describe('compliance report, windows and outages through the API, against dynali
         deviceId: outlet.id,
         kind: 'maintenance',
         from: DAY + D + H,
-        to: DAY + D + 2 * H,
+        to: DAY + D + 1.5 * H,
         reason: 'probe swap',
         by: 'admin-test',
+      }),
+      expect.objectContaining({
+        from: DAY + D + 1.5 * H,
+        to: DAY + D + 2 * H,
+        reason: 'probe swap, second try',
       }),
     ]);
     // A window outside the range asked for is not listed.
@@ -127,6 +139,39 @@ describe('compliance report, windows and outages through the API, against dynali
       query: { from: String(DAY), to: String(DAY + D) },
     });
     expect(before.body.items).toEqual([]);
+  });
+
+  it('the window store: half-open overlap, windows begun before the range, one item per device, start and kind', async () => {
+    const w = h.service.windows;
+    const dev = 'wq-windows-only';
+    const base = DAY + 10 * D;
+    await w.record({ deviceId: dev, kind: 'outage', from: base - 30 * D, to: base + H, recordedAt: base });
+    await w.record({ deviceId: dev, kind: 'outage', from: base - 2 * H, to: base, recordedAt: base });
+    await w.record({
+      deviceId: dev,
+      kind: 'maintenance',
+      from: base + 2 * H,
+      to: base + 3 * H,
+      recordedAt: base,
+    });
+    // The same start and kind again replaces the item (a retried request).
+    await w.record({
+      deviceId: dev,
+      kind: 'maintenance',
+      from: base + 2 * H,
+      to: base + 4 * H,
+      recordedAt: base,
+    });
+    const listed = await w.list(dev, base, base + 3 * H);
+    expect(listed.map((x) => [x.kind, x.from - base, x.to - base])).toEqual([
+      ['outage', -30 * D, H],
+      ['maintenance', 2 * H, 4 * H],
+    ]);
+    expect(await w.list(dev, base + 4 * H, base + 5 * H)).toEqual([]);
+    expect(await w.endMaintenance(dev, base + 3 * H)).toBe(1);
+    expect((await w.list(dev, base, base + D)).at(-1)?.to).toBe(base + 3 * H);
+    // Nothing running any more: nothing to end.
+    expect(await w.endMaintenance(dev, base + 3 * H)).toBe(0);
   });
 
   it('takes a known outage from an engineer, checked, and refuses what it cannot use', async () => {
