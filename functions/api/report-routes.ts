@@ -40,6 +40,12 @@ const RENDERINGS: Record<string, (report: ComplianceReport, query: ReportQuery) 
   json: (report) => json(200, report),
 };
 
+/** The formats as a message lists them: "json", "json or csv", "json, csv or html". */
+function formats(): string {
+  const names = Object.keys(RENDERINGS);
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
+
 /** The period asked for: a month, a [from, to) range, or by default the last calendar month (China time). */
 function periodOf(q: ReportQuery, now: number): Range {
   if (q.month !== undefined) {
@@ -63,8 +69,7 @@ export const reportRoutes: Record<string, (event: ApiEvent, deps: ReportApiDeps)
   'GET /reports/compliance': async (event, deps) => {
     const q = parseQuery(reportQuery, event);
     const render = Object.hasOwn(RENDERINGS, q.format) ? RENDERINGS[q.format] : undefined;
-    if (!render)
-      throw new ValidationError(`query parameter format must be ${Object.keys(RENDERINGS).join(' or ')}`);
+    if (!render) throw new ValidationError(`query parameter format must be ${formats()}`);
     const period = periodOf(q, deps.clock.now());
     if (q.township !== undefined || q.siteId !== undefined) {
       const devices = await deps.registry.list({

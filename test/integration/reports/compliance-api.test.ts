@@ -294,7 +294,7 @@ describe('compliance report, windows and outages through the API, against dynali
       /township "Atlantis" has no registered devices/,
     );
     await refused({ month: '2026-11', siteId: 'plant-nowhere' }, 404, /site "plant-nowhere"/);
-    await refused({ month: '2026-11', format: 'csv' }, 400, /format must be json/);
+    await refused({ month: '2026-11', format: 'xml' }, 400, /format must be json/);
     await refused({ month: '2026-11', colour: 'red' }, 400, /colour/);
   });
 });
