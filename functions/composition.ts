@@ -5,15 +5,18 @@ import { DynamoAlarmStore } from './adapters/dynamodb/alarm-store';
 import type { BatchWriteOptions } from './adapters/dynamodb/batch-write';
 import { DynamoBinEventStore } from './adapters/dynamodb/bin-event-store';
 import { DynamoDeviceRegistry } from './adapters/dynamodb/device-registry';
+import { DynamoDeviceWindowStore } from './adapters/dynamodb/device-window-store';
 import { DynamoPhoneRoutes } from './adapters/dynamodb/phone-route-store';
 import { DynamoQuarantineStore } from './adapters/dynamodb/quarantine-store';
 import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
+import { DynamoRollupStore } from './adapters/dynamodb/rollup-store';
 import { DynamoSubscriptionAuditLog } from './adapters/dynamodb/subscription-audit-log';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import { InMemoryServiceMetrics } from './adapters/in-memory-metrics';
 import type { AlarmApiDeps } from './api/alarm-routes';
 import type { BinApiDeps } from './api/bin-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
+import type { ReportApiDeps } from './api/report-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
 import type { Device } from './core/registry';
@@ -44,7 +47,7 @@ import type { SubscriptionChangeDeps } from './use-cases/subscription-changes';
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
 export const serviceConfigShape = {
-  ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents'),
+  ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents', 'rollups'),
   RETENTION_DAYS: positiveInt(400),
   QUARANTINE_RETENTION_DAYS: positiveInt(90),
   FLOOD_MAX_ALARMS: positiveInt(ALARM_SETTING_DEFAULTS.floodMaxAlarms),
@@ -97,6 +100,9 @@ export interface Service {
   phoneRoutes: DynamoPhoneRoutes;
   subscriptionAudit: DynamoSubscriptionAuditLog;
   binEvents: DynamoBinEventStore;
+  rollups: DynamoRollupStore;
+  /** Maintenance and outage windows (completeness of the compliance report). */
+  windows: DynamoDeviceWindowStore;
   engine: AlarmEngine;
   channels: Channels;
   clock: Clock;
@@ -125,6 +131,8 @@ export function createService(
     phoneRoutes: new DynamoPhoneRoutes(doc, config.SUBSCRIPTIONS_TABLE),
     subscriptionAudit: new DynamoSubscriptionAuditLog(doc, config.SUBSCRIPTIONS_TABLE),
     binEvents: new DynamoBinEventStore(doc, config.BIN_EVENTS_TABLE, options.writeOptions),
+    rollups: new DynamoRollupStore(doc, config.ROLLUPS_TABLE),
+    windows: new DynamoDeviceWindowStore(doc, config.ROLLUPS_TABLE),
     engine: new AlarmEngine({
       alarms,
       readings,
@@ -223,7 +231,12 @@ export function subscriptionChangeDeps(service: Service): SubscriptionChangeDeps
   };
 }
 
-export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps & BinApiDeps & DeadLetterApiDeps;
+export type ApiDeps = ReadingApiDeps &
+  AlarmApiDeps &
+  SubscriptionRouteDeps &
+  BinApiDeps &
+  DeadLetterApiDeps &
+  ReportApiDeps;
 
 /** The API's dependencies; the dead-letter queue is the SQS DLQ in the cloud and the router's file locally. */
 export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps {
@@ -236,6 +249,9 @@ export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps
     engine: service.engine,
     ...subscriptionChangeDeps(service),
     binEvents: service.binEvents,
+    rollups: service.rollups,
+    windows: service.windows,
+    alarmHistory: service.alarms,
   };
 }
 

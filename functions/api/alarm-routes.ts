@@ -7,6 +7,7 @@ import { mayActOnAlarm, rolesActingOn } from '../core/roles';
 import type { AlarmQueries } from '../ports/alarm-queries';
 import type { Clock } from '../ports/clock';
 import type { DeviceRegistry } from '../ports/device-registry';
+import type { DeviceWindows } from '../ports/device-windows';
 import type { AlarmEngine } from '../use-cases/alarm-engine';
 import {
   type ApiEvent,
@@ -30,6 +31,8 @@ export interface AlarmApiDeps {
   engine: AlarmEngine;
   registry: DeviceRegistry;
   clock: Clock;
+  /** Maintenance is also recorded as a window, so the compliance report's completeness leaves it out. */
+  windows: DeviceWindows;
 }
 
 /**
@@ -37,9 +40,13 @@ export interface AlarmApiDeps {
  * recorded is the caller of the token: `by` must name the caller (their name or id), and a body acting for somebody
  * else is refused rather than silently recorded under another name.
  */
-const who = z.string().trim().min(1, 'say who is acting: your own name (as your token says) or id').max(100);
+export const who = z
+  .string()
+  .trim()
+  .min(1, 'say who is acting: your own name (as your token says) or id')
+  .max(100);
 
-function actor(event: ApiEvent, by: string | undefined): Principal {
+export function actor(event: ApiEvent, by: string | undefined): Principal {
   const caller = principalOf(event);
   if (by === undefined) return caller;
   const claimed = by.toLowerCase();
@@ -170,7 +177,8 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
     const id = pathParam(event, 'id', ID_FORMATS.device);
     const body = parseBody(maintenanceBody, event);
     const caller = actor(event, body.by);
-    const until = maintenanceEnd(body.on, body.until, deps.clock.now());
+    const now = deps.clock.now();
+    const until = maintenanceEnd(body.on, body.until, now);
     const device = await deps.registry.setMaintenance(
       id,
       body.on,
@@ -179,6 +187,19 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
     );
     if (!device)
       throw new NotFoundError(`device "${id}" is not registered; GET /devices lists the registered ones`);
+    // After the registry: an unknown device records nothing. A maintenance turned on again replaces the running one
+    // (ends it now), so a renewal with an earlier end shortens it.
+    await deps.windows.endMaintenance(id, now);
+    if (body.on && until !== undefined)
+      await deps.windows.record({
+        deviceId: id,
+        kind: 'maintenance',
+        from: now,
+        to: until,
+        ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        by: caller.name,
+        recordedAt: now,
+      });
     return json(200, device);
   },
 };

@@ -25,6 +25,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<RouteKey, Permission>> = {
   'POST /alarms/{id}/ack': 'alarm:acknowledge',
   'POST /alarms/{id}/shelve': 'alarm:shelve',
   'POST /devices/{id}/maintenance': 'device:maintenance',
+  'POST /devices/{id}/outages': 'device:maintenance',
+  'GET /devices/{id}/windows': 'read',
   'GET /subscriptions': 'subscriptions:read',
   'POST /subscriptions': 'subscriptions:write',
   'PATCH /subscriptions/{id}': 'subscriptions:write',
@@ -35,6 +37,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<RouteKey, Permission>> = {
   'GET /bins/{id}': 'read',
   'GET /dead-letters': 'dead-letters:read',
   'POST /dead-letters/redrive': 'dead-letters:redrive',
+  'GET /reports/compliance': 'read',
 };
 
 /** Formats a list of roles for a message: "engineer or admin". */

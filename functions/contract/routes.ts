@@ -16,6 +16,8 @@ export const API_ROUTES = [
   { method: 'POST', path: '/alarms/{id}/ack' },
   { method: 'POST', path: '/alarms/{id}/shelve' },
   { method: 'POST', path: '/devices/{id}/maintenance' },
+  { method: 'POST', path: '/devices/{id}/outages' },
+  { method: 'GET', path: '/devices/{id}/windows' },
   { method: 'GET', path: '/subscriptions' },
   { method: 'POST', path: '/subscriptions' },
   // A static segment, listed before the `{id}` routes as for bins.
@@ -28,4 +30,5 @@ export const API_ROUTES = [
   { method: 'GET', path: '/bins/{id}' },
   { method: 'GET', path: '/dead-letters' },
   { method: 'POST', path: '/dead-letters/redrive' },
+  { method: 'GET', path: '/reports/compliance' },
 ] as const satisfies readonly RouteSpec[];

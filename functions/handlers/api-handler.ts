@@ -5,9 +5,11 @@ import { binRoutes } from '../api/bin-routes';
 import { deadLetterRoutes } from '../api/dead-letter-routes';
 import { type ApiEvent, type ApiResult, errorResponses } from '../api/http';
 import { principalOf } from '../api/principal';
+import { reportRoutes } from '../api/report-routes';
 import { authorizeRoute } from '../api/route-permissions';
 import { routes as readingRoutes } from '../api/routes';
 import { subscriptionRoutes } from '../api/subscription-routes';
+import { windowRoutes } from '../api/window-routes';
 import type { ApiDeps } from '../composition';
 import { NotFoundError } from '../core/errors';
 import { logger } from '../shared/logger';
@@ -21,6 +23,8 @@ export const ROUTE_TABLE: RouteTable = {
   ...subscriptionRoutes,
   ...binRoutes,
   ...deadLetterRoutes,
+  ...windowRoutes,
+  ...reportRoutes,
 };
 
 /**

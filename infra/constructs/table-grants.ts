@@ -40,6 +40,7 @@ export const TABLE_GRANTS: Readonly<
     subscriptions: ['Scan'],
     // putCollections (BatchWriteItem).
     binEvents: ['BatchWriteItem'],
+    rollups: [],
   },
   api: {
     readings: ['Query'],
@@ -53,6 +54,9 @@ export const TABLE_GRANTS: Readonly<
     subscriptions: ['GetItem', 'Scan', 'PutItem', 'DeleteItem'],
     // per bin and per township (Query on byTownship).
     binEvents: ['Query'],
+    // The compliance report: a device's hourly roll-ups and a township's month of days (Query on byTownshipMonth),
+    // windows per device (Query); recording a maintenance or outage window (PutItem) and ending one early (UpdateItem).
+    rollups: ['Query', 'PutItem', 'UpdateItem'],
   },
   alarmSweep: {
     // latest reading per device and the samples of pending evaluations.
@@ -67,5 +71,6 @@ export const TABLE_GRANTS: Readonly<
     // The SMS notifier counts the phones a reminder or digest should reach (list: Scan).
     subscriptions: ['Scan'],
     binEvents: [],
+    rollups: [],
   },
 };

@@ -5,7 +5,8 @@
  * measured; then the fleet shapes (18 devices draining buffers, 1,000 devices at 1 s) against the runtime in a
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
  * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements,
- * `BENCH_ONLY=detector` the ingest handler with the event detector on and off, runs interleaved.
+ * `BENCH_ONLY=detector` the ingest handler with the event detector on and off, runs interleaved,
+ * `BENCH_ONLY=compliance` the monthly compliance report of a 300-device county alone.
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
@@ -16,6 +17,7 @@ import { readFleetFile } from '../../infra/fleet/read-fleet';
 import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { alertLatencyBench } from './alert-latency';
+import { complianceBench } from './compliance-bench';
 import { costBench } from './cost-bench';
 import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shape-bench';
 import { type HandlerRun, handlerBench } from './handler-bench';
@@ -236,6 +238,13 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     const cost = await costBench();
     console.log(
       `\nBENCH_JSON ${JSON.stringify({ cost, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'compliance') {
+    const compliance = await complianceBench();
+    console.log(
+      `\nBENCH_JSON ${JSON.stringify({ compliance, seconds: Math.round((Date.now() - started) / 1000) })}`,
     );
     return;
   }

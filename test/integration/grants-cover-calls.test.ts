@@ -426,6 +426,16 @@ describe('the IAM grants of every function cover the calls its code sends (dynal
       { on: true, until: START + HOUR, reason: 'new sensor' },
     );
     await call('POST /devices/{id}/maintenance', { id: bin.id }, { on: false });
+    await call(
+      'POST /devices/{id}/outages',
+      { id: outlet.id },
+      { from: START - 2 * HOUR, to: START - HOUR, reason: 'power cut', by: 'admin-test' },
+    );
+    await call('GET /devices/{id}/windows', { id: outlet.id });
+    await call('GET /reports/compliance', {}, undefined, {
+      from: new Date(START - DAY).toISOString(),
+      to: new Date(START + HOUR).toISOString(),
+    });
 
     // One phone in two scopes (one SNS subscription, its policy set in place); a phone SNS already has with another
     // policy (found by listing the topic's subscriptions); a change of scope; a removal of a phone's last scope.

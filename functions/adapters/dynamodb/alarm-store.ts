@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlarmEpisodes } from '../../ports/alarm-episodes';
+import type { AlarmHistory } from '../../ports/alarm-history';
 import type { AlarmNotifications } from '../../ports/alarm-notifications';
 import type { AlarmQueries } from '../../ports/alarm-queries';
 import type { AlarmStore } from '../../ports/alarm-store';
@@ -25,9 +26,9 @@ import { DynamoAlarmQueries } from './alarms/queries';
  * The alarms table as one store, for the composition root: each call goes to the module of the item kind it reads or
  * writes (see `alarms/item-keys.ts` for the kinds and their keys).
  */
-export class DynamoAlarmStore implements AlarmStore, NotificationPacing {
+export class DynamoAlarmStore implements AlarmStore, NotificationPacing, AlarmHistory {
   private readonly episodes: AlarmEpisodes;
-  private readonly queries: AlarmQueries;
+  private readonly queries: DynamoAlarmQueries;
   private readonly notifications: AlarmNotifications;
   private readonly index: OpenAlarmIndex;
   private readonly flood: FloodWindows;
@@ -56,6 +57,7 @@ export class DynamoAlarmStore implements AlarmStore, NotificationPacing {
   update: AlarmEpisodes['update'] = (...a) => this.episodes.update(...a);
   list: AlarmQueries['list'] = (...a) => this.queries.list(...a);
   get: AlarmQueries['get'] = (...a) => this.queries.get(...a);
+  raisedBetween: AlarmHistory['raisedBetween'] = (...a) => this.queries.raisedBetween(...a);
   claimNotification: AlarmNotifications['claimNotification'] = (...a) =>
     this.notifications.claimNotification(...a);
   recordNotification: AlarmNotifications['recordNotification'] = (...a) =>

@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Alarm, AlarmDetail, AlarmTransition, NotificationRecord } from '../../../core/alarm';
 import { ValidationError } from '../../../core/errors';
+import type { AlarmHistory } from '../../../ports/alarm-history';
 import type { AlarmFilter, AlarmQueries } from '../../../ports/alarm-queries';
 import { decodeKeyCursor, encodeCursor } from '../cursor';
 import type { AlarmLog } from './alarm-log';
@@ -20,7 +21,7 @@ function byStatusStartKey(cursor: string, status: AlarmFilter['status']): Record
 }
 
 /** Episodes listed through the `byStatus` index (`open`, `closed`), and one episode with its log. */
-export class DynamoAlarmQueries implements AlarmQueries {
+export class DynamoAlarmQueries implements AlarmQueries, AlarmHistory {
   constructor(
     private readonly table: AlarmTable,
     private readonly log: AlarmLog,
@@ -57,6 +58,27 @@ export class DynamoAlarmQueries implements AlarmQueries {
       startKey = out.LastEvaluatedKey;
     } while (startKey && items.length < filter.limit);
     return startKey ? { items, cursor: encodeCursor(startKey) } : { items };
+  }
+
+  /** One Query of the `byStatus` index on its `raisedAt` sort key, every page read. */
+  async raisedBetween(status: 'open' | 'closed', from: number, to: number): Promise<Alarm[]> {
+    const items: Alarm[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: 'byStatus',
+          KeyConditionExpression: '#status = :status AND raisedAt BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':from': from, ':to': to },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []).flatMap((i) => toAlarm(i) ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   async get(alarmId: string, historyLimit = DEFAULT_HISTORY_LIMIT): Promise<AlarmDetail | undefined> {
