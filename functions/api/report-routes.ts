@@ -14,6 +14,8 @@ import {
   textParam,
   timeParam,
 } from './http';
+import { CSV_TABLES, type CsvTable, complianceCsv } from './report-csv';
+import { complianceHtml } from './report-html';
 
 export type ReportApiDeps = ComplianceReportDeps;
 
@@ -28,16 +30,32 @@ const reportQuery = z
     township: textParam.optional(),
     siteId: idParam(ID_FORMATS.site).optional(),
     format: z.string().max(16).default('json'),
+    /** For `format=csv`: which table. */
+    table: z.enum(CSV_TABLES).optional(),
+    /** For `format=html`: the languages, both by default (Chinese first). */
+    lang: z.enum(['zh', 'en', 'both']).default('both'),
   })
   .strict();
 type ReportQuery = z.infer<typeof reportQuery>;
 
-/**
- * The renderings of a report by `format`. Another format (CSV, HTML) is one more entry here, given the report and the
- * query (e.g. its table or language).
- */
+/** The renderings of a report by `format`, given the report and the query (its CSV table, its languages). */
 const RENDERINGS: Record<string, (report: ComplianceReport, query: ReportQuery) => ApiResult> = {
   json: (report) => json(200, report),
+  csv: (report, q) => ({
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'cache-control': 'no-store',
+      // Only the table in the name: a range's label holds a non-ASCII dash.
+      'content-disposition': `attachment; filename="compliance-${q.table}.csv"`,
+    },
+    body: complianceCsv(report, q.table as CsvTable),
+  }),
+  html: (report, q) => ({
+    statusCode: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+    body: complianceHtml(report, { lang: q.lang }),
+  }),
 };
 
 /** The formats as a message lists them: "json", "json or csv", "json, csv or html". */
@@ -70,6 +88,8 @@ export const reportRoutes: Record<string, (event: ApiEvent, deps: ReportApiDeps)
     const q = parseQuery(reportQuery, event);
     const render = Object.hasOwn(RENDERINGS, q.format) ? RENDERINGS[q.format] : undefined;
     if (!render) throw new ValidationError(`query parameter format must be ${formats()}`);
+    if (q.format === 'csv' && q.table === undefined)
+      throw new ValidationError(`format=csv needs query parameter table, one of ${CSV_TABLES.join(', ')}`);
     const period = periodOf(q, deps.clock.now());
     if (q.township !== undefined || q.siteId !== undefined) {
       const devices = await deps.registry.list({

@@ -74,7 +74,16 @@ describe('compliance report, windows and outages through the API, against dynali
     });
     if (options.body !== undefined) event.body = JSON.stringify(options.body);
     const res = await handler(event, lambdaContext('api'));
-    return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') as Record<string, unknown> };
+    const type = String(res.headers?.['content-type'] ?? '');
+    return {
+      status: res.statusCode,
+      type,
+      text: res.body ?? '',
+      body: (type.startsWith('application/json') ? JSON.parse(res.body ?? 'null') : null) as Record<
+        string,
+        unknown
+      >,
+    };
   }
 
   beforeAll(async () => {
@@ -294,7 +303,30 @@ describe('compliance report, windows and outages through the API, against dynali
       /township "Atlantis" has no registered devices/,
     );
     await refused({ month: '2026-11', siteId: 'plant-nowhere' }, 404, /site "plant-nowhere"/);
-    await refused({ month: '2026-11', format: 'xml' }, 400, /format must be json/);
+    await refused({ month: '2026-11', format: 'xml' }, 400, /format must be json, csv or html/);
+    await refused({ month: '2026-11', format: 'csv' }, 400, /table, one of sites, metrics, exceedances/);
+    await refused({ month: '2026-11', format: 'csv', table: 'bins' }, 400, /table/);
     await refused({ month: '2026-11', colour: 'red' }, 400, /colour/);
+  });
+
+  it('the same report as CSV (one table) and as printable HTML, from the same numbers', async () => {
+    const query = { from: new Date(DAY).toISOString(), to: String(DAY + D) };
+    const report = (await api('GET /reports/compliance', { query })).body as unknown as ComplianceReport;
+    const csv = await api('GET /reports/compliance', { query: { ...query, format: 'csv', table: 'sites' } });
+    expect(csv.status).toBe(200);
+    expect(csv.type).toBe('text/csv; charset=utf-8');
+    expect(csv.text.startsWith('\uFEFF')).toBe(true);
+    const lines = csv.text.slice(1).trimEnd().split('\r\n');
+    // One header row, then one row per site of the report.
+    expect(lines).toHaveLength(1 + report.sites.length);
+    for (const site of report.sites) expect(csv.text).toContain(site.siteId);
+
+    const html = await api('GET /reports/compliance', { query: { ...query, format: 'html', lang: 'en' } });
+    expect(html.status).toBe(200);
+    expect(html.type).toBe('text/html; charset=utf-8');
+    expect(html.text).toMatch(/^<!doctype html>/i);
+    const exceedance = report.exceedances[0];
+    expect(exceedance).toBeDefined();
+    expect(html.text).toContain(exceedance?.alarmId ?? 'no exceedance');
   });
 });
