@@ -77,7 +77,8 @@ export const TABLES = {
    * - `touch#<hour the marks were written, 13-digit epoch ms>`: ingest's touched-hour marks, one item per invocation
    *   that stored samples in hours it had not marked yet (`<writtenAt>#<uuid>`), expiring by `ttl`;
    * - `job#rollups`: the roll-up job's cursor and the hours it still owes;
-   * - `win#<deviceId>`: maintenance and declared outage windows (`<from, 13 digits>#<kind>`), for completeness.
+   * - `win`: maintenance and declared outage windows of every device (`<from, 13 digits>#<deviceId>#<kind>`), for
+   *   completeness: few, so one partition read by time serves a whole report.
    */
   rollups: {
     envVar: 'ROLLUPS_TABLE',

@@ -28,4 +28,6 @@ export interface DeviceWindows {
   endMaintenance(deviceId: string, at: number): Promise<number>;
   /** The device's windows overlapping [from, to), oldest first. */
   list(deviceId: string, from: number, to: number): Promise<DeviceWindow[]>;
+  /** Every device's windows overlapping [from, to), oldest first: one read for a whole report. */
+  listAll(from: number, to: number): Promise<DeviceWindow[]>;
 }

@@ -157,18 +157,18 @@ async function peakFor(
 }
 
 async function readWindows(deps: ComplianceReportDeps, devices: readonly Device[], range: Range) {
-  const lists = await mapWithConcurrency(devices, CONCURRENCY, (d) =>
-    deps.windows.list(d.id, range.from, range.to),
-  );
+  const all = await deps.windows.listAll(range.from, range.to);
   return new Map(
-    devices.map((d, i) => [
+    devices.map((d) => [
       d.id,
-      (lists[i] ?? []).map((w): ExcludedWindow => {
-        const x: ExcludedWindow = { from: w.from, to: w.to, reason: w.kind };
-        if (w.reason !== undefined) x.note = w.reason;
-        if (w.by !== undefined) x.by = w.by;
-        return x;
-      }),
+      all
+        .filter((w) => w.deviceId === d.id)
+        .map((w): ExcludedWindow => {
+          const x: ExcludedWindow = { from: w.from, to: w.to, reason: w.kind };
+          if (w.reason !== undefined) x.note = w.reason;
+          if (w.by !== undefined) x.by = w.by;
+          return x;
+        }),
     ]),
   );
 }

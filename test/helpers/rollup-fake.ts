@@ -66,9 +66,15 @@ export class InMemoryDeviceWindows implements DeviceWindows {
   }
 
   async list(deviceId: string, from: number, to: number): Promise<DeviceWindow[]> {
+    return (await this.listAll(from, to)).filter((w) => w.deviceId === deviceId);
+  }
+
+  listCalls = 0;
+  async listAll(from: number, to: number): Promise<DeviceWindow[]> {
+    this.listCalls++;
     return [...this.windows.values()]
-      .filter((w) => w.deviceId === deviceId && w.to > from && w.from < to)
-      .sort((a, b) => a.from - b.from);
+      .filter((w) => w.to > from && w.from < to)
+      .sort((a, b) => a.from - b.from || a.deviceId.localeCompare(b.deviceId));
   }
 }
 

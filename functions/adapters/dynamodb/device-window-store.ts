@@ -2,9 +2,11 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } 
 import type { DeviceWindow, DeviceWindows, WindowKind } from '../../ports/device-windows';
 import { WINDOW_MAX_MS } from '../../ports/device-windows';
 
-const pkOf = (deviceId: string) => `win#${deviceId}`;
+/** Every window of every device in one partition: they are few (a handful per device and month), read by time. */
+const WINDOWS_PK = 'win';
 const startKey = (ts: number) => String(ts).padStart(13, '0');
-const skOf = (from: number, kind: WindowKind) => `${startKey(from)}#${kind}`;
+const skOf = (w: Pick<DeviceWindow, 'from' | 'deviceId' | 'kind'>) =>
+  `${startKey(w.from)}#${w.deviceId}#${w.kind}`;
 
 function toWindow(item: Record<string, unknown>): DeviceWindow {
   const w: DeviceWindow = {
@@ -20,9 +22,9 @@ function toWindow(item: Record<string, unknown>): DeviceWindow {
 }
 
 /**
- * Windows in the rollups table: partition `win#<deviceId>`, sort `<from, 13 digits>#<kind>`. A window lasts at most
+ * Windows in the rollups table: partition `win`, sort `<from, 13 digits>#<deviceId>#<kind>`. A window lasts at most
  * {@link WINDOW_MAX_MS}, so those overlapping a range start within it or at most that long before: one Query with a
- * bounded key range, however long the device's history.
+ * bounded key range answers a whole county's report (not one per device), however long the history.
  */
 export class DynamoDeviceWindowStore implements DeviceWindows {
   constructor(
@@ -34,7 +36,7 @@ export class DynamoDeviceWindowStore implements DeviceWindows {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: pkOf(w.deviceId), sk: skOf(w.from, w.kind), ...w },
+        Item: { pk: WINDOWS_PK, sk: skOf(w), ...w },
       }),
     );
   }
@@ -48,7 +50,7 @@ export class DynamoDeviceWindowStore implements DeviceWindows {
         .send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: pkOf(deviceId), sk: skOf(w.from, w.kind) },
+            Key: { pk: WINDOWS_PK, sk: skOf(w) },
             // Only shortens: a concurrent renewal that moved the end earlier still wins.
             UpdateExpression: 'SET #to = :at',
             ConditionExpression: 'attribute_exists(pk) AND #to > :at',
@@ -64,6 +66,10 @@ export class DynamoDeviceWindowStore implements DeviceWindows {
   }
 
   async list(deviceId: string, from: number, to: number): Promise<DeviceWindow[]> {
+    return (await this.listAll(from, to)).filter((w) => w.deviceId === deviceId);
+  }
+
+  async listAll(from: number, to: number): Promise<DeviceWindow[]> {
     const windows: DeviceWindow[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -72,7 +78,7 @@ export class DynamoDeviceWindowStore implements DeviceWindows {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
           ExpressionAttributeValues: {
-            ':pk': pkOf(deviceId),
+            ':pk': WINDOWS_PK,
             ':lo': startKey(Math.max(0, from - WINDOW_MAX_MS)),
             // Every sort key starting before `to`: `<to>` itself sorts before `<to>#…`.
             ':hi': startKey(to),
@@ -83,6 +89,8 @@ export class DynamoDeviceWindowStore implements DeviceWindows {
       windows.push(...(out.Items ?? []).map(toWindow));
       start = out.LastEvaluatedKey;
     } while (start);
-    return windows.filter((w) => w.to > from && w.from < to).sort((a, b) => a.from - b.from);
+    return windows
+      .filter((w) => w.to > from && w.from < to)
+      .sort((a, b) => a.from - b.from || a.deviceId.localeCompare(b.deviceId));
   }
 }

@@ -225,12 +225,12 @@ async function setup() {
     clock: fixedClock(NOW),
     county: 'Test County',
   };
-  return { deps, rollups, alarms };
+  return { deps, rollups, alarms, windows };
 }
 
 describe('the compliance report (use case, over in-memory ports)', () => {
   it('a month: rates equal a brute-force count from raw samples, per county, township, point and site', async () => {
-    const { deps, rollups } = await setup();
+    const { deps, rollups, windows } = await setup();
     const r = await complianceReport(deps, NOV);
     expect(r.period).toMatchObject({
       from: NOV.from,
@@ -269,9 +269,10 @@ describe('the compliance report (use case, over in-memory ports)', () => {
     expect(villageSite?.daily).toHaveLength(30);
     expect(villageSite?.daily[0]?.day).toBe('2026-11-01');
 
-    // Whole days only: one index Query per township and month, no per-device reads but for windows.
+    // Whole days only: one index Query per township and month, and one read of every device's windows.
     expect(rollups.calls.dailyForTownship).toBe(2);
     expect(rollups.calls.range).toBe(1);
+    expect(windows.listCalls).toBe(1);
   });
 
   it('a range with partial days at both ends reads hours for those and still equals the brute force', async () => {
