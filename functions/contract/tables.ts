@@ -70,5 +70,27 @@ export const TABLES = {
       },
     ],
   },
+  /**
+   * Roll-ups and what reports need beside them. Item kinds by partition key:
+   * - `<deviceId>`: hourly (`h#<start>`) and daily (`d#<start>`) roll-ups ({@link RollupItem}); daily items also carry
+   *   `tm`/`sdd` for the sparse `byTownshipMonth` index (a township's month without a scan);
+   * - `touch#<hour the marks were written, 13-digit epoch ms>`: ingest's touched-hour marks, one item per invocation
+   *   that stored samples in hours it had not marked yet (`<writtenAt>#<uuid>`), expiring by `ttl`;
+   * - `job#rollups`: the roll-up job's cursor and the hours it still owes;
+   * - `win#<deviceId>`: maintenance and declared outage windows (`<from, 13 digits>#<kind>`), for completeness.
+   */
+  rollups: {
+    envVar: 'ROLLUPS_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'ttl',
+    globalIndexes: [
+      {
+        name: 'byTownshipMonth',
+        partitionKey: { name: 'tm', type: 'S' },
+        sortKey: { name: 'sdd', type: 'S' },
+      },
+    ],
+  },
 } as const satisfies Record<string, TableSpec>;
 export type TableName = keyof typeof TABLES;
