@@ -140,6 +140,15 @@ const emptyAggregate = (): MetricAggregate => ({
   flaggedMs: 0,
 });
 
+function aggregateOf(metrics: Record<string, MetricAggregate>, metric: string): MetricAggregate {
+  let agg = ownValue(metrics, metric);
+  if (!agg) {
+    agg = emptyAggregate();
+    metrics[metric] = agg;
+  }
+  return agg;
+}
+
 /** The device's identity as every roll-up item of it carries it. */
 function itemHead(device: Device, period: RollupPeriod, start: number, end: number) {
   return {
@@ -199,7 +208,7 @@ export function rollupHour(
     for (const metric of Object.keys(s.m)) {
       const v = numericValue(s, metric);
       if (v === undefined) continue;
-      const agg = ownValue(metrics, metric) ?? (metrics[metric] = emptyAggregate());
+      const agg = aggregateOf(metrics, metric);
       settle(metric, s.ts);
       agg.count++;
       agg.firstTs ??= s.ts;
@@ -269,8 +278,7 @@ export function rollupDay(
   if (inDay.length === 0) return undefined;
   const metrics: Record<string, MetricAggregate> = {};
   for (const h of inDay)
-    for (const [metric, a] of Object.entries(h.metrics))
-      foldAggregate(ownValue(metrics, metric) ?? (metrics[metric] = emptyAggregate()), a);
+    for (const [metric, a] of Object.entries(h.metrics)) foldAggregate(aggregateOf(metrics, metric), a);
   return {
     ...itemHead(device, 'day', start, end),
     samples: inDay.reduce((n, h) => n + h.samples, 0),

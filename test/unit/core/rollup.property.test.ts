@@ -64,7 +64,7 @@ function bruteForce(stored: Sample[], period: 'hour' | 'day', start: number) {
   const inPeriod = judged.filter(({ s }) => s.ts >= start && s.ts < end);
   for (const { s, flags } of inPeriod) {
     for (const [metric, { v, flagged }] of Object.entries(flags)) {
-      const a = (out[metric] ??= {
+      out[metric] ??= {
         count: 0,
         flagged: 0,
         overLimit: 0,
@@ -73,7 +73,8 @@ function bruteForce(stored: Sample[], period: 'hour' | 'day', start: number) {
         overLimitMs: 0,
         overWarningMs: 0,
         flaggedMs: 0,
-      });
+      };
+      const a = out[metric];
       a.count++;
       a.firstTs = Math.min(a.firstTs ?? s.ts, s.ts);
       a.lastTs = Math.max(a.lastTs ?? s.ts, s.ts);
