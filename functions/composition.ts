@@ -7,6 +7,7 @@ import { DynamoDeviceRegistry } from './adapters/dynamodb/device-registry';
 import { DynamoPhoneRoutes } from './adapters/dynamodb/phone-route-store';
 import { DynamoQuarantineStore } from './adapters/dynamodb/quarantine-store';
 import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
+import { DynamoRollupStore } from './adapters/dynamodb/rollup-store';
 import { DynamoSubscriptionAuditLog } from './adapters/dynamodb/subscription-audit-log';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import { InMemoryServiceMetrics } from './adapters/in-memory-metrics';
@@ -14,6 +15,7 @@ import type { AlarmApiDeps } from './api/alarm-routes';
 import type { BinApiDeps } from './api/bin-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
+import type { SeriesApiDeps } from './api/series-routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
 import type { Device } from './core/registry';
 import type { SmsGuards } from './core/sms-routing';
@@ -36,13 +38,15 @@ import {
 import type { SweepDeps } from './use-cases/alarm-sweep';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
+import { markTouchedHoursStage } from './use-cases/mark-touched-hours';
 import { type ReadingsNeed, RecentReadings } from './use-cases/recent-readings';
 import { collectionsNeed, recordCollectionsStage } from './use-cases/record-collections';
+import type { RollupJobDeps } from './use-cases/rollup-job';
 import type { SubscriptionChangeDeps } from './use-cases/subscription-changes';
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
 export const serviceConfigShape = {
-  ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents'),
+  ...tableVars('readings', 'devices', 'quarantine', 'alarms', 'subscriptions', 'binEvents', 'rollups'),
   RETENTION_DAYS: positiveInt(400),
   QUARANTINE_RETENTION_DAYS: positiveInt(90),
   FLOOD_MAX_ALARMS: positiveInt(ALARM_SETTING_DEFAULTS.floodMaxAlarms),
@@ -88,6 +92,8 @@ export interface Service {
   phoneRoutes: DynamoPhoneRoutes;
   subscriptionAudit: DynamoSubscriptionAuditLog;
   binEvents: DynamoBinEventStore;
+  /** Roll-ups, ingest's touched-hour marks and the roll-up job's state. */
+  rollups: DynamoRollupStore;
   engine: AlarmEngine;
   channels: Channels;
   clock: Clock;
@@ -116,6 +122,7 @@ export function createService(
     phoneRoutes: new DynamoPhoneRoutes(doc, config.SUBSCRIPTIONS_TABLE),
     subscriptionAudit: new DynamoSubscriptionAuditLog(doc, config.SUBSCRIPTIONS_TABLE),
     binEvents: new DynamoBinEventStore(doc, config.BIN_EVENTS_TABLE, options.writeOptions),
+    rollups: new DynamoRollupStore(doc, config.ROLLUPS_TABLE),
     engine: new AlarmEngine({
       alarms,
       readings,
@@ -146,6 +153,7 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
       service.readings,
       evaluateAlarmsStage({ engine: service.engine, alarms: service.alarms, clock: service.clock }),
       recordCollectionsStage({ readings: service.readings, binEvents: service.binEvents }),
+      markTouchedHoursStage({ marks: service.rollups, clock: service.clock }),
     ),
   };
 }
@@ -190,7 +198,12 @@ export function subscriptionChangeDeps(service: Service): SubscriptionChangeDeps
   };
 }
 
-export type ApiDeps = ReadingApiDeps & AlarmApiDeps & SubscriptionRouteDeps & BinApiDeps & DeadLetterApiDeps;
+export type ApiDeps = ReadingApiDeps &
+  AlarmApiDeps &
+  SubscriptionRouteDeps &
+  BinApiDeps &
+  DeadLetterApiDeps &
+  SeriesApiDeps;
 
 /** The API's dependencies; the dead-letter queue is the SQS DLQ in the cloud and the router's file locally. */
 export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps {
@@ -203,6 +216,18 @@ export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps
     engine: service.engine,
     ...subscriptionChangeDeps(service),
     binEvents: service.binEvents,
+    rollups: service.rollups,
+  };
+}
+
+/** The roll-up job's dependencies (scheduled function `rollups`). */
+export function rollupJobDeps(service: Service): RollupJobDeps {
+  return {
+    rollups: service.rollups,
+    jobStore: service.rollups,
+    readings: service.readings,
+    registry: service.registry,
+    clock: service.clock,
   };
 }
 

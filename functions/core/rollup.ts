@@ -243,6 +243,31 @@ export function rollupHour(
   };
 }
 
+/**
+ * The valid values of one metric among `samples` (what a chart plots), judged as {@link rollupHour} judges them:
+ * `before` are the samples just before, for the stuck check.
+ */
+export function validValues(
+  device: Device,
+  metric: string,
+  samples: readonly Sample[],
+  before: readonly Sample[],
+): { ts: number; v: number }[] {
+  const judge = judgeFor(device);
+  const keep = judge.window - 1;
+  const all = [...(keep > 0 ? before.slice(-keep) : []), ...samples];
+  const offset = all.length - samples.length;
+  const out: { ts: number; v: number }[] = [];
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i] as Sample;
+    const v = numericValue(s, metric);
+    if (v === undefined) continue;
+    const window = all.slice(Math.max(0, offset + i - judge.window + 1), offset + i + 1);
+    if (!flaggedAt(judge, window, metric, v)) out.push({ ts: s.ts, v });
+  }
+  return out;
+}
+
 function foldAggregate(into: MetricAggregate, a: MetricAggregate): void {
   into.count += a.count;
   into.flagged += a.flagged;

@@ -7,6 +7,7 @@ import { type ApiEvent, type ApiResult, errorResponses } from '../api/http';
 import { principalOf } from '../api/principal';
 import { authorizeRoute } from '../api/route-permissions';
 import { routes as readingRoutes } from '../api/routes';
+import { seriesRoutes } from '../api/series-routes';
 import { subscriptionRoutes } from '../api/subscription-routes';
 import type { ApiDeps } from '../composition';
 import { NotFoundError } from '../core/errors';
@@ -17,6 +18,7 @@ export type RouteTable = Record<string, (event: ApiEvent, deps: ApiDeps) => Prom
 /** Every route the API function serves, keyed by API Gateway route key (exactly the contract's API_ROUTES). */
 export const ROUTE_TABLE: RouteTable = {
   ...readingRoutes,
+  ...seriesRoutes,
   ...alarmRoutes,
   ...subscriptionRoutes,
   ...binRoutes,

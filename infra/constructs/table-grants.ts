@@ -40,6 +40,8 @@ export const TABLE_GRANTS: Readonly<
     subscriptions: ['Scan'],
     // putCollections (BatchWriteItem).
     binEvents: ['BatchWriteItem'],
+    // An invocation's touched-hour mark (PutItem).
+    rollups: ['PutItem'],
   },
   api: {
     readings: ['Query'],
@@ -53,6 +55,8 @@ export const TABLE_GRANTS: Readonly<
     subscriptions: ['GetItem', 'Scan', 'PutItem', 'DeleteItem'],
     // per bin and per township (Query on byTownship).
     binEvents: ['Query'],
+    // A device's hourly and daily roll-ups for the series route (Query).
+    rollups: ['Query'],
   },
   alarmSweep: {
     // latest reading per device and the samples of pending evaluations.
@@ -67,5 +71,18 @@ export const TABLE_GRANTS: Readonly<
     // The SMS notifier counts the phones a reminder or digest should reach (list: Scan).
     subscriptions: ['Scan'],
     binEvents: [],
+    rollups: [],
+  },
+  rollups: {
+    // The touched hours' samples and the few before them (Query).
+    readings: ['Query'],
+    // The device of each owed hour (GetItem, cached); all of them only for a recompute request (Scan).
+    devices: ['GetItem', 'Scan'],
+    quarantine: [],
+    alarms: [],
+    subscriptions: [],
+    binEvents: [],
+    // Marks and existing items (Query), its state (GetItem, PutItem), changed items (BatchWriteItem).
+    rollups: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'],
   },
 };
