@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PHYSICAL_RANGES } from '../../../functions/core/quality';
 import type { Device } from '../../../functions/core/registry';
 import {
   chinaDay,
@@ -16,10 +15,10 @@ import {
 } from '../../../functions/core/rollup';
 import type { MetricAggregate, RollupItem } from '../../../functions/core/rollup-types';
 import type { Sample } from '../../../functions/core/telemetry';
+import { bruteForceRollup } from '../../helpers/rollup-brute-force';
 import { waterDevice } from '../../helpers/telemetry';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** 2026-11-03 15:00 UTC = 23:00 China time: the series crosses a China-time midnight. */
 const BASE = Date.UTC(2026, 10, 3, 15, 0, 0);
 const STUCK = 4;
@@ -31,84 +30,15 @@ const CHLORINE = 'free_chlorine_mg_l';
 const [CL_MIN, CL_MAX] = [0.3, 2];
 const [CL_WARN_MIN, CL_WARN_MAX] = [0.375, 1.6];
 
-/**
- * The brute force: every sample judged against the whole stored series (window of the alarm engine's length taken
- * from the full series, not from what an hour's computation reads), levels and ranges written out by hand.
- */
+/** The brute force (test/helpers) with the levels written out by hand: chlorine and pH at a plant outlet. */
 function bruteForce(stored: Sample[], period: 'hour' | 'day', start: number) {
-  const end = start + (period === 'hour' ? HOUR : DAY);
-  const windowLen = lookbackFor(device) + 1;
-  const out: Record<string, MetricAggregate> = {};
-  const judged = stored.map((s, i) => {
-    const window = stored.slice(Math.max(0, i - windowLen + 1), i + 1);
-    const flags: Record<string, { v: number; flagged: boolean }> = {};
-    for (const [metric, v] of Object.entries(s.m)) {
-      if (typeof v !== 'number') continue;
-      const range = PHYSICAL_RANGES[metric];
-      let flagged = range !== undefined && (v < range[0] || v > range[1]);
-      if (['ph', CHLORINE, 'turbidity_ntu'].includes(metric)) {
-        const last = window.filter((w) => typeof w.m[metric] === 'number').slice(-STUCK);
-        const same = last.length === STUCK && last.every((w) => w.m[metric] === v);
-        const othersMoved = [...new Set(last.flatMap((w) => Object.keys(w.m)))]
-          .filter((k) => k !== metric)
-          .some((k) => {
-            const vs = last.map((w) => w.m[k]).filter((x) => typeof x === 'number');
-            return vs.length >= 2 && vs.some((x) => x !== vs[0]);
-          });
-        flagged ||= same && othersMoved;
-      }
-      flags[metric] = { v, flagged };
-    }
-    return { s, flags };
+  return bruteForceRollup(device, stored, period, start, {
+    window: lookbackFor(device) + 1,
+    levels: {
+      [CHLORINE]: { limitMin: CL_MIN, limitMax: CL_MAX, warnMin: CL_WARN_MIN, warnMax: CL_WARN_MAX },
+      ph: { limitMin: 6.5, limitMax: 8.5, warnMin: 6.8, warnMax: 8.2 },
+    },
   });
-  const inPeriod = judged.filter(({ s }) => s.ts >= start && s.ts < end);
-  for (const { s, flags } of inPeriod) {
-    for (const [metric, { v, flagged }] of Object.entries(flags)) {
-      out[metric] ??= {
-        count: 0,
-        flagged: 0,
-        overLimit: 0,
-        overWarning: 0,
-        validMs: 0,
-        overLimitMs: 0,
-        overWarningMs: 0,
-        flaggedMs: 0,
-      };
-      const a = out[metric];
-      a.count++;
-      a.firstTs = Math.min(a.firstTs ?? s.ts, s.ts);
-      a.lastTs = Math.max(a.lastTs ?? s.ts, s.ts);
-      // The weight: until the next sample with this metric in the same hour, or the hour's end; at most 60 s.
-      const hourEnd = Math.floor(s.ts / HOUR) * HOUR + HOUR;
-      const next = inPeriod.find(
-        (o) => (o.s.ts > s.ts || (o.s.ts === s.ts && o.s.seq > s.seq)) && o.flags[metric] !== undefined,
-      );
-      const until = next && next.s.ts < hourEnd ? next.s.ts : hourEnd;
-      const w = Math.min(until - s.ts, 60_000);
-      if (flagged) {
-        a.flagged++;
-        a.flaggedMs += w;
-        continue;
-      }
-      a.min = Math.min(a.min ?? v, v);
-      a.max = Math.max(a.max ?? v, v);
-      a.sum = (a.sum ?? 0) + v;
-      a.validMs += w;
-      const over = metric === CHLORINE ? v < CL_MIN || v > CL_MAX : metric === 'ph' && (v < 6.5 || v > 8.5);
-      const warn =
-        over ||
-        (metric === CHLORINE ? v < CL_WARN_MIN || v > CL_WARN_MAX : metric === 'ph' && (v < 6.8 || v > 8.2));
-      if (over) {
-        a.overLimit++;
-        a.overLimitMs += w;
-      }
-      if (warn) {
-        a.overWarning++;
-        a.overWarningMs += w;
-      }
-    }
-  }
-  return { samples: inPeriod.length, metrics: out };
 }
 
 /** Rolls up the way the job does: per hour from the stored series and the lookback, then days from the hours. */
