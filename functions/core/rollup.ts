@@ -129,6 +129,14 @@ function beyond(levels: AppliedLevels | undefined, v: number, which: 'limit' | '
   return (min !== undefined && v < min) || (max !== undefined && v > max);
 }
 
+/**
+ * A sum to 12 significant digits: float noise (`25.140000000000004`) would double the bytes a stored sum takes, and
+ * 12 digits are far finer than any instrument; the mean stays exact to about 1e-12.
+ */
+function roundSum(sum: number): number {
+  return sum === 0 ? 0 : Number(sum.toPrecision(12));
+}
+
 const emptyAggregate = (): MetricAggregate => ({
   count: 0,
   flagged: 0,
@@ -232,6 +240,7 @@ export function rollupHour(
   for (const [metric, agg] of Object.entries(metrics)) {
     const levels = ownValue(judge.levels, metric);
     if (levels) agg.levels = { ...levels };
+    if (agg.sum !== undefined) agg.sum = roundSum(agg.sum);
   }
   return {
     ...itemHead(device, 'hour', start, end),
@@ -304,6 +313,7 @@ export function rollupDay(
   const metrics: Record<string, MetricAggregate> = {};
   for (const h of inDay)
     for (const [metric, a] of Object.entries(h.metrics)) foldAggregate(aggregateOf(metrics, metric), a);
+  for (const agg of Object.values(metrics)) if (agg.sum !== undefined) agg.sum = roundSum(agg.sum);
   return {
     ...itemHead(device, 'day', start, end),
     samples: inDay.reduce((n, h) => n + h.samples, 0),

@@ -18,6 +18,7 @@ import type {
 import { mapWithConcurrency } from '../../shared/concurrency';
 import { HOUR_MS } from '../../shared/time';
 import { batchWriteAll } from './batch-write';
+import { decodeRollup, encodeRollup, type StoredRollup } from './rollup-item-codec';
 
 /** How long ingest's touched-hour marks are kept (DynamoDB TTL): the roll-up job must run within this. */
 export const MARK_RETENTION_DAYS = 14;
@@ -40,16 +41,16 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
     const failed = await batchWriteAll(
       this.doc,
       this.tableName,
-      items as (RollupItem & Record<string, unknown>)[],
+      items.map(encodeRollup) as (StoredRollup & Record<string, unknown>)[],
       (i) => `${i.pk}|${i.sk}`,
     );
     if (failed.length > 0)
       throw new Error(`${failed.length} roll-up items not written (throttled); run again`);
   }
 
-  range(deviceId: string, period: RollupPeriod, from: number, to: number): Promise<RollupItem[]> {
-    if (to <= from) return Promise.resolve([]);
-    return this.queryAll({
+  async range(deviceId: string, period: RollupPeriod, from: number, to: number): Promise<RollupItem[]> {
+    if (to <= from) return [];
+    return this.rollupsOf({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
         ':pk': deviceId,
@@ -60,7 +61,7 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
   }
 
   dailyForTownship(township: string, month: string, siteId?: string): Promise<RollupItem[]> {
-    return this.queryAll({
+    return this.rollupsOf({
       IndexName: 'byTownshipMonth',
       KeyConditionExpression: siteId === undefined ? 'tm = :tm' : 'tm = :tm AND begins_with(sdd, :site)',
       ExpressionAttributeValues: {
@@ -134,14 +135,18 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
     await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...JOB_KEY, ...state } }));
   }
 
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<RollupItem[]> {
-    const items: RollupItem[] = [];
+  private async rollupsOf(input: Omit<QueryCommandInput, 'TableName'>): Promise<RollupItem[]> {
+    return (await this.queryAll(input)).map((i) => decodeRollup(i as unknown as StoredRollup));
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(
         new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: start }),
       );
-      items.push(...((out.Items ?? []) as RollupItem[]));
+      items.push(...(out.Items ?? []));
       start = out.LastEvaluatedKey;
     } while (start);
     return items;

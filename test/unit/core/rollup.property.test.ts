@@ -69,7 +69,8 @@ function expectAggregates(
     const { sum: eSum, ...eExact } = e;
     expect(exact, metric).toEqual(eExact);
     if (eSum === undefined) expect(sum).toBeUndefined();
-    else expect(sum).toBeCloseTo(eSum, 9);
+    // Sums are kept to 12 significant digits.
+    else expect(Math.abs((sum as number) - eSum)).toBeLessThanOrEqual(1e-11 * Math.max(1, Math.abs(eSum)));
     if (metric === CHLORINE) expect(levels).toMatchObject({ limitMin: CL_MIN, limitMax: CL_MAX });
   }
 }
