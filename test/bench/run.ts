@@ -4,7 +4,8 @@
  * and 10,000 devices from the cost model (test/bench/cost-model.ts, prices in prices.ts) fed with what the runs
  * measured; then the fleet shapes (18 devices draining buffers, 1,000 devices at 1 s) against the runtime in a
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
- * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements.
+ * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements,
+ * `BENCH_ONLY=rollups` the roll-ups alone (part h).
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
@@ -18,6 +19,7 @@ import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shap
 import { handlerBench } from './handler-bench';
 import { pipelineBench } from './pipeline-bench';
 import { PRICES } from './prices';
+import { rollupBench } from './rollup-bench';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PIPELINE_MESSAGES_PER_DEVICE = Number(process.env.BENCH_MESSAGES_PER_DEVICE ?? 500);
@@ -140,12 +142,43 @@ async function fleetShapeBench() {
   };
 }
 
+const ROLLUP_DEVICES = Number(process.env.BENCH_ROLLUP_DEVICES ?? 20);
+const ROLLUP_DAYS = Number(process.env.BENCH_ROLLUP_DAYS ?? 2);
+
+/** (h) Roll-ups on dynalite: the job live and on a backfill, the 30-day series, capacity per device-month. */
+async function rollupsPart() {
+  console.log(
+    `\n(h) roll-ups on dynalite: ${ROLLUP_DEVICES} devices live for ${ROLLUP_DAYS} days (job every 15 min), a 30-day backfill, the 30-day series x ${RUNS}:`,
+  );
+  const r = await rollupBench({ devices: ROLLUP_DEVICES, days: ROLLUP_DAYS, seriesRuns: RUNS });
+  console.log(
+    table([
+      ['what', 'value', 'unit'],
+      ['job, live (hour by hour)', fmt(r.live.jobMsPerDeviceDay, 1), 'ms per device-day'],
+      ['job, 30-day backfill in one run', fmt(r.backfill.jobMsPerDeviceDay, 1), 'ms per device-day'],
+      ['30-day series (43,200 samples), median', fmt(r.series.medianMs, 1), `ms (${r.series.points} points, ${r.series.resolution})`],
+      ['marks written by ingest', fmt(r.live.markWriteUnits, 1), 'WRU per device-month'],
+      ['job writes (hours, days, state)', fmt(r.live.jobWriteUnits, 0), 'WRU per device-month'],
+      ['job reads (readings, roll-ups, marks)', fmt(r.live.jobReadUnits, 0), 'RRU per device-month'],
+      ['job writes, backfill of a month', fmt(r.backfill.jobWriteUnitsPerDeviceMonth, 0), 'WRU per device-month'],
+    ]),
+  );
+  return r;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   if (process.env.BENCH_ONLY === 'cost') {
     const cost = await costBench();
     console.log(
       `\nBENCH_JSON ${JSON.stringify({ cost, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'rollups') {
+    const rollups = await rollupsPart();
+    console.log(
+      `\nBENCH_JSON ${JSON.stringify({ rollups, seconds: Math.round((Date.now() - started) / 1000) })}`,
     );
     return;
   }
@@ -260,6 +293,7 @@ async function main(): Promise<void> {
 
   const simResult = await deviceSimBench();
   const fleetShapes = await fleetShapeBench();
+  const rollups = await rollupsPart();
 
   const summary = {
     runs: RUNS,
@@ -280,6 +314,7 @@ async function main(): Promise<void> {
     },
     deviceSim: simResult ?? null,
     fleetShapes,
+    rollups,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`);
