@@ -52,7 +52,7 @@ export function rollupSortKey(period: RollupPeriod, start: number): string {
 }
 
 /** The sparse-index attributes of a daily item: a township's month, ordered by site, device and day. */
-export function townshipMonthKeys(
+function townshipMonthKeys(
   device: Pick<Device, 'id' | 'siteId' | 'township'>,
   start: number,
 ): { tm: string; sdd: string } {
@@ -82,7 +82,7 @@ export function levelsFor(device: Device): Record<string, AppliedLevels> {
 }
 
 /** What judges a sample of a device: its quality checks, its levels and the window a stuck check needs. */
-export interface SampleJudge {
+interface SampleJudge {
   /** Samples, ending at the one judged, that a stuck check sees (alarm evaluation's window). */
   window: number;
   levels: Record<string, AppliedLevels>;
@@ -93,7 +93,7 @@ export interface SampleJudge {
 const judges = new WeakMap<Device, SampleJudge>();
 
 /** The device's judge, built once per device object (a registry hands out a new object when a device changes). */
-export function judgeFor(device: Device): SampleJudge {
+function judgeFor(device: Device): SampleJudge {
   let judge = judges.get(device);
   if (!judge) {
     const conditions: readonly Condition[] = conditionsFor(device);

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { REPORT_TIME_ZONE } from '../core/rollup-types';
 import { logger } from '../shared/logger';
 import { type RollupJobDeps, type RollupJobResult, runRollupJob } from '../use-cases/rollup-job';
 
@@ -30,7 +31,8 @@ export function buildRollupsHandler(deps: RollupJobDeps) {
         remainingMs ? { ...deps, remainingMs } : deps,
         recompute ? { recompute } : {},
       );
-      logger.info('roll-up job done', { ...result });
+      // Days are the report calendar's: say which, so a reader of the log does not take them for UTC days.
+      logger.info('roll-up job done', { ...result, dayTimeZone: REPORT_TIME_ZONE });
       return result;
     });
 }

@@ -13,7 +13,7 @@ import { logger } from '../shared/logger';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
 
 /** Settings of the roll-up job; the defaults suit the deployed function (FUNCTIONS.rollups in infra/wiring.ts). */
-export const ROLLUP_JOB_DEFAULTS = {
+const ROLLUP_JOB_DEFAULTS = {
   /**
    * Marks written this close to a run may still be in flight (an ingest invocation lasts at most 20 s): the cursor
    * stays this far behind, so they are read again next time (recomputing an hour twice changes nothing).

@@ -129,7 +129,10 @@ export async function rollupBench(opts: { devices: number; days: number; seriesR
     };
 
     // (3) The 30-day series of the backfilled device.
-    const seriesDeps = { readings: new DynamoReadingStore(uncounted, dynamo.tableNames.readings), rollups: jobStore };
+    const seriesDeps = {
+      readings: new DynamoReadingStore(uncounted, dynamo.tableNames.readings),
+      rollups: jobStore,
+    };
     const runsMs: number[] = [];
     let last: Awaited<ReturnType<typeof deviceSeries>> | undefined;
     for (let r = 0; r < opts.seriesRuns; r++) {

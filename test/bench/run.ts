@@ -156,11 +156,19 @@ async function rollupsPart() {
       ['what', 'value', 'unit'],
       ['job, live (hour by hour)', fmt(r.live.jobMsPerDeviceDay, 1), 'ms per device-day'],
       ['job, 30-day backfill in one run', fmt(r.backfill.jobMsPerDeviceDay, 1), 'ms per device-day'],
-      ['30-day series (43,200 samples), median', fmt(r.series.medianMs, 1), `ms (${r.series.points} points, ${r.series.resolution})`],
+      [
+        '30-day series (43,200 samples), median',
+        fmt(r.series.medianMs, 1),
+        `ms (${r.series.points} points, ${r.series.resolution})`,
+      ],
       ['marks written by ingest', fmt(r.live.markWriteUnits, 1), 'WRU per device-month'],
       ['job writes (hours, days, state)', fmt(r.live.jobWriteUnits, 0), 'WRU per device-month'],
       ['job reads (readings, roll-ups, marks)', fmt(r.live.jobReadUnits, 0), 'RRU per device-month'],
-      ['job writes, backfill of a month', fmt(r.backfill.jobWriteUnitsPerDeviceMonth, 0), 'WRU per device-month'],
+      [
+        'job writes, backfill of a month',
+        fmt(r.backfill.jobWriteUnitsPerDeviceMonth, 0),
+        'WRU per device-month',
+      ],
     ]),
   );
   return r;
