@@ -83,6 +83,8 @@ describe('DynamoRollupStore (dynalite, the real SDK)', () => {
       new Map([
         [a.id, [START + 2 * HOUR]],
         [c.id, [START]],
+        // A legal device id that a plain object would swallow.
+        ['__proto__', [START]],
       ]),
       t + HOUR,
     );
@@ -91,6 +93,7 @@ describe('DynamoRollupStore (dynalite, the real SDK)', () => {
         [a.id, [START, START + HOUR, START + 2 * HOUR]],
         [b.id, [START]],
         [c.id, [START]],
+        ['__proto__', [START]],
       ]),
     );
     // Exclusive of the cursor, inclusive of the end.
@@ -113,14 +116,21 @@ describe('DynamoRollupStore (dynalite, the real SDK)', () => {
     );
     expect(out.Items).toHaveLength(1);
     expect(out.Items?.[0]).toMatchObject({
-      h: { [c.id]: [START / HOUR] },
+      h: [[c.id, START / HOUR]],
       ttl: Math.floor(t / 1000) + MARK_RETENTION_DAYS * 86_400,
     });
   });
 
   it("keeps the job's state", async () => {
     expect(await store.jobState()).toBeUndefined();
-    const state = { cursor: START, owed: { [a.id]: [START, 3] }, updatedAt: START + 1 };
+    const state = {
+      cursor: START,
+      owed: Object.fromEntries([
+        [a.id, [START, 3]],
+        ['__proto__', [START, 1, START + DAY, 2]],
+      ]),
+      updatedAt: START + 1,
+    };
     await store.saveJobState(state);
     expect(await store.jobState()).toEqual(state);
   });

@@ -78,11 +78,12 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
     );
     for (let i = 0; i < entries.length; i += HOURS_PER_MARK_ITEM) {
       // Hour numbers (hours since the epoch) rather than epoch ms: about 4 bytes each instead of 8.
-      const h: Record<string, number[]> = {};
-      for (const [deviceId, hour] of entries.slice(i, i + HOURS_PER_MARK_ITEM)) {
-        h[deviceId] ??= [];
-        h[deviceId].push(hour);
-      }
+      const byDevice = new Map<string, number[]>();
+      for (const [deviceId, hour] of entries.slice(i, i + HOURS_PER_MARK_ITEM))
+        byDevice.set(deviceId, [...(byDevice.get(deviceId) ?? []), hour]);
+      // Lists `[deviceId, hour, …]`, not a map keyed by device: a device id such as `__proto__` would not survive
+      // being read back into a plain object.
+      const h = [...byDevice].map(([deviceId, hours]) => [deviceId, ...hours]);
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
@@ -113,8 +114,8 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
         },
       }),
     );
-    for (const item of pages.flat() as unknown as { h: Record<string, number[]> }[])
-      for (const [deviceId, hours] of Object.entries(item.h)) {
+    for (const item of pages.flat() as unknown as { h: [string, ...number[]][] }[])
+      for (const [deviceId, ...hours] of item.h) {
         const set = merged.get(deviceId) ?? new Set<number>();
         for (const hour of hours) set.add(hour * HOUR_MS);
         merged.set(deviceId, set);
@@ -127,12 +128,22 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
       new GetCommand({ TableName: this.tableName, Key: JOB_KEY, ConsistentRead: true }),
     );
     if (!out.Item) return undefined;
-    const { cursor, owed, updatedAt } = out.Item as RollupJobState;
-    return { cursor, owed, updatedAt };
+    const { cursor, owed, updatedAt } = out.Item as {
+      cursor: number;
+      owed: [string, ...number[]][];
+      updatedAt: number;
+    };
+    return {
+      cursor,
+      owed: Object.fromEntries(owed.map(([deviceId, ...runs]) => [deviceId, runs])),
+      updatedAt,
+    };
   }
 
   async saveJobState(state: RollupJobState): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...JOB_KEY, ...state } }));
+    // Owed hours as lists `[deviceId, …runs]` (as marks): a map keyed by device id would lose `__proto__` on reading.
+    const owed = Object.entries(state.owed).map(([deviceId, runs]) => [deviceId, ...runs]);
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...JOB_KEY, ...state, owed } }));
   }
 
   private async rollupsOf(input: Omit<QueryCommandInput, 'TableName'>): Promise<RollupItem[]> {
