@@ -16,12 +16,24 @@ export interface RollupJobState {
   /** Per device, owed hours as runs: `[firstHourStart, hours, firstHourStart, hours, …]`. */
   owed: Record<string, number[]>;
   updatedAt: number;
+  /** Marks written after `cursor` that were read already (the cursor lags behind): skipped when read again. */
+  recent?: MarkRead[];
+}
+
+/** A mark item read: its id and when it was written. */
+export interface MarkRead {
+  id: string;
+  writtenAt: number;
 }
 
 /** What the roll-up job reads and keeps beside the roll-ups. */
 export interface RollupJobStore {
-  /** Hours of the marks written in (after, upTo], merged per device (every page read). */
-  marksSince(after: number, upTo: number): Promise<Map<string, number[]>>;
+  /** Hours of the marks written in (after, upTo] but those in `skip`, merged per device (every page read). */
+  marksSince(
+    after: number,
+    upTo: number,
+    skip?: ReadonlySet<string>,
+  ): Promise<{ hours: Map<string, number[]>; read: MarkRead[] }>;
   jobState(): Promise<RollupJobState | undefined>;
   saveJobState(state: RollupJobState): Promise<void>;
 }

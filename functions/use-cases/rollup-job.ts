@@ -16,7 +16,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from '../shared/time';
 const ROLLUP_JOB_DEFAULTS = {
   /**
    * Marks written this close to a run may still be in flight (an ingest invocation lasts at most 20 s): the cursor
-   * stays this far behind, so they are read again next time (recomputing an hour twice changes nothing).
+   * stays this far behind, so they are read next time; the ones read already are remembered and skipped.
    */
   cursorLagMs: 2 * MINUTE_MS,
   /** An hour is rolled up this long after its end, when every sample stored before the end is readable. */
@@ -200,7 +200,8 @@ export async function runRollupJob(
     owed.set(deviceId, set);
   };
   let touched = 0;
-  for (const [deviceId, hours] of await deps.jobStore.marksSince(cursor, now))
+  const marks = await deps.jobStore.marksSince(cursor, now, new Set(saved?.recent?.map((m) => m.id)));
+  for (const [deviceId, hours] of marks.hours)
     for (const h of hours) {
       touched++;
       owe(deviceId, h);
@@ -258,8 +259,11 @@ export async function runRollupJob(
     for (const h of unit.hours) set?.delete(h);
   });
 
+  const nextCursor = Math.max(cursor, now - settings.cursorLagMs);
   const state: RollupJobState = {
-    cursor: Math.max(cursor, now - settings.cursorLagMs),
+    cursor: nextCursor,
+    // Marks after the new cursor are read again next run (others may still have been in flight): skip these.
+    recent: [...(saved?.recent ?? []), ...marks.read].filter((m) => m.writtenAt > nextCursor),
     owed: Object.fromEntries(
       [...owed].filter(([, set]) => set.size > 0).map(([id, set]) => [id, toRuns(set)]),
     ),

@@ -3,6 +3,7 @@ import type { RollupItem, RollupPeriod } from '../../functions/core/rollup-types
 import type { ReadingPage, ReadingQuery } from '../../functions/ports/reading-store';
 import type { RollupStore } from '../../functions/ports/rollup-store';
 import type {
+  MarkRead,
   RollupJobState,
   RollupJobStore,
   TouchedHourMarks,
@@ -60,12 +61,15 @@ export class InMemoryRollups implements RollupStore, TouchedHourMarks, RollupJob
     this.marks.push({ writtenAt, hours: new Map([...hours].map(([id, h]) => [id, [...h]])) });
   }
 
-  async marksSince(after: number, upTo: number): Promise<Map<string, number[]>> {
-    const out = new Map<string, number[]>();
-    for (const m of this.marks)
-      if (m.writtenAt > after && m.writtenAt <= upTo)
-        for (const [id, hours] of m.hours) out.set(id, [...new Set([...(out.get(id) ?? []), ...hours])]);
-    return out;
+  async marksSince(after: number, upTo: number, skip: ReadonlySet<string> = new Set()) {
+    const hours = new Map<string, number[]>();
+    const read: MarkRead[] = [];
+    for (const [i, m] of this.marks.entries()) {
+      if (m.writtenAt <= after || m.writtenAt > upTo || skip.has(`mark-${i}`)) continue;
+      read.push({ id: `mark-${i}`, writtenAt: m.writtenAt });
+      for (const [id, h] of m.hours) hours.set(id, [...new Set([...(hours.get(id) ?? []), ...h])]);
+    }
+    return { hours, read };
   }
 
   async jobState(): Promise<RollupJobState | undefined> {

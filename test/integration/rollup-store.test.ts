@@ -88,7 +88,9 @@ describe('DynamoRollupStore (dynalite, the real SDK)', () => {
       ]),
       t + HOUR,
     );
-    expect(await store.marksSince(t - 1, t + 2 * HOUR)).toEqual(
+    const all = await store.marksSince(t - 1, t + 2 * HOUR);
+    expect(all.read.map((m) => m.writtenAt)).toEqual([t, t + 30 * MINUTE, t + HOUR]);
+    expect(all.hours).toEqual(
       new Map([
         [a.id, [START, START + HOUR, START + 2 * HOUR]],
         [b.id, [START]],
@@ -97,8 +99,17 @@ describe('DynamoRollupStore (dynalite, the real SDK)', () => {
       ]),
     );
     // Exclusive of the cursor, inclusive of the end.
-    expect(await store.marksSince(t, t + 30 * MINUTE)).toEqual(new Map([[b.id, [START]]]));
-    expect(await store.marksSince(t + HOUR, t + 3 * HOUR)).toEqual(new Map());
+    expect((await store.marksSince(t, t + 30 * MINUTE)).hours).toEqual(new Map([[b.id, [START]]]));
+    expect((await store.marksSince(t + HOUR, t + 3 * HOUR)).hours).toEqual(new Map());
+    // Marks already read are skipped.
+    const skip = new Set(all.read.filter((m) => m.writtenAt !== t + HOUR).map((m) => m.id));
+    expect((await store.marksSince(t - 1, t + 2 * HOUR, skip)).hours).toEqual(
+      new Map([
+        [a.id, [START + 2 * HOUR]],
+        [c.id, [START]],
+        ['__proto__', [START]],
+      ]),
+    );
   });
 
   it('writes a mark item that expires after the retention', async () => {

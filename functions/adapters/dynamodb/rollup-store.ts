@@ -10,6 +10,7 @@ import { hourStart, rollupSortKey } from '../../core/rollup';
 import type { RollupItem, RollupPeriod } from '../../core/rollup-types';
 import type { RollupStore } from '../../ports/rollup-store';
 import type {
+  MarkRead,
   RollupJobState,
   RollupJobStore,
   TouchedHourMarks,
@@ -98,7 +99,11 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
     }
   }
 
-  async marksSince(after: number, upTo: number): Promise<Map<string, number[]>> {
+  async marksSince(
+    after: number,
+    upTo: number,
+    skip: ReadonlySet<string> = new Set(),
+  ): Promise<{ hours: Map<string, number[]>; read: MarkRead[] }> {
     const merged = new Map<string, Set<number>>();
     const partitions: number[] = [];
     for (let part = hourStart(after); part <= upTo; part += HOUR_MS) partitions.push(part);
@@ -114,13 +119,18 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
         },
       }),
     );
-    for (const item of pages.flat() as unknown as { h: [string, ...number[]][] }[])
+    const read: MarkRead[] = [];
+    for (const item of pages.flat() as unknown as { sk: string; h: [string, ...number[]][] }[]) {
+      if (skip.has(item.sk)) continue;
+      read.push({ id: item.sk, writtenAt: Number(item.sk.slice(0, 13)) });
       for (const [deviceId, ...hours] of item.h) {
         const set = merged.get(deviceId) ?? new Set<number>();
         for (const hour of hours) set.add(hour * HOUR_MS);
         merged.set(deviceId, set);
       }
-    return new Map([...merged].map(([deviceId, set]) => [deviceId, [...set].sort((a, b) => a - b)]));
+    }
+    const hours = new Map([...merged].map(([deviceId, set]) => [deviceId, [...set].sort((a, b) => a - b)]));
+    return { hours, read };
   }
 
   async jobState(): Promise<RollupJobState | undefined> {
@@ -128,15 +138,17 @@ export class DynamoRollupStore implements RollupStore, TouchedHourMarks, RollupJ
       new GetCommand({ TableName: this.tableName, Key: JOB_KEY, ConsistentRead: true }),
     );
     if (!out.Item) return undefined;
-    const { cursor, owed, updatedAt } = out.Item as {
+    const { cursor, owed, updatedAt, recent } = out.Item as {
       cursor: number;
       owed: [string, ...number[]][];
       updatedAt: number;
+      recent?: MarkRead[];
     };
     return {
       cursor,
       owed: Object.fromEntries(owed.map(([deviceId, ...runs]) => [deviceId, runs])),
       updatedAt,
+      ...(recent ? { recent } : {}),
     };
   }
 
