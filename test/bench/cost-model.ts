@@ -171,7 +171,8 @@ export const DEFAULT_USAGE: Usage = {
   sweepFullPassEveryRuns: 10,
   sweepFixedReadUnits: 4,
   // Measured (bench part h: 20 devices, 2 days live, job every 15 min): 36 WRU marks, 1,554 WRU job writes (of
-  // which ~100 the job's state, shared by the devices of a run), 2,892 RRU job reads, 1,272 ms per device-day.
+  // which ~100 the job's state, shared by the devices of a run), 2,892 RRU job reads, 548–1,272 ms per device-day
+  // (two runs on a shared 2-core machine; the larger is kept).
   rollupMarkUnitsPerDeviceMonth: 36,
   rollupJobWriteUnitsPerDeviceMonth: 1_450,
   rollupIndexWritesPerDeviceMonth: 720,
