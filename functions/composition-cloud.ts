@@ -1,7 +1,11 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { CachedDeviceRegistry } from './adapters/cached-device-registry';
 import { documentClient } from './adapters/dynamodb/client';
+import { DynamoDeviceRegistry } from './adapters/dynamodb/device-registry';
+import { DynamoReadingStore } from './adapters/dynamodb/reading-store';
+import { DynamoRollupStore } from './adapters/dynamodb/rollup-store';
 import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store';
 import { IotLiveEvents } from './adapters/iot-live-events';
 import { PowertoolsServiceMetrics } from './adapters/powertools-metrics';
@@ -11,9 +15,11 @@ import { SqsDeadLetters } from './adapters/sqs-dead-letters';
 import { SqsIngestRequeue } from './adapters/sqs-requeue';
 import { createService, readServiceConfig, type Service } from './composition';
 import { CHANNEL_ENV, DEAD_LETTER_ENV } from './contract';
+import { systemClock } from './ports/clock';
 import type { DeadLetterQueue } from './ports/dead-letters';
 import type { IngestRequeue } from './ports/ingest-requeue';
 import { readConfig, required } from './shared/config';
+import type { RollupJobDeps } from './use-cases/rollup-job';
 
 /** The service as deployed: configuration from the environment, SNS for SMS, IoT Data Plane for live events. */
 export function cloudService(env: NodeJS.ProcessEnv = process.env): Service {
@@ -76,4 +82,21 @@ export function cloudDeadLetters(env: NodeJS.ProcessEnv = process.env): DeadLett
     sourceQueueUrl: c[DEAD_LETTER_ENV.ingestQueueUrl],
     sourceQueueArn: c[DEAD_LETTER_ENV.ingestQueueArn],
   });
+}
+
+/**
+ * The roll-up job as deployed: tables only. It raises no alarms, so it has neither the alarm topic nor the IoT data
+ * endpoint (nor their grants), which `cloudService` requires.
+ */
+export function cloudRollupJobDeps(env: NodeJS.ProcessEnv = process.env): RollupJobDeps {
+  const config = readServiceConfig(env);
+  const doc = documentClient();
+  const rollups = new DynamoRollupStore(doc, config.ROLLUPS_TABLE);
+  return {
+    rollups,
+    jobStore: rollups,
+    readings: new DynamoReadingStore(doc, config.READINGS_TABLE),
+    registry: new CachedDeviceRegistry(new DynamoDeviceRegistry(doc, config.DEVICES_TABLE), systemClock),
+    clock: systemClock,
+  };
 }

@@ -18,6 +18,7 @@ import type { BinApiDeps } from './api/bin-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ReportApiDeps } from './api/report-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
+import type { SeriesApiDeps } from './api/series-routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
 import type { Device } from './core/registry';
 import type { SmsGuards } from './core/sms-routing';
@@ -41,8 +42,10 @@ import type { SweepDeps } from './use-cases/alarm-sweep';
 import { detectorReadingsNeed, EventDetection } from './use-cases/detect-events';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
+import { markTouchedHoursStage } from './use-cases/mark-touched-hours';
 import { type ReadingsNeed, RecentReadings } from './use-cases/recent-readings';
 import { collectionsNeed, recordCollectionsStage } from './use-cases/record-collections';
+import type { RollupJobDeps } from './use-cases/rollup-job';
 import type { SubscriptionChangeDeps } from './use-cases/subscription-changes';
 
 /** Settings every function reads; table names are required, the rest have documented defaults. */
@@ -100,6 +103,7 @@ export interface Service {
   phoneRoutes: DynamoPhoneRoutes;
   subscriptionAudit: DynamoSubscriptionAuditLog;
   binEvents: DynamoBinEventStore;
+  /** Roll-ups, ingest's touched-hour marks and the roll-up job's state. */
   rollups: DynamoRollupStore;
   /** Maintenance and outage windows (completeness of the compliance report). */
   windows: DynamoDeviceWindowStore;
@@ -177,6 +181,7 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
         ...detection(service),
       }),
       recordCollectionsStage({ readings: service.readings, binEvents: service.binEvents }),
+      markTouchedHoursStage({ marks: service.rollups, clock: service.clock }),
     ),
   };
 }
@@ -236,7 +241,8 @@ export type ApiDeps = ReadingApiDeps &
   SubscriptionRouteDeps &
   BinApiDeps &
   DeadLetterApiDeps &
-  ReportApiDeps;
+  ReportApiDeps &
+  SeriesApiDeps;
 
 /** The API's dependencies; the dead-letter queue is the SQS DLQ in the cloud and the router's file locally. */
 export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps {
@@ -252,6 +258,17 @@ export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps
     rollups: service.rollups,
     windows: service.windows,
     alarmHistory: service.alarms,
+  };
+}
+
+/** The roll-up job's dependencies (scheduled function `rollups`). */
+export function rollupJobDeps(service: Service): RollupJobDeps {
+  return {
+    rollups: service.rollups,
+    jobStore: service.rollups,
+    readings: service.readings,
+    registry: service.registry,
+    clock: service.clock,
   };
 }
 

@@ -9,6 +9,8 @@ export const FUNCTIONS = {
   api: { entry: 'functions/handlers/api.ts', memoryMb: 512, timeoutS: 10 },
   /** Reminders, escalation, offline detection, shelve expiry and flood digests. */
   alarmSweep: { entry: 'functions/handlers/alarm-sweep.ts', memoryMb: 512, timeoutS: 60 },
+  /** Hourly and daily roll-ups of the hours ingest marked as touched (docs/rollups.md). */
+  rollups: { entry: 'functions/handlers/rollups.ts', memoryMb: 1024, timeoutS: 300 },
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -21,4 +23,5 @@ export interface ScheduleSpec {
 /** Scheduled jobs (EventBridge in the cloud, a timer locally). */
 export const SCHEDULES: readonly ScheduleSpec[] = [
   { id: 'alarm-sweep', function: 'alarmSweep', everyMinutes: 1 },
+  { id: 'rollups', function: 'rollups', everyMinutes: 15 },
 ];

@@ -19,6 +19,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<RouteKey, Permission>> = {
   'GET /devices/{id}': 'read',
   'GET /devices/{id}/readings': 'read',
   'GET /devices/{id}/latest': 'read',
+  'GET /devices/{id}/series': 'read',
   'GET /quarantine': 'quarantine:read',
   'GET /alarms': 'read',
   'GET /alarms/{id}': 'read',

@@ -126,3 +126,28 @@ export interface CollectionReportView {
   byWasteStream: Record<string, number>;
   townships: (Omit<TownshipCollections, 'events'> & { events: CollectionEventView[] })[];
 }
+
+/** `GET /devices/{id}/series`: one metric over a range, at most `points` points, for charts. */
+export interface SeriesPoint {
+  /** Bucket start (or the sample time, for raw points), epoch ms. */
+  t: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** Valid samples in the bucket (1 for a raw point). */
+  n: number;
+}
+
+export interface SeriesResponse {
+  deviceId: string;
+  metric: string;
+  from: number;
+  to: number;
+  /** `raw`: one point per sample; otherwise buckets of `bucketMs` from hourly or daily roll-ups (raw at the edge not yet rolled up). */
+  resolution: 'raw' | 'bucket';
+  bucketMs?: number;
+  source: ('raw' | 'hour' | 'day')[];
+  points: SeriesPoint[];
+  /** The device's limit and warning levels for this metric, for the chart's lines. */
+  levels?: { limitMin?: number; limitMax?: number; warnMin?: number; warnMax?: number; citation?: string };
+}

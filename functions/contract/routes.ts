@@ -10,6 +10,7 @@ export const API_ROUTES = [
   { method: 'GET', path: '/devices/{id}' },
   { method: 'GET', path: '/devices/{id}/readings' },
   { method: 'GET', path: '/devices/{id}/latest' },
+  { method: 'GET', path: '/devices/{id}/series' },
   { method: 'GET', path: '/quarantine' },
   { method: 'GET', path: '/alarms' },
   { method: 'GET', path: '/alarms/{id}' },

@@ -8,6 +8,7 @@ import { principalOf } from '../api/principal';
 import { reportRoutes } from '../api/report-routes';
 import { authorizeRoute } from '../api/route-permissions';
 import { routes as readingRoutes } from '../api/routes';
+import { seriesRoutes } from '../api/series-routes';
 import { subscriptionRoutes } from '../api/subscription-routes';
 import { windowRoutes } from '../api/window-routes';
 import type { ApiDeps } from '../composition';
@@ -19,6 +20,7 @@ export type RouteTable = Record<string, (event: ApiEvent, deps: ApiDeps) => Prom
 /** Every route the API function serves, keyed by API Gateway route key (exactly the contract's API_ROUTES). */
 export const ROUTE_TABLE: RouteTable = {
   ...readingRoutes,
+  ...seriesRoutes,
   ...alarmRoutes,
   ...subscriptionRoutes,
   ...binRoutes,

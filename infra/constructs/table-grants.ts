@@ -40,7 +40,8 @@ export const TABLE_GRANTS: Readonly<
     subscriptions: ['Scan'],
     // putCollections (BatchWriteItem).
     binEvents: ['BatchWriteItem'],
-    rollups: [],
+    // An invocation's touched-hour mark (PutItem).
+    rollups: ['PutItem'],
   },
   api: {
     readings: ['Query'],
@@ -54,8 +55,9 @@ export const TABLE_GRANTS: Readonly<
     subscriptions: ['GetItem', 'Scan', 'PutItem', 'DeleteItem'],
     // per bin and per township (Query on byTownship).
     binEvents: ['Query'],
-    // The compliance report: a device's hourly roll-ups and a township's month of days (Query on byTownshipMonth),
-    // windows per device (Query); recording a maintenance or outage window (PutItem) and ending one early (UpdateItem).
+    // The compliance report and the series route: a device's hourly and daily roll-ups and a township's month of days
+    // (Query, also on byTownshipMonth), every device's windows (Query); recording a maintenance or outage window
+    // (PutItem) and ending one early (UpdateItem).
     rollups: ['Query', 'PutItem', 'UpdateItem'],
   },
   alarmSweep: {
@@ -72,5 +74,17 @@ export const TABLE_GRANTS: Readonly<
     subscriptions: ['Scan'],
     binEvents: [],
     rollups: [],
+  },
+  rollups: {
+    // The touched hours' samples and the few before them (Query).
+    readings: ['Query'],
+    // The device of each owed hour (GetItem, cached); all of them only for a recompute request (Scan).
+    devices: ['GetItem', 'Scan'],
+    quarantine: [],
+    alarms: [],
+    subscriptions: [],
+    binEvents: [],
+    // Marks and existing items (Query), its state (GetItem, PutItem), changed items (BatchWriteItem).
+    rollups: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'],
   },
 };

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { type Service, sweepDeps } from '../../functions/composition';
+import { rollupJobDeps, type Service, sweepDeps } from '../../functions/composition';
 import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-handler';
+import { buildRollupsHandler } from '../../functions/handlers/rollups-handler';
 import { MINUTE_MS } from '../../functions/shared/time';
 import { FUNCTIONS, SCHEDULES, type ScheduleSpec } from '../wiring';
 import { withTimeout } from './function-timeout';
@@ -60,8 +61,11 @@ export function startLocalSchedules(
   onStop: (stop: () => Promise<void>) => void,
 ): (id: string) => Promise<unknown> {
   const sweep = buildAlarmSweepHandler(sweepDeps(service));
+  const rollups = buildRollupsHandler(rollupJobDeps(service));
   const schedules: Record<string, () => Promise<unknown>> = {
     'alarm-sweep': () => sweep(scheduledEvent('alarm-sweep'), localContext('alarm-sweep')),
+    rollups: () =>
+      rollups(scheduledEvent('rollups'), localContext('rollups', FUNCTIONS.rollups.timeoutS * 1000)),
   };
   for (const spec of SCHEDULES) {
     const run = schedules[spec.id];

@@ -115,11 +115,18 @@ export class StatelessStack extends Stack {
         'Scheduled: alarm reminders and escalation, offline detection, shelve expiry, flood digests.',
     }).useTables(props.tables);
 
-    this.functions = { ingest: this.ingest.ingest, api: this.api.handler, alarmSweep };
+    const rollups = new TelemetryFunction(this, 'RollupsFunction', {
+      name: 'rollups',
+      description: 'Scheduled: hourly and daily roll-ups of the hours ingest marked as touched.',
+    }).useTables(props.tables);
+
+    this.functions = { ingest: this.ingest.ingest, api: this.api.handler, alarmSweep, rollups };
 
     // First of the stack's AWS custom resources: the others share its provider function, role and log group.
     const iotData = new IotDataEndpoint(this, 'IotDataEndpoint');
-    for (const fn of Object.values(this.functions)) fn.useLiveEvents(iotData.address);
+    // The roll-up job raises no alarms: no live events, no alarm topic.
+    for (const fn of [this.functions.ingest, this.functions.api, this.functions.alarmSweep])
+      fn.useLiveEvents(iotData.address);
     this.functions.ingest.useAlarmTopic(props.alarmTopic, 'publish');
     this.functions.alarmSweep.useAlarmTopic(props.alarmTopic, 'publish');
     // The API also subscribes and unsubscribes phones when SMS subscriptions are created or deleted.
@@ -130,6 +137,7 @@ export class StatelessStack extends Stack {
         ingest: this.functions.ingest.function,
         api: this.functions.api.function,
         alarmSweep: this.functions.alarmSweep.function,
+        rollups: this.functions.rollups.function,
       },
     });
 

@@ -77,6 +77,27 @@ export interface Usage {
   sweepMemoryMb: number;
   sweepBytesPerDevice: number;
   sweepFixedReadUnits: number;
+  /**
+   * Roll-ups (docs/rollups.md), per device-month at one sample a minute, measured by `npm run bench` part h on
+   * dynalite: ingest's touched-hour marks, the job's writes (hourly items, the daily item rewritten as each hour of
+   * it is rolled up, its state) and reads (the hours' readings, the day's hourly items, marks). Dynalite reports no
+   * index units: every daily-item write also writes the `byTownshipMonth` index (`rollupIndexWritesPerDeviceMonth`).
+   * The job runs every 15 min for `rollupJobMsPerDeviceDay` per device-day at `rollupJobMemoryMb`. Storage: hourly
+   * items kept `rollupHourRetentionDays`, daily items kept (counted over `rollupDayMonthsKept`), the daily ones twice
+   * (table and index, which projects every attribute).
+   */
+  rollupMarkUnitsPerDeviceMonth: number;
+  rollupJobWriteUnitsPerDeviceMonth: number;
+  rollupIndexWritesPerDeviceMonth: number;
+  rollupJobReadUnitsPerDeviceMonth: number;
+  rollupRunsPerMonth: number;
+  rollupJobMsPerDeviceDay: number;
+  rollupJobBaseMs: number;
+  rollupJobMemoryMb: number;
+  rollupHourItemBytes: number;
+  rollupDayItemBytes: number;
+  rollupHourRetentionDays: number;
+  rollupDayMonthsKept: number;
   /** HTTP API calls a month, their duration and read units. */
   apiCallsPerMonth: number;
   apiMs: number;
@@ -149,6 +170,21 @@ export const DEFAULT_USAGE: Usage = {
   sweepBytesPerDevice: 600,
   sweepFullPassEveryRuns: 10,
   sweepFixedReadUnits: 4,
+  // Measured (bench part h: 20 devices, 2 days live, job every 15 min): 36 WRU marks, 1,554 WRU job writes (of
+  // which ~100 the job's state, shared by the devices of a run), 2,892 RRU job reads, 548–1,272 ms per device-day
+  // (two runs on a shared 2-core machine; the larger is kept).
+  rollupMarkUnitsPerDeviceMonth: 36,
+  rollupJobWriteUnitsPerDeviceMonth: 1_450,
+  rollupIndexWritesPerDeviceMonth: 720,
+  rollupJobReadUnitsPerDeviceMonth: 2_900,
+  rollupRunsPerMonth: 4 * 24 * 30,
+  rollupJobMsPerDeviceDay: 1_272,
+  rollupJobBaseMs: 150,
+  rollupJobMemoryMb: 1024,
+  rollupHourItemBytes: 620,
+  rollupDayItemBytes: 700,
+  rollupHourRetentionDays: 1_100,
+  rollupDayMonthsKept: 36,
   apiCallsPerMonth: 30_000,
   apiMs: 40,
   apiMemoryMb: 512,
@@ -251,6 +287,11 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
   const sweepGbS =
     u.sweepRunsPerMonth * gbS(u.sweepBaseMs + fleet.devices * u.sweepPerDeviceMs, u.sweepMemoryMb);
   const apiGbS = u.apiCallsPerMonth * gbS(u.apiMs, u.apiMemoryMb);
+  // The roll-ups scale with devices; the job's reads also with the samples it reads.
+  const deviceMonths = fleet.devices;
+  const rollupGbS =
+    u.rollupRunsPerMonth * gbS(u.rollupJobBaseMs, u.rollupJobMemoryMb) +
+    deviceMonths * 30 * gbS(u.rollupJobMsPerDeviceDay, u.rollupJobMemoryMb);
 
   const heartbeatWrites = heartbeatWriteUnits(
     fleet.devices * Math.min(messages / fleet.devices, MINUTES_PER_MONTH / u.heartbeatThresholdMin),
@@ -278,6 +319,9 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
   const storedGb = (bytesPerItem: number, items: number) =>
     (items * (bytesPerItem + p.dynamodb.itemOverheadBytes)) / GB;
   const readingsGb = storedGb(u.itemBytes, (samples / 30) * u.retentionDays);
+  const rollupsGb =
+    storedGb(u.rollupHourItemBytes, fleet.devices * 24 * u.rollupHourRetentionDays) +
+    2 * storedGb(u.rollupDayItemBytes, fleet.devices * 30 * u.rollupDayMonthsKept);
 
   // Each event is metered with its metadata overhead on top of its bytes.
   const logBytes = (runs: number, ownBytes: number, ownEvents: number) =>
@@ -323,15 +367,35 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
     line('SQS DeleteMessageBatch', invocations * sqsRequestsPerBatch, 'requests', p.sqs.perRequest),
     line(
       'Lambda requests',
-      invocations + u.sweepRunsPerMonth + u.apiCallsPerMonth,
+      invocations + u.sweepRunsPerMonth + u.apiCallsPerMonth + u.rollupRunsPerMonth,
       'invocations',
       p.lambda.perRequest,
     ),
-    line('Lambda duration (arm64)', ingestGbS + sweepGbS + apiGbS, 'GB-s', p.lambda.perGbSecondArm64),
+    line(
+      'Lambda duration (arm64)',
+      ingestGbS + sweepGbS + apiGbS + rollupGbS,
+      'GB-s',
+      p.lambda.perGbSecondArm64,
+    ),
     line('DynamoDB writes: samples', samples * u.writeUnitsPerSample, 'WRU', p.dynamodb.perWriteRequestUnit),
     line('DynamoDB writes: heartbeats', heartbeatWrites, 'WRU', p.dynamodb.perWriteRequestUnit),
     line('DynamoDB writes: alarms', alarms * u.writeUnitsPerAlarm, 'WRU', p.dynamodb.perWriteRequestUnit),
+    line(
+      'DynamoDB writes: roll-ups (marks, items, index)',
+      deviceMonths *
+        (u.rollupMarkUnitsPerDeviceMonth +
+          u.rollupJobWriteUnitsPerDeviceMonth +
+          u.rollupIndexWritesPerDeviceMonth),
+      'WRU',
+      p.dynamodb.perWriteRequestUnit,
+    ),
     line('DynamoDB reads: ingest', samples * u.readUnitsPerSample, 'RRU', p.dynamodb.perReadRequestUnit),
+    line(
+      'DynamoDB reads: roll-up job',
+      deviceMonths * u.rollupJobReadUnitsPerDeviceMonth * fleet.samplesPerMinute,
+      'RRU',
+      p.dynamodb.perReadRequestUnit,
+    ),
     line('DynamoDB reads: sweep', sweepReads, 'RRU', p.dynamodb.perReadRequestUnit),
     line(
       'DynamoDB reads: API',
@@ -345,7 +409,13 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
       'GB-month',
       p.dynamodb.perGbMonth,
     ),
-    line('DynamoDB PITR', readingsGb, 'GB-month', p.dynamodb.pitrPerGbMonth),
+    line(
+      `DynamoDB storage (roll-ups: hours ${u.rollupHourRetentionDays} d, days ${u.rollupDayMonthsKept} months)`,
+      rollupsGb,
+      'GB-month',
+      p.dynamodb.perGbMonth,
+    ),
+    line('DynamoDB PITR', readingsGb + rollupsGb, 'GB-month', p.dynamodb.pitrPerGbMonth),
     line('CloudWatch Logs ingestion', logGb, 'GB', p.cloudwatch.logIngestPerGb),
     line(
       'CloudWatch Logs storage',
@@ -354,7 +424,13 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
       p.cloudwatch.logStoragePerGbMonth,
     ),
     line('X-Ray traces recorded', traces, 'traces', p.xray.perTraceRecorded),
-    line('EventBridge schedule', u.sweepRunsPerMonth, 'events', p.eventbridge.perEvent, true),
+    line(
+      'EventBridge schedules',
+      u.sweepRunsPerMonth + u.rollupRunsPerMonth,
+      'events',
+      p.eventbridge.perEvent,
+      true,
+    ),
     line('API Gateway HTTP API', u.apiCallsPerMonth, 'requests', p.apiGateway.perHttpRequest, true),
     line('SNS publishes', notifications * u.languages, 'requests', p.sns.perPublish),
     line('SMS to +86', smsParts * u.smsShareChina, 'parts', p.sns.smsPartChina),

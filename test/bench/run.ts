@@ -6,7 +6,8 @@
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
  * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements,
  * `BENCH_ONLY=detector` the ingest handler with the event detector on and off, runs interleaved,
- * `BENCH_ONLY=compliance` the monthly compliance report of a 300-device county alone.
+ * `BENCH_ONLY=compliance` the monthly compliance report of a 300-device county alone,
+ * `BENCH_ONLY=rollups` the roll-ups alone (part h).
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
@@ -23,6 +24,7 @@ import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shap
 import { type HandlerRun, handlerBench } from './handler-bench';
 import { pipelineBench } from './pipeline-bench';
 import { PRICES } from './prices';
+import { rollupBench } from './rollup-bench';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PIPELINE_MESSAGES_PER_DEVICE = Number(process.env.BENCH_MESSAGES_PER_DEVICE ?? 500);
@@ -224,6 +226,38 @@ ${table([
   };
 }
 
+const ROLLUP_DEVICES = Number(process.env.BENCH_ROLLUP_DEVICES ?? 20);
+const ROLLUP_DAYS = Number(process.env.BENCH_ROLLUP_DAYS ?? 2);
+
+/** (h) Roll-ups on dynalite: the job live and on a backfill, the 30-day series, capacity per device-month. */
+async function rollupsPart() {
+  console.log(
+    `\n(h) roll-ups on dynalite: ${ROLLUP_DEVICES} devices live for ${ROLLUP_DAYS} days (job every 15 min), a 30-day backfill, the 30-day series x ${RUNS}:`,
+  );
+  const r = await rollupBench({ devices: ROLLUP_DEVICES, days: ROLLUP_DAYS, seriesRuns: RUNS });
+  console.log(
+    table([
+      ['what', 'value', 'unit'],
+      ['job, live (hour by hour)', fmt(r.live.jobMsPerDeviceDay, 1), 'ms per device-day'],
+      ['job, 30-day backfill in one run', fmt(r.backfill.jobMsPerDeviceDay, 1), 'ms per device-day'],
+      [
+        '30-day series (43,200 samples), median',
+        fmt(r.series.medianMs, 1),
+        `ms (${r.series.points} points, ${r.series.resolution})`,
+      ],
+      ['marks written by ingest', fmt(r.live.markWriteUnits, 1), 'WRU per device-month'],
+      ['job writes (hours, days, state)', fmt(r.live.jobWriteUnits, 0), 'WRU per device-month'],
+      ['job reads (readings, roll-ups, marks)', fmt(r.live.jobReadUnits, 0), 'RRU per device-month'],
+      [
+        'job writes, backfill of a month',
+        fmt(r.backfill.jobWriteUnitsPerDeviceMonth, 0),
+        'WRU per device-month',
+      ],
+    ]),
+  );
+  return r;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   if (process.env.BENCH_ONLY === 'detector') {
@@ -245,6 +279,13 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     const compliance = await complianceBench();
     console.log(
       `\nBENCH_JSON ${JSON.stringify({ compliance, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'rollups') {
+    const rollups = await rollupsPart();
+    console.log(
+      `\nBENCH_JSON ${JSON.stringify({ rollups, seconds: Math.round((Date.now() - started) / 1000) })}`,
     );
     return;
   }
@@ -359,6 +400,7 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
 
   const simResult = await deviceSimBench();
   const fleetShapes = await fleetShapeBench();
+  const rollups = await rollupsPart();
 
   const summary = {
     runs: RUNS,
@@ -379,6 +421,7 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     },
     deviceSim: simResult ?? null,
     fleetShapes,
+    rollups,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`);

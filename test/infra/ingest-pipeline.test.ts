@@ -154,7 +154,8 @@ describe('IngestPipeline', () => {
     expect(resourcesWith('dynamodb:BatchWriteItem')).toEqual(
       [tableArn('binEvents'), tableArn('quarantine'), tableArn('readings')].sort(),
     );
-    expect(resourcesWith('dynamodb:PutItem')).toEqual([tableArn('alarms')]);
+    // PutItem: the heartbeat batch and alarm logs (alarms), an invocation's touched-hour mark (rollups).
+    expect(resourcesWith('dynamodb:PutItem')).toEqual([tableArn('alarms'), tableArn('rollups')].sort());
   });
 
   it('never lets ingest delete, nor scan a data table: its one Scan is of the small subscriptions table', () => {

@@ -32,6 +32,7 @@ import {
   createService,
   ingestDeps,
   readServiceConfig,
+  rollupJobDeps,
   type Service,
   sweepDeps,
 } from '../../functions/composition';
@@ -40,8 +41,10 @@ import type { Device } from '../../functions/core/registry';
 import { buildAlarmSweepHandler } from '../../functions/handlers/alarm-sweep-handler';
 import { buildApiHandler } from '../../functions/handlers/api-handler';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
+import { buildRollupsHandler } from '../../functions/handlers/rollups-handler';
 import type { Clock } from '../../functions/ports/clock';
 import { REGISTRY_SNAPSHOT_MS, type SweepResult } from '../../functions/use-cases/alarm-sweep';
+import type { RollupJobResult } from '../../functions/use-cases/rollup-job';
 import { INDEX_ACTIONS, TABLE_GRANTS, type TableAction } from '../../infra/constructs/table-grants';
 import { DEAD_LETTER_ACTIONS, SUBSCRIBE_ACTIONS } from '../../infra/constructs/telemetry-function';
 import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo';
@@ -64,6 +67,8 @@ const SERVICE_GRANTS: Record<FunctionName, readonly string[]> = {
   ingest: ['sns:Publish', 'sqs:SendMessage', 'iot:Publish'],
   api: [...SUBSCRIBE_ACTIONS, ...DEAD_LETTER_ACTIONS, 'sqs:SendMessage', 'iot:Publish'],
   alarmSweep: ['sns:Publish', 'iot:Publish'],
+  // The roll-up job raises no alarms: no topic, no live events (composition-cloud.ts cloudRollupJobDeps).
+  rollups: [],
 };
 
 /**
@@ -233,6 +238,7 @@ describe('the IAM grants of every function cover the calls its code sends (dynal
   let ingest: ReturnType<typeof buildIngestHandler>;
   let api: ReturnType<typeof buildApiHandler>;
   let sweep: ReturnType<typeof buildAlarmSweepHandler>;
+  let rollups: ReturnType<typeof buildRollupsHandler>;
 
   beforeAll(async () => {
     dynamo = await startLocalDynamo({ prefix: 'grants-' });
@@ -259,6 +265,7 @@ describe('the IAM grants of every function cover the calls its code sends (dynal
       ),
     );
     sweep = buildAlarmSweepHandler(sweepDeps(fns.alarmSweep.service));
+    rollups = buildRollupsHandler(rollupJobDeps(fns.rollups.service));
   }, 30_000);
 
   afterAll(async () => {
@@ -387,6 +394,20 @@ describe('the IAM grants of every function cover the calls its code sends (dynal
     expect(fns.ingest.sqs.calls().length).toBe(1);
   }, 60_000);
 
+  it('rollups: the scheduled run rolls up the hours ingest marked; a recompute request covers every device', async () => {
+    clock.t = START + 11 * MINUTE;
+    const scheduled = (await rollups({} as never, lambdaContext('rollups'))) as RollupJobResult;
+    expect(scheduled.hoursWritten).toBeGreaterThan(30);
+    expect(scheduled.daysWritten).toBeGreaterThan(0);
+    const recompute = (await rollups(
+      { recompute: { from: START - 3 * HOUR, to: START } } as never,
+      lambdaContext('rollups'),
+    )) as RollupJobResult;
+    // Recomputed from the same readings: nothing changed, nothing written.
+    expect(recompute).toMatchObject({ hoursWritten: 0, daysWritten: 0, complete: true });
+    expect(recompute.hoursComputed).toBeGreaterThan(0);
+  });
+
   it('api: every route of API_ROUTES, as an administrator', async () => {
     clock.t = START + 12 * MINUTE;
     const answered = new Map<string, number[]>();
@@ -407,6 +428,15 @@ describe('the IAM grants of every function cover the calls its code sends (dynal
     await call('GET /devices/{id}', { id: outlet.id });
     await call('GET /devices/{id}/readings', { id: outlet.id });
     await call('GET /devices/{id}/latest', { id: outlet.id });
+    // Two days of minute samples in at most 40 points: two-hour buckets from the hourly roll-ups (the job ran).
+    const series = await call('GET /devices/{id}/series', { id: backfilled.id }, undefined, {
+      metric: 'free_chlorine_mg_l',
+      from: String(START - 2 * DAY),
+      to: String(START),
+      points: '40',
+    });
+    expect(series).toMatchObject({ resolution: 'bucket', bucketMs: 2 * HOUR });
+    expect(series.source).toContain('hour');
     await call('GET /quarantine');
     await call('GET /alarms');
     await call('GET /alarms/{id}', { id: alarmIds.cleared });

@@ -1,0 +1,169 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SeriesResponse } from '../../functions/api/types';
+import type { Device } from '../../functions/core/registry';
+import { dayStart, hourStart, levelsFor, lookbackFor } from '../../functions/core/rollup';
+import type { RollupItem } from '../../functions/core/rollup-types';
+import type { Sample } from '../../functions/core/telemetry';
+import type { RollupJobResult } from '../../functions/use-cases/rollup-job';
+import { DEFAULT_FLEET_FILE } from '../../infra/fleet/read-fleet';
+import type { LocalRuntime } from '../../infra/local/runtime';
+import { aggregateMismatches, bruteForceRollups } from '../helpers/rollup-brute-force';
+import { apiClient, startTestRuntime } from '../helpers/runtime';
+import { simAgainst } from '../helpers/sim';
+import { DAY, HOUR } from '../helpers/telemetry';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
+
+const DEVICES = ['wq-town-outlet', 'wq-town-hospital'];
+const CL = 'free_chlorine_mg_l';
+/** 30 days ending two whole hours ago: every hour has ended, so the job rolls all of them up. */
+const END = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
+const FROM = END - 30 * DAY;
+/** The devices are offline for day 21 (no sample from FROM + 20 d to FROM + 21 d). */
+const GAP = [FROM + 20 * DAY, FROM + 21 * DAY] as const;
+
+let dir: string;
+let runtime: LocalRuntime;
+const iso = (t: number) => new Date(t).toISOString();
+
+/** The simulator's backfill of the 30 days, in two windows around the offline day; a chlorine loss on day 5. */
+async function backfill() {
+  for (const [from, to, scenario] of [
+    [FROM, GAP[0], `chlorine-loss@wq-town-outlet+${4 * 24}h~3h`],
+    [GAP[1], END, 'normal'],
+  ] as const) {
+    const { code, stderr } = await simAgainst(runtime, dir, [
+      '--fleet',
+      join(dir, 'fleet.json'),
+      '--devices',
+      DEVICES.join(','),
+      '--from',
+      iso(from),
+      '--to',
+      iso(to),
+      '--scenario',
+      scenario,
+      '--seed',
+      '12',
+    ]);
+    expect(stderr).not.toMatch(/error/i);
+    expect(code).toBe(0);
+  }
+  await runtime.router.idle();
+}
+
+/** Every reading of a device over the window, through the API (all metrics). */
+async function readingsOf(deviceId: string): Promise<Sample[]> {
+  const api = apiClient(runtime);
+  const out: Sample[] = [];
+  let cursor: string | undefined;
+  do {
+    const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const res = await api.get<{ items: Sample[]; nextCursor?: string }>(
+      `/devices/${deviceId}/readings?from=${FROM}&to=${END - 1}&limit=1000${after}`,
+    );
+    expect(res.status).toBe(200);
+    out.push(...res.body.items.map(({ ts, seq, m }) => ({ ts, seq, m })));
+    cursor = res.body.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+async function allRollups(): Promise<RollupItem[]> {
+  const items: RollupItem[] = [];
+  for (const id of DEVICES)
+    for (const period of ['hour', 'day'] as const)
+      items.push(...(await runtime.service.rollups.range(id, period, FROM - DAY, END + DAY)));
+  return items;
+}
+
+beforeAll(async () => {
+  dir = await makeTempDir('pamir-rollups-');
+  // The example county's town devices at one sample every 10 min: 30 days are 4,320 samples a device.
+  const fleet = JSON.parse(await readFile(DEFAULT_FLEET_FILE, 'utf8')) as { devices: Device[] };
+  fleet.devices = fleet.devices.filter((d) => DEVICES.includes(d.id)).map((d) => ({ ...d, intervalS: 600 }));
+  await writeFile(join(dir, 'fleet.json'), JSON.stringify(fleet));
+  runtime = await startTestRuntime(dir, { fleetFile: join(dir, 'fleet.json') });
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+  await removeTempDir(dir);
+});
+
+describe('roll-ups of a 30-day simulator backfill (local runtime)', () => {
+  let first: RollupJobResult;
+  const stored = new Map<string, Sample[]>();
+
+  it('the job rolls up every hour and day, equal to a brute force over the readings read through the API', async () => {
+    await backfill();
+    first = (await runtime.runSchedule('rollups')) as RollupJobResult;
+    expect(first).toMatchObject({ complete: true, owed: 0, failed: 0 });
+    const items = await allRollups();
+    for (const id of DEVICES) {
+      const device = runtime.devices.find((d) => d.id === id) as Device;
+      const samples = await readingsOf(id);
+      stored.set(id, samples);
+      expect(samples.length).toBeGreaterThan(29 * 144 - 10);
+      const bruteForce = bruteForceRollups(device, samples, {
+        window: lookbackFor(device) + 1,
+        levels: levelsFor(device),
+      });
+      const hours = [...new Set(samples.map((s) => hourStart(s.ts)))];
+      const days = [...new Set(hours.map(dayStart))];
+      const mine = items.filter((i) => i.deviceId === id);
+      expect(mine.filter((i) => i.period === 'hour').map((i) => i.start)).toEqual(hours);
+      expect(mine.filter((i) => i.period === 'day').map((i) => i.start)).toEqual(days);
+      for (const item of mine) {
+        const expected = bruteForce(item.period, item.start);
+        expect(item.samples, `${id} ${item.sk}`).toBe(expected.samples);
+        expect(aggregateMismatches(item.metrics, expected.metrics), `${id} ${item.sk}`).toEqual([]);
+      }
+      // The offline day has no hour.
+      expect(mine.filter((i) => i.period === 'hour' && i.start >= GAP[0] && i.start < GAP[1])).toEqual([]);
+    }
+    // The chlorine loss shows: samples below the limit at the outlet.
+    const overLimit = (id: string) =>
+      items
+        .filter((i) => i.deviceId === id && i.period === 'day')
+        .reduce((n, i) => n + (i.metrics[CL]?.overLimit ?? 0), 0);
+    expect(overLimit('wq-town-outlet')).toBeGreaterThan(0);
+    expect(first.hoursWritten).toBe(items.filter((i) => i.period === 'hour').length);
+  }, 120_000);
+
+  it('GET /devices/{id}/series: 30 days in at most 1,000 points, equal to a brute force over the raw readings', async () => {
+    const id = 'wq-town-outlet';
+    const res = await apiClient(runtime).get<SeriesResponse>(
+      `/devices/${id}/series?metric=${CL}&from=${FROM}&to=${END}&points=1000`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ resolution: 'bucket', bucketMs: HOUR, source: ['hour'] });
+    expect(res.body.points.length).toBeLessThanOrEqual(1000);
+    const byHour = new Map<number, number[]>();
+    for (const s of stored.get(id) ?? []) {
+      const v = s.m[CL];
+      if (typeof v === 'number' && v >= 0 && v <= 20)
+        byHour.set(hourStart(s.ts), [...(byHour.get(hourStart(s.ts)) ?? []), v]);
+    }
+    expect(res.body.points.map((p) => [p.t, p.min, p.max, p.n])).toEqual(
+      [...byHour].map(([t, vs]) => [t, Math.min(...vs), Math.max(...vs), vs.length]),
+    );
+    const bad = await apiClient(runtime).get<{ error: string; message: string }>(
+      `/devices/${id}/series?metric=${CL}&points=6000`,
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/points.*at most 5000/);
+  });
+
+  it('replaying the same backfill changes nothing: no item rewritten, the same numbers', async () => {
+    const before = await allRollups();
+    await backfill();
+    const replay = (await runtime.runSchedule('rollups')) as RollupJobResult;
+    expect(replay).toMatchObject({ hoursWritten: 0, daysWritten: 0, complete: true, owed: 0 });
+    expect(replay.hoursComputed).toBe(first.hoursComputed);
+    // computedAt included: not one item was written again.
+    expect(await allRollups()).toEqual(before);
+    for (const id of DEVICES) expect(await readingsOf(id)).toHaveLength(stored.get(id)?.length ?? -1);
+  }, 120_000);
+});
