@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesResponse } from '../../functions/api/types';
+import type { ComplianceReport } from '../../functions/core/compliance-types';
 import type { Device } from '../../functions/core/registry';
 import { dayStart, hourStart, levelsFor, lookbackFor } from '../../functions/core/rollup';
 import type { RollupItem } from '../../functions/core/rollup-types';
@@ -156,8 +157,61 @@ describe('roll-ups of a 30-day simulator backfill (local runtime)', () => {
     expect(JSON.stringify(bad.body)).toMatch(/points.*at most 5000/);
   });
 
+  it('GET /reports/compliance over the 30 days: rates, completeness and the chlorine loss equal a brute force over the raw readings', async () => {
+    const res = await apiClient(runtime).get<ComplianceReport>(`/reports/compliance?from=${FROM}&to=${END}`);
+    expect(res.status).toBe(200);
+    const report = res.body;
+    // Brute force: every raw reading judged on its own (range, stuck, strictly beyond the limit), summed per metric.
+    const expected = { valid: 0, within: 0, validMs: 0, withinMs: 0 };
+    const chlorine = { valid: 0, within: 0 };
+    for (const id of DEVICES) {
+      const device = runtime.devices.find((d) => d.id === id) as Device;
+      const samples = stored.get(id) ?? [];
+      const levels = levelsFor(device);
+      const bruteForce = bruteForceRollups(device, samples, { window: lookbackFor(device) + 1, levels });
+      for (const hour of new Set(samples.map((s) => hourStart(s.ts))))
+        for (const [metric, a] of Object.entries(bruteForce('hour', hour).metrics)) {
+          const l = levels[metric];
+          if (l?.limitMin === undefined && l?.limitMax === undefined) continue;
+          const valid = a.count - a.flagged;
+          expected.valid += valid;
+          expected.within += valid - a.overLimit;
+          expected.validMs += a.validMs;
+          expected.withinMs += a.validMs - a.overLimitMs;
+          if (metric === CL) {
+            chlorine.valid += valid;
+            chlorine.within += valid - a.overLimit;
+          }
+        }
+      // Completeness: every stored sample of the period received; expected from the interval (no window declared).
+      const row = report.completeness.find((c) => c.deviceId === id);
+      expect(row).toMatchObject({
+        received: samples.length,
+        expected: Math.floor((END - FROM) / (device.intervalS * 1000)),
+        excluded: [],
+      });
+    }
+    expect(report.county.overall).toMatchObject(expected);
+    expect(report.county.byMetric[CL]).toMatchObject(chlorine);
+    expect(chlorine.within).toBeLessThan(chlorine.valid);
+    // The chlorine loss is an exceedance at the outlet; its peak is the lowest chlorine reading of the episode.
+    const loss = report.exceedances.filter((e) => e.deviceId === 'wq-town-outlet' && e.metric === CL);
+    expect(loss.length).toBeGreaterThan(0);
+    for (const e of loss) {
+      const during = (stored.get('wq-town-outlet') ?? [])
+        .filter((s) => s.ts >= e.start && (e.end === undefined || s.ts <= e.end))
+        .map((s) => s.m[CL])
+        .filter((v): v is number => typeof v === 'number');
+      expect(e.peak).toBe(Math.min(...during));
+      expect(e.durationMs).toBe((e.end ?? END) - e.start);
+    }
+  });
+
   it('replaying the same backfill changes nothing: no item rewritten, the same numbers', async () => {
     const before = await allRollups();
+    const reportBefore = (
+      await apiClient(runtime).get<ComplianceReport>(`/reports/compliance?from=${FROM}&to=${END}`)
+    ).body;
     await backfill();
     const replay = (await runtime.runSchedule('rollups')) as RollupJobResult;
     expect(replay).toMatchObject({ hoursWritten: 0, daysWritten: 0, complete: true, owed: 0 });
@@ -165,5 +219,9 @@ describe('roll-ups of a 30-day simulator backfill (local runtime)', () => {
     // computedAt included: not one item was written again.
     expect(await allRollups()).toEqual(before);
     for (const id of DEVICES) expect(await readingsOf(id)).toHaveLength(stored.get(id)?.length ?? -1);
+    const reportAfter = (
+      await apiClient(runtime).get<ComplianceReport>(`/reports/compliance?from=${FROM}&to=${END}`)
+    ).body;
+    expect({ ...reportAfter, generatedAt: 0 }).toEqual({ ...reportBefore, generatedAt: 0 });
   }, 120_000);
 });
