@@ -10,6 +10,8 @@ import type { Sample } from '../../functions/core/telemetry';
 import type { RollupJobResult } from '../../functions/use-cases/rollup-job';
 import { DEFAULT_FLEET_FILE } from '../../infra/fleet/read-fleet';
 import type { LocalRuntime } from '../../infra/local/runtime';
+import { runReport } from '../../infra/report/report-command';
+import { pdfPages } from '../helpers/pdf-text';
 import { aggregateMismatches, bruteForceRollups } from '../helpers/rollup-brute-force';
 import { apiClient, startTestRuntime } from '../helpers/runtime';
 import { simAgainst } from '../helpers/sim';
@@ -206,6 +208,24 @@ describe('roll-ups of a 30-day simulator backfill (local runtime)', () => {
       expect(e.durationMs).toBe((e.end ?? END) - e.start);
     }
   });
+
+  it('npm run report prints the same report from the running service as a PDF', async () => {
+    const report = (
+      await apiClient(runtime).get<ComplianceReport>(`/reports/compliance?from=${FROM}&to=${END}`)
+    ).body;
+    const out = join(dir, 'report.pdf');
+    const progress: string[] = [];
+    // No --api and no token: the running service of DATA_DIR and its token, as on an operator's machine.
+    const code = await runReport(['--from', iso(FROM), '--to', iso(END), '--out', out], {
+      env: { DATA_DIR: runtime.dataDir },
+      progress: (line) => progress.push(line),
+    });
+    expect(code, progress.join('\n')).toBe(0);
+    const text = (await pdfPages(await readFile(out))).join('\n');
+    expect(text).toContain('Exceedance');
+    for (const e of report.exceedances) expect(text).toContain(e.alarmId);
+    expect(text).toContain(report.county.overall.valid.toLocaleString('en-US'));
+  }, 120_000);
 
   it('replaying the same backfill changes nothing: no item rewritten, the same numbers', async () => {
     const before = await allRollups();

@@ -126,9 +126,10 @@ export function aggregateMismatches(
     if (!a) continue;
     const { sum, levels: _levels, ...exact } = a;
     const { sum: eSum, levels: _eLevels, ...eExact } = e;
-    const keys = [...new Set([...Object.keys(exact), ...Object.keys(eExact)])].sort();
-    if (JSON.stringify(exact, keys) !== JSON.stringify(eExact, keys))
-      problems.push(`${metric}: ${JSON.stringify(exact)} ≠ ${JSON.stringify(eExact)}`);
+    // Compared in one key order: the stored form is decoded in its own order.
+    const canonical = (o: object) => JSON.stringify(Object.entries(o).sort(([x], [y]) => x.localeCompare(y)));
+    if (canonical(exact) !== canonical(eExact))
+      problems.push(`${metric}: ${canonical(exact)} ≠ ${canonical(eExact)}`);
     if (
       (sum === undefined) !== (eSum === undefined) ||
       Math.abs((sum ?? 0) - (eSum ?? 0)) > 1e-9 * Math.max(1, Math.abs(eSum ?? 0))
