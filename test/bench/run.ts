@@ -401,6 +401,10 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
   const simResult = await deviceSimBench();
   const fleetShapes = await fleetShapeBench();
   const rollups = await rollupsPart();
+  console.log('\n(i) the monthly compliance report of a 300-device county:');
+  const compliance = await complianceBench();
+  console.log('\n(j) the event detector on vs off, ingest handler:');
+  const detector = await detectorBench();
 
   const summary = {
     runs: RUNS,
@@ -422,6 +426,8 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     deviceSim: simResult ?? null,
     fleetShapes,
     rollups,
+    compliance,
+    detector,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`);
