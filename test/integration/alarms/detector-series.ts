@@ -27,7 +27,7 @@ export function outletSeries(start: number, count: number, shifts: readonly Shif
     const m: Record<string, number> = {};
     for (const [metric, v] of Object.entries(row.values)) {
       if (v === undefined) continue;
-      // Re-rounded to the reporting step the shift kept (0.01), as the analyser would print it.
+      // Adding the level leaves float artefacts (7.609999…); three decimals give back the analyser's reading.
       m[metric] = Number((v + (LEVEL[metric] ?? 0)).toFixed(3));
     }
     return { ts: row.ts + offset, seq: i, m };
