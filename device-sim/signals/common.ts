@@ -55,6 +55,22 @@ export function slowWave(seed: number, key: string, ts: number): number {
 }
 
 /**
+ * A wander about N(0, 1) over minutes to hours (`periodMs` its typical time scale): seeded Gaussian values one period
+ * apart, joined smoothly. Pure in (seed, key, ts) like `slowWave`, and cheap (two draws a call); the short-term
+ * movement of the water itself (a dosing loop hunting, blending) that correlated analysers all see.
+ */
+export function wander(seed: number, key: string, ts: number, periodMs: number): number {
+  const x = ts / periodMs;
+  const k = Math.floor(x);
+  const w = (1 - Math.cos(Math.PI * (x - k))) / 2;
+  const knot = (i: number) => {
+    const rng = mulberry32(hash32(seed, key, 'wander', periodMs, i));
+    return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  };
+  return (1 - w) * knot(k) + w * knot(k + 1);
+}
+
+/**
  * Rain (or a snow-melt pulse) over a township, 0 (dry) … about 1 (a heavy storm): at most one event a day, more
  * likely in summer, rising over two hours from a random afternoon start and receding over the next day.
  */

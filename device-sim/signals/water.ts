@@ -1,6 +1,6 @@
 import type { Device, Disinfectant } from '../../functions/core/registry';
 import { hash32, mulberry32, rngFor } from '../random';
-import { HOUR_MS } from '../time';
+import { HOUR_MS, MINUTE_MS } from '../time';
 import {
   batteryPct,
   clamp,
@@ -11,6 +11,7 @@ import {
   rainIntensity,
   seasonal,
   slowWave,
+  wander,
 } from './common';
 import type { SignalSample } from './types';
 
@@ -73,9 +74,9 @@ export function waterSignal(device: WaterDevice, ts: number, seed: number): Sign
     temperature: noise(rng, 0.05),
     turbidity: noise(rng, 1),
     conductivity: noise(rng, 2),
-    ph: noise(rng, 0.015),
+    ph: noise(rng, 0.01),
     residual: noise(rng, 0.012),
-    orp: noise(rng, 4),
+    orp: noise(rng, 0.8),
     pressure: noise(rng, 3),
     oxygen: noise(rng, 0.08),
   };
@@ -112,6 +113,7 @@ export function waterSignal(device: WaterDevice, ts: number, seed: number): Sign
       0.015 * n.turbidity,
   );
   const residual = residualMetric(device);
+  let trueResidual = 0;
   if (residual && device.disinfectant !== 'none') {
     const spec = RESIDUALS[device.disinfectant];
     // Dosing follows flow with a lag, so the outlet residual sags a little at peak demand.
@@ -120,13 +122,24 @@ export function waterSignal(device: WaterDevice, ts: number, seed: number): Sign
       0.03 * (demand - 1);
     const k = spec.k20 * 1.07 ** (temperature - 20);
     const ageH = (WATER_AGE_H[point] * (point === 'plant_outlet' ? 1 : ageFactor)) / demand;
-    m[residual] = Math.max(0, outlet * Math.exp(-k * ageH) + n.residual);
+    trueResidual = Math.max(0, outlet * Math.exp(-k * ageH));
+    m[residual] = Math.max(0, trueResidual + n.residual);
   }
-  m.ph = src.ph - 0.25 + 0.05 * slowWave(seed, `${device.id}:ph`, ts) + n.ph;
+  // The water's pH hunts around its slow level within minutes to an hour (dosing control); every analyser on the
+  // same water sees that, while each adds its own measurement noise.
+  const ph =
+    src.ph -
+    0.25 +
+    0.05 * slowWave(seed, `${device.id}:ph`, ts) +
+    0.01 * wander(seed, `${device.id}:ph`, ts, 4 * MINUTE_MS) +
+    0.02 * wander(seed, `${device.id}:ph`, ts, 15 * MINUTE_MS) +
+    0.015 * wander(seed, `${device.id}:ph`, ts, 45 * MINUTE_MS);
+  m.ph = ph + n.ph;
   if (point !== 'tap') m.conductivity_us_cm = src.conductivity + 8 + n.conductivity;
   m.temperature_c = clamp(temperature, 0.1, 30);
   if (point === 'plant_outlet') {
-    m.orp_mv = 560 + 180 * (residual ? (m[residual] ?? 0) : 0) - 45 * ((m.ph ?? 7.5) - 7.5) + n.orp;
+    // ORP follows the water's chlorine and pH (HOCl dissociates as pH rises), not the other analysers' noise.
+    m.orp_mv = 560 + 180 * trueResidual - 60 * (ph - 7.5) + n.orp;
   }
   if (point === 'network') m.pressure_kpa = 330 - 60 * (demand - 1) + n.pressure;
   return { ts, m, batteryPct: batteryPct(seed, device.id, ts, 240) };

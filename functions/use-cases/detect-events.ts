@@ -1,6 +1,7 @@
 import { detectorInputOf } from '../core/conditions/detector';
 import type { EvalSample } from '../core/conditions/types';
-import { type DetectorVerdict, detectorHistoryNeed, runDetector } from '../core/event-detector';
+import { detectorHistoryNeedFor, detectorVerdictNeed } from '../core/detector-history';
+import { type DetectorInput, type DetectorVerdict, runDetector } from '../core/event-detector';
 import type { Device } from '../core/registry';
 import type { DetectorStates, StoredDetectorState } from '../ports/detector-states';
 import type { ReadingStore } from '../ports/reading-store';
@@ -13,9 +14,13 @@ const SAVE_ATTEMPTS = 3;
 /** Whether the event detector watches a device: water devices only. */
 const detectorWatches = (device: Device) => device.kind === 'water';
 
-/** Stored readings the detector needs before a device's new samples, plus the new samples themselves. */
+/**
+ * Stored readings the detector reads at least before a device's new samples, plus the new samples themselves: what
+ * its verdicts need. A batch in which it learns (a new hour of data) asks for the longer history when it reads, which
+ * it does first among a water device's stages, so the batch's shared read is sized to it (`RecentReadings.before`).
+ */
 export function detectorReadingsNeed(device: Device, newSamples: number): number {
-  return detectorWatches(device) ? detectorHistoryNeed() + newSamples : 0;
+  return detectorWatches(device) ? detectorVerdictNeed() + newSamples : 0;
 }
 
 const keyOf = (s: { ts: number; seq: number }) => `${s.ts}#${s.seq}`;
@@ -54,11 +59,19 @@ export class EventDetection {
     const out = new Map<string, DetectorVerdict>();
     if (!detectorWatches(device) || newSamples.length === 0) return out;
     const sorted = [...newSamples].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-    const history = await this.history(device, sorted, recent);
+    const newest = (sorted[sorted.length - 1] as EvalSample).ts;
     const inputs = sorted.map(detectorInputOf);
     let stored = prefetched ? prefetched.get(device.id) : await this.read(device.id);
+    let history: DetectorInput[] = [];
+    let read = -1;
     for (let attempt = 1; ; attempt++) {
-      const run = runDetector(stored?.state, history, inputs);
+      // The state says whether this batch learns, and so how much history it needs (the same verdicts either way).
+      const need = detectorHistoryNeedFor(stored?.state, newest);
+      if (need > read) {
+        history = await this.history(device, sorted, recent, need);
+        read = need;
+      }
+      const run = runDetector(stored?.state, history.slice(Math.max(0, history.length - need)), inputs);
       if (!run.changed || (await this.deps.states.saveDetectorState(device.id, run.state, stored?.rev))) {
         sorted.forEach((s, i) => {
           const v = run.verdicts[i];
@@ -77,10 +90,14 @@ export class EventDetection {
   }
 
   /** The stored samples just before the first new one, oldest first (shared with the batch's other stages). */
-  private async history(device: Device, sorted: readonly EvalSample[], recent: RecentReadings | undefined) {
+  private async history(
+    device: Device,
+    sorted: readonly EvalSample[],
+    recent: RecentReadings | undefined,
+    need: number,
+  ): Promise<DetectorInput[]> {
     const first = sorted[0] as EvalSample;
     const last = sorted[sorted.length - 1] as EvalSample;
-    const need = detectorHistoryNeed();
     const limit = need + sorted.length;
     const items = await readingsBefore(this.deps.readings, recent, device, sorted.length, last.ts, limit);
     const isNew = new Set(sorted.map(keyOf));

@@ -37,10 +37,13 @@ export class RecentReadings {
     private readonly plan: (device: Device, newSamples: number) => ReadingsNeed,
   ) {}
 
-  /** The newest `limit` readings with a time at or before `lastTs`, newest first. */
+  /**
+   * The newest `limit` readings with a time at or before `lastTs`, newest first. The first stage to ask sizes the
+   * shared read to at least its `limit` (a stage that learns in this batch may need more than the plan's least).
+   */
   async before(device: Device, newSamples: number, lastTs: number, limit: number): Promise<ReadingItem[]> {
     const bound = readingSortKey(lastTs, Number.MAX_SAFE_INTEGER);
-    const read = await this.read(device, newSamples, lastTs);
+    const read = await this.read(device, newSamples, lastTs, limit);
     if (read) {
       const items = read.items.filter((i) => i.sk <= bound);
       // The shared page is a prefix of the device's readings, newest first: its part up to `lastTs` is that
@@ -66,12 +69,12 @@ export class RecentReadings {
       .items;
   }
 
-  private read(device: Device, newSamples: number, lastTs: number) {
+  private read(device: Device, newSamples: number, lastTs: number, before = 0) {
     const key = `${device.id}|${lastTs}|${newSamples}`;
     let read = this.shared.get(key);
     if (!read) {
       const need = this.plan(device, newSamples);
-      const limit = Math.max(1, need.before + need.after);
+      const limit = Math.max(1, Math.max(need.before, before) + need.after);
       read = this.readings
         .query({ deviceId: device.id, from: 0, to: LATEST_SORTABLE_TS, limit, newestFirst: true })
         .then(

@@ -1,51 +1,35 @@
 import { DETECTOR_DEFAULTS } from '../../../functions/core/event-detector';
 import { HOUR, MINUTE } from '../../helpers/telemetry';
+import { type SeriesOptions, waterSeries } from '../../helpers/water-series';
 
 /** Normal data before a scenario: the detector's commissioning period and a few hours more. */
 export const COMMISSIONING_SAMPLES = Math.ceil(((DETECTOR_DEFAULTS.commissioningHours + 6) * HOUR) / MINUTE);
 
-/** A change added to the normal signal from sample `from` (inclusive) to `to` (exclusive). */
-export interface Shift {
-  from: number;
-  to: number;
-  add: Readonly<Record<string, number>>;
-}
-
-const quantise = (v: number, step: number) => Number((Math.round(v / step) * step).toFixed(6));
+/** A change added to the normal signal: `by` on `metric` from sample `from` for `minutes` samples. */
+export type Shift = NonNullable<SeriesOptions['shifts']>[number];
 
 /**
- * One-minute plant-outlet readings, seeded: each channel's normal level with a slow daily cycle and noise of a few
- * reporting steps, quantised to the instrument's resolution as a real analyser reports it; `shifts` add steps.
+ * Where this plant outlet's water sits: the shared water series (test/helpers/water-series.ts) is centred on a network
+ * with pH 8.3 and 0.3 mg/L chlorine, above the pH warning level and at the outlet's chlorine minimum; moved here to
+ * pH 7.6 and 0.7 mg/L so that only the detector has something to say.
+ */
+const LEVEL: Readonly<Record<string, number>> = { ph: -0.7, free_chlorine_mg_l: 0.4 };
+
+/**
+ * One-minute plant-outlet readings as a real analyser set reports them, seeded: pH and ORP share a common component
+ * (they move together), the other channels wander on their own, every value at its instrument's resolution; `shifts`
+ * add steps. The same generator as the detector's unit tests, on this test's clock and as ingest samples.
  */
 export function outletSeries(start: number, count: number, shifts: readonly Shift[] = [], seed = 1) {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-  // Sum of uniforms: close enough to Gaussian noise, and bounded.
-  const noise = () => (uniform() + uniform() + uniform() + uniform() - 2) * 1.7;
-  return Array.from({ length: count }, (_, i) => {
-    const day = Math.sin((2 * Math.PI * i) / 1440);
-    const m: Record<string, number> = {
-      ph: 7.6 + 0.05 * day + 0.015 * noise(),
-      orp_mv: 650 - 8 * day + 4 * noise(),
-      free_chlorine_mg_l: 0.62 + 0.03 * day + 0.015 * noise(),
-      conductivity_us_cm: 310 + 5 * day + 2 * noise(),
-      turbidity_ntu: 0.15 + 0.01 * day + 0.005 * noise(),
-      temperature_c: 6 + 0.5 * day + 0.05 * noise(),
-    };
-    for (const s of shifts)
-      if (i >= s.from && i < s.to) for (const [k, v] of Object.entries(s.add)) m[k] = (m[k] ?? 0) + v;
-    const steps: Record<string, number> = {
-      ph: 0.01,
-      orp_mv: 1,
-      free_chlorine_mg_l: 0.01,
-      conductivity_us_cm: 1,
-      turbidity_ntu: 0.001,
-      temperature_c: 0.1,
-    };
-    for (const k of Object.keys(m)) m[k] = quantise(m[k] as number, steps[k] ?? 0.01);
-    return { ts: start + i * MINUTE, seq: i, m };
+  const rows = waterSeries({ minutes: count, seed, shifts: [...shifts] });
+  const offset = start - (rows[0]?.ts ?? start);
+  return rows.map((row, i) => {
+    const m: Record<string, number> = {};
+    for (const [metric, v] of Object.entries(row.values)) {
+      if (v === undefined) continue;
+      // Adding the level leaves float artefacts (7.609999…); three decimals give back the analyser's reading.
+      m[metric] = Number((v + (LEVEL[metric] ?? 0)).toFixed(3));
+    }
+    return { ts: row.ts + offset, seq: i, m };
   });
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alarm } from '../../../functions/core/alarm';
 import type { Device } from '../../../functions/core/registry';
 import { HOUR, MINUTE, T0, waterDevice } from '../../helpers/telemetry';
+import { phOrpShift } from '../../helpers/water-series';
 import { COMMISSIONING_SAMPLES, outletSeries, type Shift } from './detector-series';
 import { type Harness, startHarness } from './harness';
 
@@ -12,10 +13,13 @@ const EXTRA = 150;
 const SAMPLES = AFTER + EXTRA;
 const HOURS = (SAMPLES * MINUTE) / HOUR;
 
-/** A correlated shift well inside the limits: pH up 0.2 and ORP down 25 mV for 90 minutes. */
-const EVENT: Shift = { from: AFTER, to: AFTER + 90, add: { ph: 0.2, orp_mv: -25 } };
-/** The same pH step alone, its neighbours unmoved: a sensor, not the water. */
-const STEP: Shift = { from: AFTER, to: AFTER + EXTRA, add: { ph: 0.2 } };
+/**
+ * A correlated shift well inside the limits: pH up 0.2 and ORP down 25 mV together for 25 minutes (the labelled
+ * events on real data last 17–29 minutes).
+ */
+const EVENT: Shift[] = phOrpShift(AFTER, 25);
+/** The same pH step alone, its correlated partner (ORP) unmoved: a sensor, not the water. */
+const STEP: Shift[] = [{ metric: 'ph', by: 0.2, from: AFTER, minutes: EXTRA }];
 
 const device = (id: string, extra: Partial<Device> = {}) => waterDevice(id, { intervalS: 60, ...extra });
 const DEVICES = {
@@ -25,10 +29,10 @@ const DEVICES = {
   maintenance: device('wq-maint', { maintenance: true, maintenanceUntil: START + 10 * 24 * HOUR }),
 };
 const SERIES: Record<keyof typeof DEVICES, Shift[]> = {
-  event: [EVENT],
-  step: [STEP],
+  event: EVENT,
+  step: STEP,
   normal: [],
-  maintenance: [EVENT],
+  maintenance: EVENT,
 };
 
 /** Counts the detector-state writes (PutItem on `det#` items) per device. */
@@ -96,10 +100,17 @@ describe('the event detector in the ingest path (real service over dynalite)', (
     const raised = h.sent.filter((n) => n.alarmId === event.alarmId && n.kind === 'raised');
     expect(raised).toHaveLength(1);
     expect(raised[0]?.audience).toBe('operators');
+    // Channels are named largest σ first; here pH and ORP moved by about as many σ, so either may lead.
     expect(raised[0]?.text.en).toMatch(
-      /^WATER QUALITY EVENT: .*pH \+0\.\d+.*ORP -\d+(\.\d)? mV.* since \d\d:\d\d/,
+      /^WATER QUALITY EVENT: (?=.*pH \+0\.\d+)(?=.*ORP -\d+(\.\d)? mV).* since \d\d:\d\d/,
     );
-    expect(raised[0]?.text.zh).toMatch(/^水质异常：.*pH\+0\.\d+.*氧化还原电位-\d+(\.\d)?mV.*自\d\d:\d\d起/);
+    expect(raised[0]?.text.zh).toMatch(
+      /^水质异常：(?=.*pH\+0\.\d+)(?=.*氧化还原电位-\d+(\.\d)?mV).*自\d\d:\d\d起/,
+    );
+    const named = event.finding?.channels.map((c) => (c.metric === 'ph' ? 'pH' : 'ORP')) ?? [];
+    expect(raised[0]?.text.en.indexOf(named[0] ?? '?')).toBeLessThan(
+      raised[0]?.text.en.indexOf(named[1] ?? '?') ?? -1,
+    );
     expect(h.sent.filter((n) => n.alarmId === event.alarmId && n.kind === 'cleared')).toHaveLength(1);
   });
 
