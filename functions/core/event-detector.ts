@@ -426,17 +426,19 @@ class Run {
         z.push(null);
         continue;
       }
-      const zc = dc / scale;
-      z.push(zc);
-      if (this.state.faults[DETECTOR_METRICS[c] as string] === undefined) {
-        idx.push(c);
-        zs.push(zc);
-      }
+      z.push(dc / scale);
     }
     // Channels that moved and are not explained as a lone sensor move (a partner that should have followed did not).
+    // A suspected sensor move stays out of the event score too: the water did not move with it.
     let moved = 0;
-    for (const c of idx) {
-      if (Math.abs(z[c] as number) >= this.s.channelZ && !this.suspect(c, z, k)) moved++;
+    for (let c = 0; c < N; c++) {
+      const zc = z[c];
+      if (zc === null || zc === undefined || this.state.faults[DETECTOR_METRICS[c] as string] !== undefined)
+        continue;
+      if (this.suspect(c, z, k)) continue;
+      idx.push(c);
+      zs.push(zc);
+      if (Math.abs(zc) >= this.s.channelZ) moved++;
     }
     const score = idx.length >= this.s.minChannels ? this.scorer.score(idx, zs) : 0;
     return { d, z, score, moved };
@@ -457,10 +459,11 @@ class Run {
       if (j === c || zj === null || zj === undefined) continue;
       if (Math.abs(zj) >= this.s.quietZ) alone = false;
       const r = this.state.corr[pairIndex(c, j)] as number;
+      // A partner stays put when it moved less than half what the correlation says it should have (or within quietZ).
       if (
         Math.abs(r) >= this.s.partnerR &&
         Math.abs(r * zc) >= this.s.channelZ &&
-        Math.abs(zj) < this.s.quietZ
+        Math.abs(zj) < Math.max(this.s.quietZ, Math.abs(r * zc) / 2)
       )
         return true;
     }
