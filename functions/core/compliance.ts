@@ -5,6 +5,7 @@
  * defines every figure.
  */
 import type { Alarm } from './alarm';
+import { chinaDate, chinaDayStart, chinaMonth } from './china-calendar';
 import type {
   ComplianceSummary,
   DeviceCompleteness,
@@ -16,9 +17,9 @@ import type {
   TownshipWaste,
   WasteSummary,
 } from './compliance-types';
-import { conditionsFor } from './conditions/build';
 import { ValidationError } from './errors';
 import type { Device } from './registry';
+import { levelsFor } from './rollup';
 import { type MetricAggregate, REPORT_UTC_OFFSET_MS, type RollupItem } from './rollup-types';
 
 const DAY_MS = 86_400_000;
@@ -31,21 +32,6 @@ export interface Range {
 }
 
 // ---------------------------------------------------------------- periods (China time, UTC+8, no daylight saving)
-
-/** Start of the China-time day holding `ts`. */
-export function chinaDayStart(ts: number): number {
-  return Math.floor((ts + REPORT_UTC_OFFSET_MS) / DAY_MS) * DAY_MS - REPORT_UTC_OFFSET_MS;
-}
-
-/** The China-time date of `ts`, `YYYY-MM-DD`. */
-export function chinaDate(ts: number): string {
-  return new Date(ts + REPORT_UTC_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** The China-time month of `ts`, `YYYY-MM`. */
-export function chinaMonth(ts: number): string {
-  return chinaDate(ts).slice(0, 7);
-}
 
 const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
@@ -193,19 +179,9 @@ export function dailyRates(
  * measurement point, supply class and disinfectant, with its site's overrides (the same conditions alarms use).
  */
 export function limitsApplied(device: Device): LimitApplied[] {
-  const byMetric = new Map<string, LimitApplied>();
-  for (const c of conditionsFor(device)) {
-    if ((c.kind !== 'limit' && c.kind !== 'warn') || c.metric === undefined) continue;
-    let entry = byMetric.get(c.metric);
-    if (!entry) {
-      entry = { metric: c.metric };
-      byMetric.set(c.metric, entry);
-    }
-    const key = `${c.kind === 'limit' ? 'limit' : 'warn'}${c.direction === 'min' ? 'Min' : 'Max'}` as const;
-    entry[key] = c.level;
-    if (c.kind === 'limit') entry.citation = entry.citation ? `${entry.citation}; ${c.citation}` : c.citation;
-  }
-  return [...byMetric.values()].sort((a, b) => a.metric.localeCompare(b.metric));
+  return Object.entries(levelsFor(device))
+    .map(([metric, levels]) => ({ metric, ...levels }))
+    .sort((a, b) => a.metric.localeCompare(b.metric));
 }
 
 // ---------------------------------------------------------------- completeness

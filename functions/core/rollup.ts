@@ -1,4 +1,5 @@
 import { DAY_MS, HOUR_MS } from '../shared/time';
+import { chinaDate, chinaMonth } from './china-calendar';
 import { conditionsFor } from './conditions/build';
 import { historyFor } from './conditions/evaluate';
 import type { Condition } from './conditions/types';
@@ -8,7 +9,6 @@ import type { Device } from './registry';
 import {
   type AppliedLevels,
   type MetricAggregate,
-  REPORT_UTC_OFFSET_MS,
   ROLLUP_RETENTION,
   type RollupItem,
   type RollupPeriod,
@@ -31,21 +31,6 @@ export function hourStart(ts: number): number {
   return Math.floor(ts / HOUR_MS) * HOUR_MS;
 }
 
-/** Start of the China-time (UTC+8) day holding `ts`, epoch ms. */
-export function dayStart(ts: number): number {
-  return Math.floor((ts + REPORT_UTC_OFFSET_MS) / DAY_MS) * DAY_MS - REPORT_UTC_OFFSET_MS;
-}
-
-/** `YYYY-MM-DD` of the China-time day holding `ts`. */
-export function chinaDay(ts: number): string {
-  return new Date(ts + REPORT_UTC_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** `YYYY-MM` of the China-time month holding `ts`. */
-export function chinaMonth(ts: number): string {
-  return chinaDay(ts).slice(0, 7);
-}
-
 /** Sort key of a roll-up item: `h#` or `d#` and its start as 13 digits, so a range of periods is one key range. */
 export function rollupSortKey(period: RollupPeriod, start: number): string {
   return `${period === 'hour' ? 'h' : 'd'}#${String(start).padStart(13, '0')}`;
@@ -58,7 +43,7 @@ function townshipMonthKeys(
 ): { tm: string; sdd: string } {
   return {
     tm: `${device.township}#${chinaMonth(start)}`,
-    sdd: `${device.siteId}#${device.id}#${chinaDay(start)}`,
+    sdd: `${device.siteId}#${device.id}#${chinaDate(start)}`,
   };
 }
 

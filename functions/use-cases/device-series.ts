@@ -1,7 +1,8 @@
 import type { SeriesPoint, SeriesResponse } from '../api/types';
+import { chinaDayStart } from '../core/china-calendar';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
-import { dayStart, hourStart, levelsFor, lookbackFor, validValues } from '../core/rollup';
+import { hourStart, levelsFor, lookbackFor, validValues } from '../core/rollup';
 import { REPORT_UTC_OFFSET_MS, type RollupItem } from '../core/rollup-types';
 import type { Sample } from '../core/telemetry';
 import type { ReadingStore } from '../ports/reading-store';
@@ -103,7 +104,7 @@ class Buckets {
 
 /** The roll-up items of whole periods inside [from, to) that are complete, and where raw samples must fill in. */
 async function rolledUp(deps: SeriesDeps, device: Device, period: 'hour' | 'day', from: number, to: number) {
-  const unitStart = period === 'day' ? dayStart : hourStart;
+  const unitStart = period === 'day' ? chinaDayStart : hourStart;
   const unit = period === 'day' ? DAY_MS : HOUR_MS;
   const first = unitStart(from) === from ? from : unitStart(from) + unit;
   const last = unitStart(to);

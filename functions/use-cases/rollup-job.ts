@@ -1,6 +1,7 @@
+import { chinaDayStart } from '../core/china-calendar';
 import { fromReadingItem } from '../core/reading-item';
 import type { Device } from '../core/registry';
-import { dayStart, hourStart, lookbackFor, rollupDay, rollupHour, sameContent } from '../core/rollup';
+import { hourStart, lookbackFor, rollupDay, rollupHour, sameContent } from '../core/rollup';
 import type { RollupItem } from '../core/rollup-types';
 import type { Sample } from '../core/telemetry';
 import type { Clock } from '../ports/clock';
@@ -222,7 +223,7 @@ export async function runRollupJob(
   for (const [deviceId, set] of owed) {
     const byDay = new Map<number, number[]>();
     for (const h of [...set].filter(ready).sort((a, b) => a - b)) {
-      const d = dayStart(h);
+      const d = chinaDayStart(h);
       byDay.set(d, [...(byDay.get(d) ?? []), h]);
     }
     for (const [day, hours] of byDay) units.push({ deviceId, day, hours });

@@ -2,9 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesResponse } from '../../functions/api/types';
+import { chinaDayStart } from '../../functions/core/china-calendar';
 import type { ComplianceReport } from '../../functions/core/compliance-types';
 import type { Device } from '../../functions/core/registry';
-import { dayStart, hourStart, levelsFor, lookbackFor } from '../../functions/core/rollup';
+import { hourStart, levelsFor, lookbackFor } from '../../functions/core/rollup';
 import type { RollupItem } from '../../functions/core/rollup-types';
 import type { Sample } from '../../functions/core/telemetry';
 import type { RollupJobResult } from '../../functions/use-cases/rollup-job';
@@ -114,7 +115,7 @@ describe('roll-ups of a 30-day simulator backfill (local runtime)', () => {
         levels: levelsFor(device),
       });
       const hours = [...new Set(samples.map((s) => hourStart(s.ts)))];
-      const days = [...new Set(hours.map(dayStart))];
+      const days = [...new Set(hours.map(chinaDayStart))];
       const mine = items.filter((i) => i.deviceId === id);
       expect(mine.filter((i) => i.period === 'hour').map((i) => i.start)).toEqual(hours);
       expect(mine.filter((i) => i.period === 'day').map((i) => i.start)).toEqual(days);

@@ -1,5 +1,5 @@
 import type { Alarm } from '../../functions/core/alarm';
-import { chinaDate, chinaDayStart, chinaMonth } from '../../functions/core/compliance';
+import { chinaDate, chinaDayStart, chinaMonth } from '../../functions/core/china-calendar';
 import { conditionsFor } from '../../functions/core/conditions/build';
 import { outOfRange } from '../../functions/core/quality';
 import type { Device } from '../../functions/core/registry';

@@ -3,7 +3,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
 import { DynamoRollupStore, MARK_RETENTION_DAYS } from '../../functions/adapters/dynamodb/rollup-store';
-import { dayStart, rollupDay, rollupHour } from '../../functions/core/rollup';
+import { chinaDayStart } from '../../functions/core/china-calendar';
+import { rollupDay, rollupHour } from '../../functions/core/rollup';
 import type { RollupItem } from '../../functions/core/rollup-types';
 import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo';
 import { DAY, HOUR, MINUTE, waterDevice, waterMetrics } from '../helpers/telemetry';
@@ -39,7 +40,7 @@ function itemsOf(device: typeof a, days: number): RollupItem[] {
     }));
     hours.push(rollupHour(device, h, samples, [], 1) as RollupItem);
   }
-  const dayItems = [...new Set(hours.map((h) => dayStart(h.start)))].map(
+  const dayItems = [...new Set(hours.map((h) => chinaDayStart(h.start)))].map(
     (d) => rollupDay(device, d, hours, 2) as RollupItem,
   );
   return [...hours, ...dayItems];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRollup, encodeRollup } from '../../../functions/adapters/dynamodb/rollup-item-codec';
+import { chinaDayStart } from '../../../functions/core/china-calendar';
 import { itemSize, writeUnits } from '../../../functions/core/reading-item';
-import { dayStart, rollupDay, rollupHour } from '../../../functions/core/rollup';
+import { rollupDay, rollupHour } from '../../../functions/core/rollup';
 import type { RollupItem } from '../../../functions/core/rollup-types';
 import { MINUTE, waterDevice, waterMetrics } from '../../helpers/telemetry';
 
@@ -26,7 +27,7 @@ const samples = Array.from({ length: 60 }, (_, i) => ({
 
 describe('roll-up items as stored', () => {
   const hour = rollupHour(device, H, samples, [], 1_764_000_000_123) as RollupItem;
-  const day = rollupDay(device, dayStart(H), [hour], 1_764_000_000_456) as RollupItem;
+  const day = rollupDay(device, chinaDayStart(H), [hour], 1_764_000_000_456) as RollupItem;
 
   it('decode(encode(item)) is the item, hourly and daily', () => {
     expect(Object.keys(hour.metrics)).toHaveLength(10);

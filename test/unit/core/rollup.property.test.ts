@@ -1,10 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { chinaDate, chinaDayStart, chinaMonth } from '../../../functions/core/china-calendar';
 import type { Device } from '../../../functions/core/registry';
 import {
-  chinaDay,
-  chinaMonth,
-  dayStart,
   hourStart,
   levelsFor,
   lookbackFor,
@@ -51,7 +49,7 @@ function rollUp(stored: Sample[]) {
     if (item) hours.set(h, item);
   }
   const days = new Map<number, RollupItem>();
-  for (const d of new Set([...hours.keys()].map(dayStart))) {
+  for (const d of new Set([...hours.keys()].map(chinaDayStart))) {
     const item = rollupDay(device, d, [...hours.values()], 2);
     if (item) days.set(d, item);
   }
@@ -140,7 +138,7 @@ describe('roll-ups against a brute force over the stored samples', () => {
           const expected = bruteForce(stored, 'day', d);
           expect(item.samples).toBe(expected.samples);
           expectAggregates(item.metrics, expected.metrics);
-          expect(item.sdd).toBe(`${device.siteId}#${device.id}#${chinaDay(d)}`);
+          expect(item.sdd).toBe(`${device.siteId}#${device.id}#${chinaDate(d)}`);
         }
         expect([...hours.values()].reduce((n, h) => n + h.samples, 0)).toBe(stored.length);
       }),
@@ -175,12 +173,12 @@ describe('roll-up keys and levels', () => {
   it('hours are UTC hours, days and months China-time (UTC+8)', () => {
     const t = Date.UTC(2026, 10, 30, 16, 30); // 2026-12-01 00:30 in China
     expect(hourStart(t)).toBe(Date.UTC(2026, 10, 30, 16));
-    expect(dayStart(t)).toBe(Date.UTC(2026, 10, 30, 16));
-    expect(dayStart(t - HOUR)).toBe(Date.UTC(2026, 10, 29, 16));
-    expect(chinaDay(t)).toBe('2026-12-01');
+    expect(chinaDayStart(t)).toBe(Date.UTC(2026, 10, 30, 16));
+    expect(chinaDayStart(t - HOUR)).toBe(Date.UTC(2026, 10, 29, 16));
+    expect(chinaDate(t)).toBe('2026-12-01');
     expect(chinaMonth(t - HOUR)).toBe('2026-11');
     expect(rollupSortKey('hour', 5)).toBe('h#0000000000005');
-    expect(rollupSortKey('day', dayStart(t))).toBe(`d#${dayStart(t)}`);
+    expect(rollupSortKey('day', chinaDayStart(t))).toBe(`d#${chinaDayStart(t)}`);
   });
 
   it("levels are the alarm conditions' own, site overrides included", () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alarm } from '../../../functions/core/alarm';
+import { chinaDate, chinaDayStart } from '../../../functions/core/china-calendar';
 import {
-  chinaDate,
-  chinaDayStart,
   deviceCompleteness,
   exceedanceOf,
   foldRates,

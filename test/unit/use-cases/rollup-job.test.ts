@@ -1,14 +1,8 @@
 import '../../helpers/quiet-logs';
 import { describe, expect, it, vi } from 'vitest';
+import { chinaDayStart } from '../../../functions/core/china-calendar';
 import { toReadingItem } from '../../../functions/core/reading-item';
-import {
-  dayStart,
-  hourStart,
-  lookbackFor,
-  rollupDay,
-  rollupHour,
-  sameContent,
-} from '../../../functions/core/rollup';
+import { hourStart, lookbackFor, rollupDay, rollupHour, sameContent } from '../../../functions/core/rollup';
 import type { RollupItem } from '../../../functions/core/rollup-types';
 import type { Sample } from '../../../functions/core/telemetry';
 import { logger } from '../../../functions/shared/logger';
@@ -76,7 +70,7 @@ function expectedFrom(readings: PagedReadingStore, deviceId: string, now: number
           0,
         ) as RollupItem,
     );
-  const days = [...new Set(hours.map((h) => dayStart(h.start)))].map(
+  const days = [...new Set(hours.map((h) => chinaDayStart(h.start)))].map(
     (day) => rollupDay(d, day, hours, 0) as RollupItem,
   );
   return { hours, days };
