@@ -116,12 +116,14 @@ export interface DetectorSettings {
   partnerR: number;
   /** An event longer than this ends (default 12 h). */
   maxEventMs: number;
-  /** |z| a suspect channel must keep through `faultConfirmMs` to be a fault (default 6): a smaller lone move is neither event nor fault. */
+  /** |z| a suspect channel must have when its `faultConfirmMs` is up to be a fault (default 6): a smaller lone move is neither event nor fault. */
   faultMinZ: number;
   /** A fault ends when its channel is back within this many σ of its level before the fault (default 3). */
   faultZ: number;
   /** A partner counts as staying put below this |z| (default 2). */
   quietZ: number;
+  /** Share of the `faultConfirmMs` window's samples at which the channel must be suspect to be a fault (default 0.8). */
+  faultShare: number;
   /** How long a lone deviation must last to be a fault (default 15 min): short single-channel blips are ignored. */
   faultConfirmMs: number;
   /** A fault older than this is closed and its level accepted (default 24 h). */
@@ -164,6 +166,7 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   faultMinZ: 6,
   faultZ: 3,
   quietZ: 2,
+  faultShare: 0.8,
   faultConfirmMs: 15 * MINUTE_MS,
   maxFaultMs: 24 * HOUR_MS,
   shrink: 0.2,
@@ -617,7 +620,18 @@ class Run {
           Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ
         );
       });
-      if (back || t - fault.since > this.s.maxFaultMs) {
+      // Settled: old enough that the rolling reference holds only post-fault readings, and steady against it through
+      // the confirmation window. A step that stays (a sensor offset after cleaning) is then the channel's level, and
+      // its limit is checked again — held open for `maxFaultMs` instead, it kept a channel out of its limit check for
+      // 11 % of the real data. A drift is never steady against the rolling reference, so its fault stays open.
+      const settled =
+        t - fault.since > this.s.referenceMs + this.s.smoothMs + this.s.faultConfirmMs &&
+        this.recent(k, this.s.faultConfirmMs).every((j) => {
+          const level = this.series.levelAt(c, j);
+          const ref = this.series.refAt(c, j);
+          return level === null || ref === null || Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ;
+        });
+      if (back || settled || t - fault.since > this.s.maxFaultMs) {
         delete st.faults[metric];
         st.quietAfter = Math.max(st.quietAfter, t);
         this.changed = true;
@@ -631,11 +645,14 @@ class Run {
     for (let c = 0; c < N; c++) {
       const metric = DETECTOR_METRICS[c] as string;
       if (st.faults[metric] !== undefined || !this.learned(c)) continue;
-      const lone = window.every((j) => {
-        const z = this.look(j).z;
-        return Math.abs(z[c] ?? 0) >= this.s.faultMinZ && this.suspect(c, z);
-      });
-      if (!lone) continue;
+      // Suspect through the window (a moved channel, |z| ≥ channelZ) and at faultMinZ now. Most of the window, not every
+      // sample: a partner that wanders past quietZ for one sample (5 % of normal samples each) otherwise restarted the
+      // confirmation, and the simulator's pH drift (0.3/h) was confirmed 30–46 min in, or not within its 50 minutes.
+      const newest = this.look(k).z;
+      if (Math.abs(newest[c] ?? 0) < this.s.faultMinZ || !this.suspect(c, newest)) continue;
+      let suspectSamples = 0;
+      for (const j of window) if (this.suspect(c, this.look(j).z)) suspectSamples++;
+      if (suspectSamples < this.s.faultShare * window.length) continue;
       st.faults[metric] = { since: this.series.ts[first] as number, ref: this.refsAt(first).map(roundRef) };
       this.changed = true;
     }
