@@ -629,7 +629,9 @@ class Run {
         this.recent(k, this.s.faultConfirmMs).every((j) => {
           const level = this.series.levelAt(c, j);
           const ref = this.series.refAt(c, j);
-          return level === null || ref === null || Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ;
+          return (
+            level === null || ref === null || Math.abs(level - ref) / (st.scale[c] as number) < this.s.faultZ
+          );
         });
       if (back || settled || t - fault.since > this.s.maxFaultMs) {
         delete st.faults[metric];

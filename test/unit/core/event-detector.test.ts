@@ -263,6 +263,8 @@ describe('event detector episodes', () => {
     expect(verdicts[at + 16]?.event?.since).toBe(verdicts[first]?.event?.since);
     // Ended within the hold (plus smoothing) after the shift was over.
     const last = flags.lastIndexOf(true);
-    expect(last - (at + 27)).toBeLessThanOrEqual((DETECTOR_DEFAULTS.holdMs + DETECTOR_DEFAULTS.smoothMs) / 60_000);
+    expect(last - (at + 27)).toBeLessThanOrEqual(
+      (DETECTOR_DEFAULTS.holdMs + DETECTOR_DEFAULTS.smoothMs) / 60_000,
+    );
   });
 });
