@@ -644,18 +644,24 @@ class Run {
     const first = window[window.length - 1] as number;
     // The window must reach back the whole confirmation span, so a short batch after a gap cannot confirm early.
     if (t - (this.series.ts[first] as number) < this.s.faultConfirmMs - 2 * this.s.sampleIntervalMs) return;
+    const newest = this.look(k).z;
     for (let c = 0; c < N; c++) {
       const metric = DETECTOR_METRICS[c] as string;
       if (st.faults[metric] !== undefined || !this.learned(c)) continue;
       // Suspect through the window (a moved channel, |z| ≥ channelZ) and at faultMinZ now. Most of the window, not every
       // sample: a partner that wanders past quietZ for one sample (5 % of normal samples each) otherwise restarted the
       // confirmation, and the simulator's pH drift (0.3/h) was confirmed 30–46 min in, or not within its 50 minutes.
-      const newest = this.look(k).z;
       if (Math.abs(newest[c] ?? 0) < this.s.faultMinZ || !this.suspect(c, newest)) continue;
       let suspectSamples = 0;
-      for (const j of window) if (this.suspect(c, this.look(j).z)) suspectSamples++;
+      // The fault began at the earliest suspect sample of the window (`window` runs newest first).
+      let began = k;
+      for (const j of window) {
+        if (!this.suspect(c, this.look(j).z)) continue;
+        suspectSamples++;
+        began = j;
+      }
       if (suspectSamples < this.s.faultShare * window.length) continue;
-      st.faults[metric] = { since: this.series.ts[first] as number, ref: this.refsAt(first).map(roundRef) };
+      st.faults[metric] = { since: this.series.ts[began] as number, ref: this.refsAt(began).map(roundRef) };
       this.changed = true;
     }
   }
