@@ -34,7 +34,7 @@ Options:
   --label COL            truth column, TRUE/FALSE or 1/0 (default: EVENT when present)
   --tune-until FRACTION  rows before this share of the series are the tuning part; figures are reported
                          for both parts (default 0.5)
-  --budget N             nominal false-alarm budget, event episodes a week on normal data (default ${DETECTOR_DEFAULTS.budgetPerWeek})
+  --budget N             false-alarm budget, event episodes a week on normal data (default ${DETECTOR_DEFAULTS.budgetPerWeek})
   --batch N              new samples per detector run, as ingest batches them (default 1)
   --predictions FILE     write time,event,fault (0/1) one line per input row
   --measurement-point P  where the device sits, for the limits (source|plant_outlet|network|tap; default network)
