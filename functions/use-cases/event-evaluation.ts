@@ -189,11 +189,13 @@ export interface AlarmSpan {
 }
 
 /**
- * SMS per audience for alarm spans nobody acknowledges, by the alarm engine's and sweep's rules with `settings`:
- * one raise each, folded into one digest per window beyond `floodMaxAlarms` raises per audience in `floodWindowMs`;
- * a reminder every `reminderMs` while a critical or warning alarm is open; one escalation to supervisors of a
- * critical alarm open `escalateAfterMs`; one cleared SMS. Counted from the rules, not replayed through the engine's
- * stores (see docs/event-detection.md).
+ * SMS per audience for alarm spans nobody acknowledges, by the alarm engine's and sweep's rules with `settings`
+ * (mirrored here, not replayed through the engine's stores; see docs/event-detection.md): one raise each, unless the
+ * same condition's raise SMS to that audience went out less than `raiseSmsMinIntervalMs` before (a flapping alarm:
+ * raise and clear folded); raises beyond `floodMaxAlarms` per audience in a `floodWindowMs` window folded into one
+ * digest (their clears too); a reminder every `reminderMs` while a critical or warning alarm is open, at most
+ * `reminderMax`; one escalation to supervisors of a critical alarm open `escalateAfterMs`; one cleared SMS. All spans
+ * are live data on the data's own clock: backfill holds and summaries do not arise.
  */
 export function countSms(
   spans: readonly AlarmSpan[],
@@ -210,22 +212,40 @@ export function countSms(
     return c;
   };
   const windows = new Map<string, { start: number; raised: number; digested: boolean }>();
+  // Last raise SMS per condition and audience (the engine's raise turn; a folded raise does not take it).
+  const turns = new Map<string, number>();
   for (const span of [...spans].sort((a, b) => a.raisedAt - b.raisedAt)) {
     const c = countFor(span.audience);
-    const windowStart = Math.floor(span.raisedAt / settings.floodWindowMs) * settings.floodWindowMs;
-    const key = `${span.audience}|${windowStart}`;
-    const w = windows.get(key) ?? { start: windowStart, raised: 0, digested: false };
-    windows.set(key, w);
-    w.raised++;
-    if (w.raised <= settings.floodMaxAlarms) c.raised++;
-    else if (!w.digested) {
-      c.digest++;
-      w.digested = true;
+    const turnKey = `${span.key}|${span.audience}`;
+    const lastTurn = turns.get(turnKey);
+    let folded = false;
+    if (
+      settings.raiseSmsMinIntervalMs > 0 &&
+      lastTurn !== undefined &&
+      span.raisedAt - lastTurn < settings.raiseSmsMinIntervalMs
+    ) {
+      folded = true;
+    } else {
+      turns.set(turnKey, span.raisedAt);
+      const windowStart = Math.floor(span.raisedAt / settings.floodWindowMs) * settings.floodWindowMs;
+      const key = `${span.audience}|${windowStart}`;
+      const w = windows.get(key) ?? { start: windowStart, raised: 0, digested: false };
+      windows.set(key, w);
+      w.raised++;
+      if (w.raised <= settings.floodMaxAlarms) c.raised++;
+      else {
+        folded = true;
+        if (!w.digested) {
+          c.digest++;
+          w.digested = true;
+        }
+      }
     }
     const closed = span.clearedAt ?? end;
-    if (span.clearedAt !== undefined) c.cleared++;
+    if (span.clearedAt !== undefined && !folded) c.cleared++;
     if (span.severity !== 'critical' && span.severity !== 'warning') continue;
     let escalated = false;
+    let reminders = 0;
     let lastNotified = span.raisedAt;
     // The sweep runs every minute: one notification per minute at most, escalation before reminders.
     for (let t = span.raisedAt + MINUTE_MS; t < closed; t += MINUTE_MS) {
@@ -235,10 +255,12 @@ export function countSms(
         lastNotified = t;
         continue;
       }
-      if (t - lastNotified >= settings.reminderMs) {
+      if (reminders < settings.reminderMax && t - lastNotified >= settings.reminderMs) {
         c.reminder++;
+        reminders++;
         lastNotified = t;
       }
+      if (reminders >= settings.reminderMax && (escalated || span.severity !== 'critical')) break;
     }
   }
   return out;
@@ -418,4 +440,118 @@ export function levelShiftBaseline(
     }
   }
   return { flags: flagsAt(threshold), threshold };
+}
+
+/** Settings of the CANARY-like baseline the issue quotes (for comparison in `eval:events`, not used by ingest). */
+export interface CanarySettings {
+  /** Rows the per-channel linear prediction is fitted over (default 30): a least-squares line, extrapolated one row. */
+  windowRows: number;
+  /** A channel's residual at or beyond this many σ makes the row an outlier (default 4). */
+  outlierSigma: number;
+  /** Rows the binomial event discriminator counts outliers over (default 120). */
+  bedRows: number;
+  /** False-alarm episodes a week allowed on the tuning part (default 0.3, as for the level-shift baseline). */
+  budgetPerWeek: number;
+}
+
+/** Chosen on the tuning part of the real data from outlierSigma 3–6 × bedRows 20–120 × windowRows 15–60 (docs/event-detection.md). */
+const CANARY_DEFAULTS: CanarySettings = { windowRows: 30, outlierSigma: 4, bedRows: 120, budgetPerWeek: 0.3 };
+
+/** P(X ≤ k) for X ~ Binomial(n, p), summed in log space so small p and large n stay exact enough. */
+export function binomialCdf(k: number, n: number, p: number): number {
+  if (k < 0) return 0;
+  if (k >= n || p <= 0) return 1;
+  if (p >= 1) return 0;
+  let logTerm = n * Math.log1p(-p);
+  let sum = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i) + Math.log(p) - Math.log1p(-p);
+    sum += Math.exp(logTerm);
+  }
+  return Math.min(1, sum);
+}
+
+/**
+ * A CANARY-like baseline (the US EPA's CANARY, its linear-prediction and binomial-event-discriminator configuration):
+ * each channel is predicted one row ahead by the least-squares line through its last `windowRows` values; the
+ * residual, in σ of that channel's residuals on the tuning part (robust: median absolute deviation), makes the row an
+ * outlier when any channel is at or beyond `outlierSigma`; the event probability of a row is the binomial CDF of the
+ * outliers among the last `bedRows` at the tuning part's outlier rate. A row is in an event when that probability
+ * reaches a level chosen, like the level-shift baseline's threshold, as the lowest that keeps the tuning part's false
+ * alarms within the budget — with the labels, which favours the baseline. No hold and no hysteresis: CANARY has none.
+ */
+export function canaryBaseline(
+  rows: readonly EvalRow[],
+  labels: readonly boolean[],
+  tuneUntilRow: number,
+  settings: CanarySettings = CANARY_DEFAULTS,
+): { flags: boolean[]; outliers: number; probability: number } {
+  const metrics = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
+  const w = settings.windowRows;
+  // Least-squares line through x at positions 0..w-1, evaluated at w: Σ c_i x_i with fixed weights c_i.
+  const meanPos = (w - 1) / 2;
+  let sxx = 0;
+  for (let i = 0; i < w; i++) sxx += (i - meanPos) ** 2;
+  const weights = Array.from({ length: w }, (_, i) => 1 / w + ((w - meanPos) * (i - meanPos)) / sxx);
+  const residuals = metrics.map((m) => {
+    const out: (number | undefined)[] = [];
+    for (let t = 0; t < rows.length; t++) {
+      const now = (rows[t] as EvalRow).values[m];
+      if (t < w || now === undefined) {
+        out.push(undefined);
+        continue;
+      }
+      let prediction = 0;
+      let complete = true;
+      for (let i = 0; i < w && complete; i++) {
+        const v = (rows[t - w + i] as EvalRow).values[m];
+        if (v === undefined) complete = false;
+        else prediction += (weights[i] as number) * v;
+      }
+      out.push(complete ? now - prediction : undefined);
+    }
+    return out;
+  });
+  const sigma = residuals.map((r, c) => {
+    const tuning = r.slice(0, tuneUntilRow).filter((v): v is number => v !== undefined);
+    const med = tuning.length ? median([...tuning]) : 0;
+    const mad = tuning.length ? 1.4826 * median(tuning.map((v) => Math.abs(v - med))) : 0;
+    const floor = DETECTOR_DEFAULTS.resolution[metrics[c] as string] ?? 0;
+    return Math.max(mad, floor, 1e-9);
+  });
+  const outlier = rows.map((_, t) =>
+    residuals.some((r, c) => {
+      const v = r[t];
+      return v !== undefined && Math.abs(v) / (sigma[c] as number) >= settings.outlierSigma;
+    }),
+  );
+  const rate = Math.min(
+    0.5,
+    Math.max(1e-6, outlier.slice(0, tuneUntilRow).filter(Boolean).length / Math.max(1, tuneUntilRow)),
+  );
+  let inWindow = 0;
+  const counts = outlier.map((o, t) => {
+    if (o) inWindow++;
+    if (t >= settings.bedRows && outlier[t - settings.bedRows]) inWindow--;
+    return inWindow;
+  });
+  const times = rows.map((r) => r.ts);
+  // The event probability rises with the outlier count, so a probability level is a count level; counts stay exact
+  // where the probabilities round to 1.
+  const flagsAt = (k: number) => counts.map((n) => n >= k);
+  let level = settings.bedRows + 1;
+  for (let k = 1; k <= settings.bedRows; k++) {
+    if (
+      binomialCdf(k - 1, settings.bedRows, rate) > 0.5 &&
+      scoreEvents(times, labels, flagsAt(k), 0, tuneUntilRow).falseAlarmsPerWeek <= settings.budgetPerWeek
+    ) {
+      level = k;
+      break;
+    }
+  }
+  return {
+    flags: flagsAt(level),
+    outliers: level,
+    probability: binomialCdf(level - 1, settings.bedRows, rate),
+  };
 }

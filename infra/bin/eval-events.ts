@@ -7,6 +7,7 @@ import { DETECTOR_DEFAULTS, type DetectorSettings } from '../../functions/core/e
 import type { Device } from '../../functions/core/registry';
 import {
   type AlarmSpan,
+  canaryBaseline,
   conditionSpans,
   countSms,
   type EvalRow,
@@ -33,7 +34,7 @@ Options:
   --label COL            truth column, TRUE/FALSE or 1/0 (default: EVENT when present)
   --tune-until FRACTION  rows before this share of the series are the tuning part; figures are reported
                          for both parts (default 0.5)
-  --budget N             false-alarm budget, event episodes per week on normal data (default ${DETECTOR_DEFAULTS.budgetPerWeek})
+  --budget N             false-alarm budget, event episodes a week on normal data (default ${DETECTOR_DEFAULTS.budgetPerWeek})
   --batch N              new samples per detector run, as ingest batches them (default 1)
   --predictions FILE     write time,event,fault (0/1) one line per input row
   --measurement-point P  where the device sits, for the limits (source|plant_outlet|network|tap; default network)
@@ -252,12 +253,15 @@ async function main(): Promise<number> {
     ];
     const baseline = levelShiftBaseline(rows, data.labels, split);
     report.levelShiftThreshold = baseline.threshold;
+    const canary = canaryBaseline(rows, data.labels, split);
+    report.canaryOutliers = canary.outliers;
     const scored: Record<string, unknown> = {};
     for (const [name, from, to] of parts) {
       if (to <= from) continue;
       scored[name] = {
         detector: scoreEvents(times, data.labels, events, from, to),
         levelShiftBaseline: scoreEvents(times, data.labels, baseline.flags, from, to),
+        canaryBaseline: scoreEvents(times, data.labels, canary.flags, from, to),
         detectorEventOrFault: scoreEvents(
           times,
           data.labels,
@@ -309,6 +313,7 @@ async function main(): Promise<number> {
     printScores(`${part}, event detector`, s.detector as EventScores);
     printScores(`${part}, event or sensor fault`, s.detectorEventOrFault as EventScores);
     printScores(`${part}, level-shift baseline`, s.levelShiftBaseline as EventScores);
+    printScores(`${part}, CANARY-like baseline`, s.canaryBaseline as EventScores);
     printScores(`${part}, critical limit alarms`, s.criticalLimits as EventScores);
   }
   console.log(`event alarms ${eventAlarms}; rows with a sensor fault ${report.faultRows as number}`);

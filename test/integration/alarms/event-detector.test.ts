@@ -119,9 +119,15 @@ describe('the event detector in the ingest path (real service over dynalite)', (
     expect(alarms.map((a) => a.condition)).toEqual(['drift:ph']);
     expect(alarms[0]).toMatchObject({ severity: 'sensor_fault', audience: 'engineers', metric: 'ph' });
     expect(alarms[0]?.finding?.channels.map((c) => c.metric)).toEqual(['ph']);
-    expect(h.sent.filter((n) => n.deviceId === DEVICES.step.id).map((n) => n.audience)).toEqual([
-      'engineers',
+    // The step stays: once the channel has settled at its new level (the fault older than the reference window and
+    // the channel steady against it for the confirmation window, about 80 minutes) the fault clears, and pH is judged
+    // against its limit again — one raise and one clear, both to engineers, nothing to operators.
+    const sent = h.sent.filter((n) => n.deviceId === DEVICES.step.id);
+    expect(sent.map((n) => [n.audience, n.kind])).toEqual([
+      ['engineers', 'raised'],
+      ['engineers', 'cleared'],
     ]);
+    expect(alarms[0]?.state).toBe('cleared_unack');
   });
 
   it('raises nothing on normal data, and writes its state far less often than once per sample', async () => {

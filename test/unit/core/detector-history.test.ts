@@ -56,12 +56,13 @@ describe('the detector history a batch needs', () => {
   });
 
   it('gives the same verdicts and state as the full history, through an event, a sensor fault and uneven batches', () => {
+    // The event comes after 14 hourly maxima: with fewer, the budget's threshold is an extrapolation far beyond them.
     const series = waterSeries({
-      minutes: 20 * 60,
+      minutes: 26 * 60,
       seed: 7,
       dailyCycle: 0.02,
-      shifts: [...phOrpShift(14 * 60, 25), { metric: 'ph', by: 0.25, from: 17 * 60, minutes: 90 }],
-      drift: { metric: 'conductivity_us_cm', perMinute: 0.5, from: 19 * 60 },
+      shifts: [...phOrpShift(20 * 60, 25), { metric: 'ph', by: 0.25, from: 23 * 60, minutes: 90 }],
+      drift: { metric: 'conductivity_us_cm', perMinute: 0.5, from: 25 * 60 },
       missing: (metric, i) => metric === 'turbidity_ntu' && i % 97 < 3,
     });
     const { used, mismatches, events, faults } = compare(series, (b) => 1 + ((b * 7) % 13));

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE_MS } from '../../../functions/shared/time';
-import { countSms, scoreEvents, spansOf } from '../../../functions/use-cases/event-evaluation';
+import { ALARM_SETTING_DEFAULTS } from '../../../functions/use-cases/alarm-engine';
+import {
+  binomialCdf,
+  canaryBaseline,
+  countSms,
+  type EvalRow,
+  scoreEvents,
+  spansOf,
+} from '../../../functions/use-cases/event-evaluation';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 import { phOrpShift, waterSeries } from '../../helpers/water-series';
 
@@ -70,6 +78,70 @@ describe('countSms', () => {
     expect(c?.raised).toBe(5);
     expect(c?.digest).toBe(1);
     expect(c?.reminder).toBe(0);
+  });
+});
+
+describe('countSms mirrors pacing, the reminder cap and folded clears', () => {
+  const span = (key: string, from: number, to: number) => ({
+    key,
+    audience: 'operators' as const,
+    severity: 'warning' as const,
+    raisedAt: from * MINUTE_MS,
+    clearedAt: to * MINUTE_MS,
+  });
+
+  it('sends one raise and one clear per condition in the pacing period: a flapping alarm folds the rest', () => {
+    // The same condition raised at 0, 10, 20, 70 minutes: 0 and 70 take the turn (60 min apart), 10 and 20 fold.
+    const spans = [span('event', 0, 2), span('event', 10, 12), span('event', 20, 22), span('event', 70, 72)];
+    const c = countSms(spans, 100 * MINUTE_MS).get('operators');
+    expect(c).toEqual({ raised: 2, cleared: 2, reminder: 0, escalation: 0, digest: 0 });
+    // Another condition is paced on its own.
+    const other = countSms([...spans, span('limit', 11, 12)], 100 * MINUTE_MS).get('operators');
+    expect(other?.raised).toBe(3);
+    // Without pacing every raise sends.
+    const unpaced = countSms(spans, 100 * MINUTE_MS, { ...ALARM_SETTING_DEFAULTS, raiseSmsMinIntervalMs: 0 });
+    expect(unpaced.get('operators')?.raised).toBe(4);
+  });
+
+  it('stops reminding after reminderMax, and a flood-folded raise folds its clear', () => {
+    // Open 10 hours unacknowledged: 3 reminders, not 19.
+    const long = countSms([span('event', 0, 600)], 700 * MINUTE_MS).get('operators');
+    expect(long?.reminder).toBe(ALARM_SETTING_DEFAULTS.reminderMax);
+    expect(long?.reminder).toBe(3);
+    const flood = Array.from({ length: 8 }, (_, i) => span(`k${i}`, 0, 1));
+    const c = countSms(flood, 60 * MINUTE_MS).get('operators');
+    expect(c?.raised).toBe(5);
+    expect(c?.digest).toBe(1);
+    expect(c?.cleared).toBe(5);
+  });
+});
+
+describe('CANARY-like baseline', () => {
+  it('computes the binomial CDF', () => {
+    expect(binomialCdf(0, 3, 0.5)).toBeCloseTo(1 / 8);
+    expect(binomialCdf(1, 3, 0.5)).toBeCloseTo(4 / 8);
+    expect(binomialCdf(3, 3, 0.5)).toBe(1);
+    expect(binomialCdf(-1, 3, 0.5)).toBe(0);
+    expect(binomialCdf(2, 20, 0.01)).toBeCloseTo(0.999, 4);
+  });
+
+  it('flags a labelled shift after the outliers it causes pile up, and nothing on the normal part', () => {
+    const at = 600;
+    // A shift that stays: its return would be a second step, which CANARY flags too (after the label).
+    const series = waterSeries({
+      minutes: at + 200,
+      seed: 9,
+      shifts: phOrpShift(at, Number.POSITIVE_INFINITY),
+    });
+    const rows: EvalRow[] = series.map((s) => ({ ts: s.ts, values: { ...s.values } }));
+    const labels = rows.map((_, i) => i >= at);
+    const settings = { windowRows: 30, outlierSigma: 4, bedRows: 10, budgetPerWeek: 0.3 };
+    const out = canaryBaseline(rows, labels, rows.length, settings);
+    expect(out.flags.slice(0, at)).not.toContain(true);
+    expect(out.flags.slice(at, at + 60)).toContain(true);
+    expect(out.outliers).toBeGreaterThanOrEqual(1);
+    expect(out.outliers).toBeLessThanOrEqual(settings.bedRows);
+    expect(out.probability).toBeGreaterThan(0.5);
   });
 });
 
