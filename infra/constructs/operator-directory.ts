@@ -89,7 +89,7 @@ function domainPrefix(raw: unknown): string | undefined {
 }
 
 /** The console sign-in settings from `-c consoleCallbackUrls=… -c consoleLogoutUrls=… -c consoleDomainPrefix=…`. */
-export function consoleSignInFromContext(scope: Construct): ConsoleSignIn {
+function consoleSignInFromContext(scope: Construct): ConsoleSignIn {
   const context = (key: string) => scope.node.tryGetContext(key) as unknown;
   return {
     callbackUrls: signInUrls('consoleCallbackUrls', context('consoleCallbackUrls')),
