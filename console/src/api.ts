@@ -17,6 +17,11 @@ export interface Api {
   /** A non-JSON body (CSV, HTML) fetched with the caller's credentials, e.g. to open or download a report. */
   blob(path: string, query?: Query): Promise<Blob>;
   /**
+   * Starts a GET now; the next `get` of the same path and query takes its answer (once). The shell primes the first
+   * page's main read while it asks `GET /me`, so the two travel together instead of one after the other.
+   */
+  prime(path: string, query?: Query): void;
+  /**
    * A conditional GET for polling: sends `If-None-Match` with the last ETag and answers `unchanged` on 304, so an
    * unchanged list costs the server no body and the browser no re-render.
    */
@@ -84,11 +89,25 @@ export function createApi(options: ApiOptions): Api {
     }
     return res;
   }
+  const getJson = async (url: string) => {
+    const res = await call('GET', url);
+    if (!res.ok) throw await errorOf(res);
+    return (await res.json()) as unknown;
+  };
+  const primed = new Map<string, Promise<unknown>>();
   return {
     async get<T>(path: string, query?: Query) {
-      const res = await call('GET', urlOf(options.baseUrl, path, query));
-      if (!res.ok) throw await errorOf(res);
-      return (await res.json()) as T;
+      const url = urlOf(options.baseUrl, path, query);
+      const early = primed.get(url);
+      primed.delete(url);
+      return (await (early ?? getJson(url))) as T;
+    },
+    prime(path: string, query?: Query) {
+      const url = urlOf(options.baseUrl, path, query);
+      const early = getJson(url);
+      // Nobody may take it (the user navigates away first); its failure then is nobody's to report.
+      early.catch(() => undefined);
+      primed.set(url, early);
     },
     async send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) {
       const res = await call(method, urlOf(options.baseUrl, path), body);

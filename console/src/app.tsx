@@ -19,11 +19,13 @@ interface Route {
   page: ComponentType<PageProps>;
   permission?: Permission;
   nav?: keyof Words['nav'];
+  /** The page's main read, started beside `GET /me` when the console opens on this page. */
+  prime?: string;
 }
 
 /** The route table, in nav order. */
 const ROUTES: Route[] = [
-  { path: '/', page: OverviewPage, nav: 'overview' },
+  { path: '/', page: OverviewPage, nav: 'overview', prime: '/overview' },
   { path: '/sites/:siteId', page: SitePage },
   { path: '/devices/:deviceId', page: DevicePage },
   { path: '/alarms', page: AlarmsPage, nav: 'alarms' },
@@ -275,6 +277,8 @@ export function App({ config }: { config: ConsoleConfig }): JSX.Element {
 
   useEffect(() => {
     if (!api) return;
+    const first = matchRoute(location.hash || '#/')?.route.prime;
+    if (first) api.prime(first);
     api.get<WhoAmI>('/me').then(setMe, (err: Error) => {
       if (!(err instanceof ApiError && err.status === 401)) setMessage(err.message);
     });

@@ -7,7 +7,8 @@ import './styles.css';
 async function start(): Promise<void> {
   const root = document.getElementById('app') as HTMLElement;
   try {
-    const res = await fetch('./config.json', { cache: 'no-store' });
+    // Preloaded by index.html while this script loads; the server marks it no-cache, so it is always current.
+    const res = await fetch('./config.json');
     if (!res.ok) throw new Error(`config.json: HTTP ${res.status}`);
     const config = (await res.json()) as ConsoleConfig;
     render(<App config={config} />, root);

@@ -272,11 +272,13 @@ async function consolePart(): Promise<ConsoleBenchResult> {
         fmt(r.overviewFirstRenderMs, 0),
         `ms (median of ${r.runs}; budget < ${r.budget.firstRenderMs})`,
       ],
+      ['    of which GET /overview', fmt(r.overviewApiMs, 0), 'ms (median)'],
       [
         '30-day chart, navigation -> chart drawn',
         fmt(r.chart30dRenderMs, 0),
         `ms (median of ${r.runs}; ${r.chart30dPoints} points)`,
       ],
+      ['    slowest GET /devices/{id}/series of the page', fmt(r.chart30dSeriesApiMs, 0), 'ms (median)'],
       [
         'bundle, JS + CSS gzipped',
         kb(r.bundle.gzip),
