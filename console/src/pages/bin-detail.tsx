@@ -1,3 +1,4 @@
+import './pages.css';
 import { useState } from 'preact/hooks';
 import type { BinDetailView, SeriesResponse } from '../../../functions/api/types';
 import { TimeChart } from '../components/time-chart';

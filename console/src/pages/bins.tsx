@@ -1,3 +1,4 @@
+import './pages.css';
 import { useState } from 'preact/hooks';
 import type { AlarmPage, BinList, BinStatusView } from '../../../functions/api/types';
 import type { PageProps } from '../page';

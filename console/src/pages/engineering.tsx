@@ -1,3 +1,4 @@
+import './pages.css';
 import type { WhoAmI } from '../../../functions/api/console-types';
 import type { PageProps } from '../page';
 import { DeadLetters, DeviceHealth, Quarantine } from './engineering-lists';

@@ -1,3 +1,4 @@
+import './pages.css';
 import { useEffect, useState } from 'preact/hooks';
 import type { CsvTable } from '../../../functions/api/report-csv';
 import type { ComplianceReport } from '../../../functions/core/compliance-types';
