@@ -1,7 +1,9 @@
 import './pages.css';
 import { useState } from 'preact/hooks';
 import type { BinDetailView, SeriesResponse } from '../../../functions/api/types';
+import { useLoad } from '../components/common';
 import { TimeChart } from '../components/time-chart';
+import { formatTime } from '../i18n';
 import type { PageProps } from '../page';
 import {
   collectionSpans,
@@ -11,7 +13,7 @@ import {
   formatRate,
   hoursUntil,
 } from './bin-format';
-import { formatTime, Show, useLoad } from './page-kit';
+import { Show } from './page-kit';
 
 const TEXT = {
   zh: {
@@ -98,7 +100,7 @@ export function BinDetailPage({ api, lang, params }: PageProps) {
   const binId = params.binId ?? params.id ?? '';
   const [days, setDays] = useState<(typeof RANGES)[number]>(7);
 
-  const [state] = useLoad<Loaded>(async () => {
+  const state = useLoad<Loaded>(async () => {
     const path = `/bins/${encodeURIComponent(binId)}`;
     const bin = await api.get<BinDetailView>(path, { days });
     const now = Date.parse(bin.history.to ?? '') || Date.now();

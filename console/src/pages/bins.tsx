@@ -1,6 +1,8 @@
 import './pages.css';
 import { useState } from 'preact/hooks';
 import type { AlarmPage, BinList, BinStatusView } from '../../../functions/api/types';
+import { useLoad } from '../components/common';
+import { formatTime } from '../i18n';
 import type { PageProps } from '../page';
 import {
   type BinUrgency,
@@ -15,7 +17,7 @@ import {
   isCollectionWindow,
   orderByUrgency,
 } from './bin-format';
-import { formatTime, Show, useLoad } from './page-kit';
+import { Show } from './page-kit';
 
 const TEXT = {
   zh: {
@@ -110,7 +112,7 @@ export function BinsPage({ api, lang }: PageProps) {
   const [township, setTownship] = useState('');
   const hours = COLLECTION_WINDOWS.find((w) => w.id === win)?.hours ?? 24;
 
-  const [state, reload] = useLoad<Loaded>(async () => {
+  const state = useLoad<Loaded>(async () => {
     const [due, all, alarms] = await Promise.all([
       api.get<BinList>('/bins', { needsCollectionWithin: win, township: township || undefined }),
       api.get<BinList>('/bins'),
@@ -166,15 +168,14 @@ export function BinsPage({ api, lang }: PageProps) {
             onChange={(e) => setTownship((e.currentTarget as HTMLSelectElement).value)}
           >
             <option value="">{t.allTownships}</option>
-            {state.status === 'ok' &&
-              state.data.townships.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
+            {state.data?.townships.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
           </select>
         </label>
-        <button type="button" onClick={reload}>
+        <button type="button" onClick={state.reload}>
           {t.refresh}
         </button>
       </div>

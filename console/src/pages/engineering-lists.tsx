@@ -2,8 +2,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { OverviewDevice, OverviewResponse } from '../../../functions/api/console-types';
 import type { QuarantineEntryView, QuarantinePage } from '../../../functions/api/types';
 import type { DeadLetter, RedriveResult } from '../../../functions/ports/dead-letters';
+import { ErrorNote, StateBadge, useLoad } from '../components/common';
+import { formatAge, formatTime } from '../i18n';
 import type { PageProps } from '../page';
-import { ErrorNote, formatTime, Show, useLoad } from './page-kit';
+import { Show } from './page-kit';
 import { base64Bytes, formatBytes, hexDump, visibleText } from './payload-view';
 
 const TEXT = {
@@ -48,15 +50,6 @@ const TEXT = {
     low: '电量低',
     overdue: '超时',
     healthAsOf: '数据时间',
-    states: {
-      unsafe: '不安全',
-      warning: '预警',
-      sensor_fault: '传感器故障',
-      offline: '离线',
-      maintenance: '维护中',
-      safe: '正常',
-      no_data: '无数据',
-    },
   },
   en: {
     more: 'Load more',
@@ -100,15 +93,6 @@ const TEXT = {
     low: 'low',
     overdue: 'overdue',
     healthAsOf: 'As of',
-    states: {
-      unsafe: 'Unsafe',
-      warning: 'Early warning',
-      sensor_fault: 'Sensor fault',
-      offline: 'Offline',
-      maintenance: 'Maintenance',
-      safe: 'Safe',
-      no_data: 'No data',
-    },
   },
 } as const;
 
@@ -261,7 +245,7 @@ export function Quarantine({ api, lang }: PageProps) {
           {t.refresh}
         </button>
       </div>
-      {paged.error && <ErrorNote error={paged.error} />}
+      <ErrorNote error={paged.error} lang={lang} />
       {!paged.busy && paged.items.length === 0 && !paged.error && <p>{t.none}</p>}
       <ol class="record-list" data-testid="quarantine-list" aria-busy={paged.busy}>
         {paged.items.map((e) => (
@@ -353,8 +337,13 @@ export function DeadLetters({ api, lang, me }: PageProps) {
           onCancel={() => setConfirming(undefined)}
         />
       )}
-      {outcome && ('ok' in outcome ? <p role="status">{outcome.ok}</p> : <ErrorNote error={outcome.error} />)}
-      {paged.error && <ErrorNote error={paged.error} />}
+      {outcome &&
+        ('ok' in outcome ? (
+          <p role="status">{outcome.ok}</p>
+        ) : (
+          <ErrorNote error={outcome.error} lang={lang} />
+        ))}
+      <ErrorNote error={paged.error} lang={lang} />
       {!paged.busy && paged.items.length === 0 && !paged.error && <p>{t.none}</p>}
       <ol class="record-list" data-testid="dead-letter-list" aria-busy={paged.busy}>
         {paged.items.map((d) => (
@@ -451,23 +440,23 @@ function healthOrder(a: HealthRow, b: HealthRow): number {
   );
 }
 
-function formatAge(ms: number | null, lang: Lang): string {
-  if (ms === null) return '—';
-  const min = ms / 60_000;
-  if (min < 60) return lang === 'zh' ? `${Math.round(min)} 分钟` : `${Math.round(min)} min`;
-  const h = min / 60;
-  if (h < 48) return lang === 'zh' ? `${h.toFixed(1)} 小时` : `${h.toFixed(1)} h`;
-  return lang === 'zh' ? `${(h / 24).toFixed(1)} 天` : `${(h / 24).toFixed(1)} d`;
+/** A reporting interval: "15 min", "1 h". */
+function formatInterval(seconds: number | null, lang: Lang): string {
+  if (seconds === null) return '—';
+  if (seconds < 3600)
+    return lang === 'zh' ? `${Math.round(seconds / 60)} 分钟` : `${Math.round(seconds / 60)} min`;
+  const h = Math.round((seconds / 3600) * 10) / 10;
+  return lang === 'zh' ? `${h} 小时` : `${h} h`;
 }
 
 /** Battery, newest sample, its age against the reporting interval, and maintenance, per device. */
 export function DeviceHealth({ api, lang }: PageProps) {
   const t = TEXT[lang];
-  const [state, reload] = useLoad(() => api.get<OverviewResponse>('/overview'), []);
+  const state = useLoad(() => api.get<OverviewResponse>('/overview'), []);
   return (
     <>
       <div class="toolbar">
-        <button type="button" onClick={reload}>
+        <button type="button" onClick={state.reload}>
           {t.refresh}
         </button>
       </div>
@@ -516,7 +505,9 @@ export function DeviceHealth({ api, lang }: PageProps) {
                           <td>
                             {d.siteName} · {d.township}
                           </td>
-                          <td class={`state-${d.state}`}>{t.states[d.state]}</td>
+                          <td>
+                            <StateBadge state={d.state} lang={lang} />
+                          </td>
                           <td class={low ? 'bad' : undefined}>
                             {d.batteryPct === null ? '—' : `${d.batteryPct} %`}
                             {low && ` ⚠ ${t.low}`}
@@ -526,7 +517,7 @@ export function DeviceHealth({ api, lang }: PageProps) {
                             {formatAge(d.ageMs, lang)}
                             {overdue && ` ⚠ ${t.overdue}`}
                           </td>
-                          <td>{d.intervalSec === null ? '—' : formatAge(d.intervalSec * 1000, lang)}</td>
+                          <td>{formatInterval(d.intervalSec, lang)}</td>
                           <td>{formatTime(d.maintenanceUntil, lang)}</td>
                         </tr>
                       );

@@ -2,8 +2,8 @@ import './pages.css';
 import { useEffect, useState } from 'preact/hooks';
 import type { CsvTable } from '../../../functions/api/report-csv';
 import type { ComplianceReport } from '../../../functions/core/compliance-types';
+import { ErrorNote } from '../components/common';
 import type { PageProps } from '../page';
-import { ErrorNote } from './page-kit';
 import { chinaMonthOf, recentMonths, reportHasData, reportSamples } from './report-months';
 
 const TEXT = {
@@ -174,7 +174,7 @@ export function ReportsPage({ api, lang }: PageProps) {
                 {month} {month === current && <span class="muted">{t.inProgress}</span>}
               </h2>
               {s.status === 'checking' && <p class="muted">{t.checking}</p>}
-              {s.status === 'error' && <ErrorNote error={s.error} />}
+              {s.status === 'error' && <ErrorNote error={s.error} lang={lang} />}
               {s.status === 'ok' && !s.hasData && <p class="muted">{t.noData}</p>}
               {s.status === 'ok' && s.hasData && (
                 <>

@@ -1,9 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { Audience, Language, Severity } from '../../../functions/core/alarm-types';
 import type { Subscription } from '../../../functions/core/subscription';
+import { ErrorNote, useLoad } from '../components/common';
+import { formatTime } from '../i18n';
 import type { PageProps } from '../page';
 import { ConfirmBar } from './engineering-lists';
-import { ErrorNote, formatTime, Show, useLoad } from './page-kit';
+import { Show } from './page-kit';
 import { createBody, formOf, patchBody, type SubscriptionForm } from './subscription-form';
 
 const TEXT = {
@@ -85,7 +87,7 @@ type Editing = { mode: 'new' } | { mode: 'edit'; sub: Subscription };
 export function Subscriptions({ api, lang, me }: PageProps) {
   const t = TEXT[lang];
   const mayWrite = me.permissions.includes('subscriptions:write');
-  const [state, reload] = useLoad(() => api.get<{ items: Subscription[] }>('/subscriptions'), []);
+  const state = useLoad(() => api.get<{ items: Subscription[] }>('/subscriptions'), []);
   const [editing, setEditing] = useState<Editing | undefined>();
   const [deleting, setDeleting] = useState<Subscription | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
@@ -99,7 +101,7 @@ export function Subscriptions({ api, lang, me }: PageProps) {
     try {
       await api.send('DELETE', `/subscriptions/${encodeURIComponent(sub.subscriptionId)}`);
       setNotice(t.deleted);
-      reload();
+      state.reload();
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     }
@@ -108,7 +110,7 @@ export function Subscriptions({ api, lang, me }: PageProps) {
   return (
     <>
       <div class="toolbar">
-        <button type="button" onClick={reload}>
+        <button type="button" onClick={state.reload}>
           {t.refresh}
         </button>
         {mayWrite ? (
@@ -120,7 +122,7 @@ export function Subscriptions({ api, lang, me }: PageProps) {
         )}
       </div>
       {notice && <p role="status">{notice}</p>}
-      {error && <ErrorNote error={error} />}
+      <ErrorNote error={error} lang={lang} />
       {editing && (
         <SubscriptionEditor
           key={editing.mode === 'edit' ? editing.sub.subscriptionId : 'new'}
@@ -130,7 +132,7 @@ export function Subscriptions({ api, lang, me }: PageProps) {
           onDone={(message) => {
             setEditing(undefined);
             setNotice(message);
-            reload();
+            state.reload();
           }}
           onCancel={() => setEditing(undefined)}
         />
@@ -295,7 +297,7 @@ function SubscriptionEditor({
         <span>{t.townships}</span>
         <input name="townships" value={form.townships} onInput={set('townships')} />
       </label>
-      {error && <ErrorNote error={error} />}
+      <ErrorNote error={error} lang={lang} />
       <div class="actions">
         <button type="submit" disabled={busy} data-testid="subscription-save">
           {t.save}
