@@ -12,6 +12,7 @@ import {
   formatPct,
   formatRate,
   hoursUntil,
+  WASTE_STREAM_TEXT,
 } from './bin-format';
 import { Show } from './page-kit';
 
@@ -217,7 +218,7 @@ function BinDetailBody({ data, lang }: { data: Loaded; lang: PageProps['lang'] }
         <dt>{t.capacity}</dt>
         <dd>{bin.capacityL} L</dd>
         <dt>{t.stream}</dt>
-        <dd>{bin.wasteStream}</dd>
+        <dd>{WASTE_STREAM_TEXT[bin.wasteStream][lang]}</dd>
       </dl>
       <h2>{t.collections}</h2>
       {bin.collections.length === 0 ? (

@@ -5,6 +5,15 @@ import type { AlarmSummary, BinStatusView, CollectionEventView } from '../../../
 
 const HOUR_MS = 3_600_000;
 
+/** Waste streams as the county's sorting signs name them (GB/T 19095 categories). */
+export const WASTE_STREAM_TEXT: Readonly<Record<BinStatusView['wasteStream'], Record<'zh' | 'en', string>>> =
+  {
+    residual: { zh: '其他垃圾', en: 'Residual' },
+    recyclable: { zh: '可回收物', en: 'Recyclable' },
+    kitchen: { zh: '厨余垃圾', en: 'Kitchen' },
+    hazardous: { zh: '有害垃圾', en: 'Hazardous' },
+  };
+
 /** The collection windows a crew plans for, as the `needsCollectionWithin` ISO durations the API takes. */
 export const COLLECTION_WINDOWS = [
   { id: 'PT4H', hours: 4 },

@@ -16,6 +16,7 @@ import {
   hoursUntil,
   isCollectionWindow,
   orderByUrgency,
+  WASTE_STREAM_TEXT,
 } from './bin-format';
 import { Show } from './page-kit';
 
@@ -256,7 +257,7 @@ function BinRow({ row, lang, now }: { row: Row; lang: PageProps['lang']; now: nu
         </div>
         <div>
           <dt>{t.stream}</dt>
-          <dd>{bin.wasteStream}</dd>
+          <dd>{WASTE_STREAM_TEXT[bin.wasteStream][lang]}</dd>
         </div>
         <div>
           <dt>{t.lastReading}</dt>

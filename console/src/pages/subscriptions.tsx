@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Audience, Language, Severity } from '../../../functions/core/alarm-types';
 import type { Subscription } from '../../../functions/core/subscription';
 import { ErrorNote, useLoad } from '../components/common';
@@ -210,6 +210,13 @@ function SubscriptionEditor({
   );
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  // The form opens above the list: bring it into view and put the cursor in its first field that can change.
+  useEffect(() => {
+    const first = formRef.current?.querySelector<HTMLElement>('input:not([readonly]), select');
+    first?.focus();
+    formRef.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
   const set =
     <K extends keyof SubscriptionForm>(key: K) =>
     (e: Event) =>
@@ -238,6 +245,7 @@ function SubscriptionEditor({
 
   return (
     <form
+      ref={formRef}
       class="editor"
       data-testid="subscription-form"
       onSubmit={submit}
