@@ -15,6 +15,7 @@ import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store'
 import { InMemoryServiceMetrics } from './adapters/in-memory-metrics';
 import type { AlarmApiDeps } from './api/alarm-routes';
 import type { BinApiDeps } from './api/bin-routes';
+import type { ConsoleApiDeps } from './api/console-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ReportApiDeps } from './api/report-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
@@ -242,7 +243,8 @@ export type ApiDeps = ReadingApiDeps &
   BinApiDeps &
   DeadLetterApiDeps &
   ReportApiDeps &
-  SeriesApiDeps;
+  SeriesApiDeps &
+  ConsoleApiDeps;
 
 /** The API's dependencies; the dead-letter queue is the SQS DLQ in the cloud and the router's file locally. */
 export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps {

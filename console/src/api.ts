@@ -37,7 +37,7 @@ export interface ApiOptions {
 }
 
 /** `path?query` with undefined values left out. */
-export function urlOf(baseUrl: string, path: string, query?: Query): string {
+function urlOf(baseUrl: string, path: string, query?: Query): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
   const qs = params.toString();

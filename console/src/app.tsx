@@ -53,7 +53,7 @@ const ROUTES: Route[] = [
 ];
 
 /** The route a hash names, with its parameters. */
-export function matchRoute(
+function matchRoute(
   hash: string,
   routes: readonly Route[] = ROUTES,
 ): { route: Route; params: Record<string, string> } | undefined {

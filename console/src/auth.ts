@@ -149,7 +149,7 @@ interface StoredTokens {
 }
 
 /** Reads Cognito's token response, refusing one without an access token. */
-export function tokensFrom(body: unknown, now: number, previousRefresh?: string): StoredTokens {
+function tokensFrom(body: unknown, now: number, previousRefresh?: string): StoredTokens {
   const b = (body ?? {}) as { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown };
   if (typeof b.access_token !== 'string' || !b.access_token)
     throw new Error('the sign-in service answered without an access token');

@@ -132,7 +132,7 @@ export const WORDS = {
 export type Words = (typeof WORDS)[Lang];
 
 /** The saved choice, else the browser's language (Chinese for any zh-*), else English. */
-export function initialLang(saved: string | null, browserLanguages: readonly string[]): Lang {
+function initialLang(saved: string | null, browserLanguages: readonly string[]): Lang {
   if (saved === 'zh' || saved === 'en') return saved;
   for (const tag of browserLanguages) {
     const primary = tag.toLowerCase().split('-')[0];

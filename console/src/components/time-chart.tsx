@@ -34,7 +34,7 @@ const SHADE = 'rgba(198, 40, 40, 0.13)';
 const LEVEL_KEYS = ['limitMin', 'limitMax', 'warnMin', 'warnMax'] as const;
 
 /** `limitMin=0.3;limitMax=2`: the levels drawn, for tests and for people reading the DOM. */
-export function levelsAttr(levels: TimeChartProps['levels']): string {
+function levelsAttr(levels: TimeChartProps['levels']): string {
   return LEVEL_KEYS.filter((k) => levels?.[k] !== undefined)
     .map((k) => `${k}=${levels?.[k]}`)
     .join(';');
@@ -44,7 +44,7 @@ export function levelsAttr(levels: TimeChartProps['levels']): string {
  * The lines on one shared x axis (seconds, as uPlot wants): a line without a point at some x has `undefined`
  * there (joined across), while its own nulls stay gaps.
  */
-export function alignLines(lines: readonly ChartLine[]): { data: uPlot.AlignedData; points: number } {
+function alignLines(lines: readonly ChartLine[]): { data: uPlot.AlignedData; points: number } {
   const xs = [...new Set(lines.flatMap((l) => l.points.map((p) => p.t)))].sort((a, b) => a - b);
   const index = new Map(xs.map((t, i) => [t, i]));
   let points = 0;

@@ -74,13 +74,13 @@ const TEXT = {
 } as const;
 
 /** Live-list polling: fast while the tab is in view (a new alarm shows within 2 s), slow when it is hidden. */
-export const POLL_VISIBLE_MS = 1_500;
-export const POLL_HIDDEN_MS = 15_000;
+const POLL_VISIBLE_MS = 1_500;
+const POLL_HIDDEN_MS = 15_000;
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, sensor_fault: 2, device: 3 };
 
 /** Most severe first; within a severity the newest first, so a fresh alarm is at the top of its group. */
-export function sortAlarms<T extends Pick<AlarmSummary, 'severity' | 'raisedAt'>>(items: readonly T[]): T[] {
+function sortAlarms<T extends Pick<AlarmSummary, 'severity' | 'raisedAt'>>(items: readonly T[]): T[] {
   return [...items].sort(
     (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.raisedAt - a.raisedAt,
   );

@@ -74,7 +74,7 @@ const CHART_POINTS = 1000;
  * A series' points as chart lines, with an explicit gap where the device was silent for more than three steps (so
  * an outage shows as a break, not as a straight line across it).
  */
-export function seriesLines(
+function seriesLines(
   series: SeriesResponse,
   words: { mean: string; min: string; max: string; value: string },
 ) {

@@ -3,6 +3,7 @@ import type {
   OverviewMetric,
   OverviewResponse,
   OverviewSite,
+  OverviewSupply,
   OverviewTownship,
 } from '../../../functions/api/console-types';
 import { ErrorNote, Loading, StateBadge, useInterval, useLoad } from '../components/common';
@@ -107,6 +108,10 @@ function SiteCard({ site, lang, at }: { site: OverviewSite; lang: Lang; at: numb
   );
 }
 
+function supplyName(supply: OverviewSupply, lang: Lang): string {
+  return lang === 'zh' && supply.nameZh ? supply.nameZh : supply.name;
+}
+
 /** Townships, their supplies as chains source → plant outlet → network → taps, and their bins. */
 export function OverviewPage({ api, lang }: PageProps): JSX.Element {
   const text = TEXT[lang];
@@ -139,7 +144,7 @@ export function OverviewPage({ api, lang }: PageProps): JSX.Element {
           </header>
           {t.supplies.map((supply) => (
             <div key={supply.id}>
-              <h3>{lang === 'zh' && supply.nameZh ? supply.nameZh : supply.name}</h3>
+              <h3>{supplyName(supply, lang)}</h3>
               <ol class="chain">
                 {supply.siteIds.map((id) => (
                   <li key={id}>{card(id)}</li>
