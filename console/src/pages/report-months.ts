@@ -31,3 +31,17 @@ export function reportHasData(report: Pick<ComplianceReport, 'completeness' | 'c
 export function reportSamples(report: Pick<ComplianceReport, 'completeness'>): number {
   return report.completeness.reduce((sum, d) => sum + d.received, 0);
 }
+
+/**
+ * The report's HTML with its `<style>` elements taken out, and their CSS. The console's content security policy
+ * allows no inline style, and a document opened from the console's object URL inherits that policy, so the page
+ * adopts the CSS as a constructed stylesheet instead (which the policy does not govern).
+ */
+export function separateStyles(html: string): { html: string; css: string } {
+  const css: string[] = [];
+  const rest = html.replace(/<style(?:\s[^>]*)?>([\s\S]*?)<\/style>/gi, (_, text: string) => {
+    css.push(text);
+    return '';
+  });
+  return { html: rest, css: css.join('\n') };
+}

@@ -4,7 +4,7 @@ import type { CsvTable } from '../../../functions/api/report-csv';
 import type { ComplianceReport } from '../../../functions/core/compliance-types';
 import { ErrorNote } from '../components/common';
 import type { PageProps } from '../page';
-import { chinaMonthOf, recentMonths, reportHasData, reportSamples } from './report-months';
+import { chinaMonthOf, recentMonths, reportHasData, reportSamples, separateStyles } from './report-months';
 
 const TEXT = {
   zh: {
@@ -68,6 +68,29 @@ type MonthState =
 
 type ReportLang = 'zh' | 'en' | 'both';
 
+/**
+ * Gives the report in `tab` its CSS as a constructed stylesheet once the tab shows `url` (see separateStyles). The
+ * tab is polled: a same-origin navigation may replace its window's document without a load event reaching us.
+ */
+async function adoptStyles(tab: Window, url: string, css: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (tab.closed) return;
+    let doc: Document;
+    try {
+      doc = tab.document;
+    } catch {
+      return;
+    }
+    if (doc.URL === url && doc.readyState !== 'loading') {
+      const sheet = new (tab as Window & typeof globalThis).CSSStyleSheet();
+      sheet.replaceSync(css);
+      doc.adoptedStyleSheets = [sheet];
+      return;
+    }
+  }
+}
+
 /** `#/reports`: the compliance report of each recent month that has data, as HTML (new tab) and CSV tables. */
 export function ReportsPage({ api, lang }: PageProps) {
   const t = TEXT[lang];
@@ -109,10 +132,15 @@ export function ReportsPage({ api, lang }: PageProps) {
     const tab = window.open('', '_blank');
     try {
       const blob = await api.blob('/reports/compliance', { month, format: 'html', lang: reportLang });
-      const url = URL.createObjectURL(new Blob([blob], { type: 'text/html;charset=utf-8' }));
-      if (tab) tab.location.href = url;
-      else window.location.assign(url);
-      // The tab has loaded it well before then; the URL is not needed after.
+      const { html, css } = separateStyles(await blob.text());
+      const url = URL.createObjectURL(new Blob([html], { type: 'text/html;charset=utf-8' }));
+      if (!tab) {
+        window.location.assign(url);
+        return;
+      }
+      tab.location.href = url;
+      await adoptStyles(tab, url, css);
+      // The tab holds its document now; the URL is only needed again for a reload.
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (e) {
       tab?.close();

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { base64Bytes, formatBytes, hexDump, visibleText } from '../../../console/src/pages/payload-view';
-import { chinaMonthOf, recentMonths, reportHasData } from '../../../console/src/pages/report-months';
+import {
+  chinaMonthOf,
+  recentMonths,
+  reportHasData,
+  separateStyles,
+} from '../../../console/src/pages/report-months';
 
 describe('raw payload views', () => {
   it('dumps bytes as offset, hex and printable ASCII, 16 a line', () => {
@@ -44,5 +49,16 @@ describe('report months', () => {
     expect(reportHasData(empty as never)).toBe(false);
     expect(reportHasData({ ...empty, completeness: [{ received: 0 }, { received: 3 }] } as never)).toBe(true);
     expect(reportHasData({ ...empty, county: { overall: { valid: 2 } } } as never)).toBe(true);
+  });
+});
+
+describe('report HTML opened under the console policy', () => {
+  it('takes the inline styles out of the report and keeps the rest', () => {
+    const html =
+      '<html><head><title>R</title><style>body { color: red }</style></head><body><style media="print">h1{}</style><h1>R</h1></body></html>';
+    expect(separateStyles(html)).toEqual({
+      html: '<html><head><title>R</title></head><body><h1>R</h1></body></html>',
+      css: 'body { color: red }\nh1{}',
+    });
   });
 });
