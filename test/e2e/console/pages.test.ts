@@ -1,0 +1,169 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../../infra/local/runtime';
+import { chromiumPath } from '../../../infra/report/pdf';
+import { publishAs } from '../../helpers/mqtt';
+import { startTestRuntime } from '../../helpers/runtime';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
+
+// The bins, engineering and reports pages in real Chromium against the real local runtime: readings and a malformed
+// message arrive over MQTT from the example fleet's devices, the console is the built bundle the runtime serves.
+
+const SHOTS = '.ci/out/console';
+const QUARTER = 15 * 60_000;
+const ENGINEER = { name: 'eng-ma', role: 'engineer', token: 'engineer-ma-0123456789abcdef' };
+const VIEWER = { name: 'clerk-wang', role: 'viewer', token: 'viewer-wang-0123456789abcdef' };
+/** Markup in a payload: the quarantine page must show it as text and never run it. */
+const MALFORMED = '{"v":1,"m":<img src=x onerror="window.__pwned=1">}\u0000\u00ff';
+
+describe('console: bins, engineering and reports pages', () => {
+  let dir: string;
+  let runtime: LocalRuntime;
+  let browser: Browser;
+  let base: string;
+
+  /** A new browser context signed in with `token`, on `hash`. */
+  async function signedIn(token: string, hash = '#/'): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.locator('form[data-testid=sign-in] input[type=password][name=token]').fill(token);
+    await page.locator('form[data-testid=sign-in] button[type=submit]').click();
+    await page.locator('[data-testid=whoami]').waitFor();
+    await page.goto(`${base}${hash}`);
+    return { context, page };
+  }
+
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    dir = await makeTempDir('pamir-console-pages-');
+    await writeFile(join(dir, 'api-tokens.json'), JSON.stringify([ENGINEER, VIEWER]));
+    await mkdir(SHOTS, { recursive: true });
+    runtime = await startTestRuntime(dir);
+    base = `http://127.0.0.1:${runtime.httpPort}/`;
+
+    // Six hours of fill readings every 15 minutes ending an hour ago, one batch per bin, from the bin itself.
+    const t0 = Date.now() - 7 * 3_600_000;
+    let seq = 0;
+    const filling = (from: number, perHour: number) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        ts: t0 + i * QUARTER,
+        seq: seq++,
+        m: { fill_pct: from + (perHour * i) / 4, temperature_c: 3, tilt: false },
+      }));
+    const bins = {
+      'bin-bazaar-01': filling(20, 7.5),
+      'bin-bazaar-02': filling(55, 5),
+      'bin-bazaar-03': filling(10, 2),
+      'bin-school-01': filling(40, 5),
+    };
+    for (const [binId, samples] of Object.entries(bins))
+      await publishAs(runtime, binId, [
+        { topic: `dt/bin/${binId}`, payload: JSON.stringify({ v: 1, samples, battery_pct: 80 }) },
+      ]);
+    await publishAs(runtime, 'wq-town-outlet', [{ topic: 'dt/water/wq-town-outlet', payload: MALFORMED }]);
+    await runtime.router.idle();
+    // The compliance report reads roll-ups: roll up the hours just written, as the 15-minute schedule would.
+    await runtime.runSchedule('rollups');
+    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    await removeTempDir(dir);
+  });
+
+  it('lists the bins to collect, most urgent first, and draws a bin’s fill with its forecast', async () => {
+    const { context, page } = await signedIn(ENGINEER.token, '#/bins');
+    const list = page.locator('[data-testid=collection-list]');
+    await list.waitFor();
+    // Within 24 h: bazaar-02 is over its 75 % threshold, bazaar-01 reaches it in minutes, the school bin its 85 % in
+    // about three hours; bazaar-03 (22 %, 2 %/h) is more than a day away.
+    const rows = list.locator('> li');
+    expect(await rows.evaluateAll((li) => li.map((e) => e.getAttribute('data-testid')))).toEqual([
+      'bin-bin-bazaar-02',
+      'bin-bin-bazaar-01',
+      'bin-bin-school-01',
+    ]);
+    await expect.poll(() => rows.first().getAttribute('data-urgency')).toBe('above');
+    expect(await rows.first().innerText()).toContain('Above threshold');
+    await shot(page, 'bins');
+
+    await page.locator('[data-testid=bin-bin-bazaar-02] a').click();
+    const chart = page.locator('[data-testid=chart-fill]');
+    await chart.waitFor();
+    expect(page.url()).toMatch(/#\/bins\/bin-bazaar-02$/);
+    // 25 readings in the fill line and the forecast's two ends.
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(25);
+    expect(await chart.getAttribute('data-levels')).toContain('warnMax=75');
+    expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('main').innerText()).toMatch(/Forecast/);
+    await shot(page, 'bin-detail');
+    await context.close();
+  });
+
+  it('shows an engineer a quarantined message with its reason and raw bytes, as text only', async () => {
+    const { context, page } = await signedIn(ENGINEER.token, '#/engineering/quarantine');
+    const entry = page.locator('[data-testid=quarantine-list] > li[data-reason=not_json]');
+    await entry.waitFor();
+    expect(await entry.count()).toBe(1);
+    const text = await entry.innerText();
+    expect(text).toContain('dt/water/wq-town-outlet');
+    expect(text).toContain('wq-town-outlet');
+    // The hex dump starts with the payload's first bytes: {"v":1,"m":<
+    expect(await entry.locator('pre').innerText()).toMatch(
+      /^00000000 {2}7b 22 76 22 3a 31 2c 22 6d 22 3a 3c/,
+    );
+    await entry.getByRole('button', { name: 'Base64' }).click();
+    expect(await entry.locator('pre').innerText()).toBe(Buffer.from(MALFORMED).toString('base64'));
+    await entry.getByRole('button', { name: 'Text' }).click();
+    expect(await entry.locator('pre').innerText()).toContain('<img src=x onerror="window.__pwned=1">');
+    // Shown, never parsed: no element came from the payload and its handler never ran.
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    await shot(page, 'quarantine');
+    await context.close();
+  });
+
+  it('shows a viewer no engineering pages, and the API refuses them too', async () => {
+    const { context, page } = await signedIn(VIEWER.token, '#/bins');
+    await page.locator('[data-testid=collection-list]').waitFor();
+    const nav = page.locator('header nav');
+    expect(await nav.locator('a[href="#/bins"]').count()).toBe(1);
+    for (const tab of ['quarantine', 'dead-letters', 'health', 'subscriptions'])
+      expect(await nav.locator(`a[href="#/engineering/${tab}"]`).count()).toBe(0);
+    await page.goto(`${base}#/engineering/quarantine`);
+    await expect.poll(() => page.locator('main').innerText()).toMatch(/may not|无权/);
+    expect(await page.locator('[data-testid=quarantine-list]').count()).toBe(0);
+    const refused = await fetch(`${base}quarantine`, {
+      headers: { authorization: `Bearer ${VIEWER.token}` },
+    });
+    expect(refused.status).toBe(403);
+    await context.close();
+  });
+
+  it('lists a month with data and opens its HTML report in a new tab, styled', async () => {
+    const { context, page } = await signedIn(ENGINEER.token, '#/reports');
+    const month = page.locator('[data-testid=report-list] > li[data-has-data=true]').first();
+    await month.waitFor();
+    const id = (await month.getAttribute('data-testid'))?.replace(/^report-/, '') as string;
+    expect(id).toMatch(/^\d{4}-\d{2}$/);
+    await shot(page, 'reports');
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      month.locator(`[data-testid=open-report-${id}]`).click(),
+    ]);
+    await expect.poll(() => tab.title()).toContain(id);
+    expect(tab.url()).toMatch(/^blob:/);
+    // The console's policy allows no inline style: the report's CSS is adopted instead, so it is not unstyled.
+    await expect.poll(() => tab.evaluate(() => document.adoptedStyleSheets.length)).toBe(1);
+    expect(await tab.evaluate(() => getComputedStyle(document.body).fontFamily)).toContain('sans-serif');
+    await shot(tab, 'report-html');
+    await context.close();
+  });
+});
