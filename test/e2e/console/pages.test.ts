@@ -91,7 +91,7 @@ describe('console: bins, engineering and reports pages', () => {
       'bin-bin-school-01',
     ]);
     await expect.poll(() => rows.first().getAttribute('data-urgency')).toBe('above');
-    expect(await rows.first().innerText()).toContain('Above threshold');
+    expect(await rows.first().textContent()).toContain('Above threshold');
     await shot(page, 'bins');
 
     await page.locator('[data-testid=bin-bin-bazaar-02] a').click();
@@ -102,7 +102,7 @@ describe('console: bins, engineering and reports pages', () => {
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(25);
     expect(await chart.getAttribute('data-levels')).toContain('warnMax=75');
     expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
-    expect(await page.locator('main').innerText()).toMatch(/Forecast/);
+    expect(await page.locator('main').textContent()).toMatch(/Forecast/);
     await shot(page, 'bin-detail');
     await context.close();
   });
@@ -112,17 +112,17 @@ describe('console: bins, engineering and reports pages', () => {
     const entry = page.locator('[data-testid=quarantine-list] > li[data-reason=not_json]');
     await entry.waitFor();
     expect(await entry.count()).toBe(1);
-    const text = await entry.innerText();
+    const text = await entry.textContent();
     expect(text).toContain('dt/water/wq-town-outlet');
     expect(text).toContain('wq-town-outlet');
     // The hex dump starts with the payload's first bytes: {"v":1,"m":<
-    expect(await entry.locator('pre').innerText()).toMatch(
+    expect(await entry.locator('pre').textContent()).toMatch(
       /^00000000 {2}7b 22 76 22 3a 31 2c 22 6d 22 3a 3c/,
     );
     await entry.getByRole('button', { name: 'Base64' }).click();
-    expect(await entry.locator('pre').innerText()).toBe(Buffer.from(MALFORMED).toString('base64'));
+    expect(await entry.locator('pre').textContent()).toBe(Buffer.from(MALFORMED).toString('base64'));
     await entry.getByRole('button', { name: 'Text' }).click();
-    expect(await entry.locator('pre').innerText()).toContain('<img src=x onerror="window.__pwned=1">');
+    expect(await entry.locator('pre').textContent()).toContain('<img src=x onerror="window.__pwned=1">');
     // Shown, never parsed: no element came from the payload and its handler never ran.
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
@@ -138,7 +138,7 @@ describe('console: bins, engineering and reports pages', () => {
     for (const tab of ['quarantine', 'dead-letters', 'health', 'subscriptions'])
       expect(await nav.locator(`a[href="#/engineering/${tab}"]`).count()).toBe(0);
     await page.goto(`${base}#/engineering/quarantine`);
-    await expect.poll(() => page.locator('main').innerText()).toMatch(/may not|无权/);
+    await expect.poll(() => page.locator('main').textContent()).toMatch(/may not|无权/);
     expect(await page.locator('[data-testid=quarantine-list]').count()).toBe(0);
     const refused = await fetch(`${base}quarantine`, {
       headers: { authorization: `Bearer ${VIEWER.token}` },
