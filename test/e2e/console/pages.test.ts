@@ -153,6 +153,10 @@ describe('console: bins, engineering and reports pages', () => {
     await month.waitFor();
     const id = (await month.getAttribute('data-testid'))?.replace(/^report-/, '') as string;
     expect(id).toMatch(/^\d{4}-\d{2}$/);
+    // Every month checked (with or without data) before the picture is taken.
+    await expect
+      .poll(() => page.locator('[data-testid=report-list] > li:not([data-has-data])').count(), { timeout: 20_000 })
+      .toBe(0);
     await shot(page, 'reports');
     const [tab] = await Promise.all([
       context.waitForEvent('page'),
