@@ -18,7 +18,7 @@ const TEXT = {
     time: '采样时间',
     received: '接收时间',
     completeness: (rate: string, received: number, expected: number) =>
-      `数据完整率 ${rate}（收到 ${received} / 应有 ${expected}）`,
+      `数据完整率 ${rate}（收到 ${received} / 应有 ${expected}，按已完成的小时汇总计）`,
     maintenance: '维护',
     inMaintenance: (until: string, by: string, reason: string) =>
       `维护中，至 ${until}${by ? `（${by}）` : ''}${reason ? `：${reason}` : ''}`,
@@ -32,6 +32,7 @@ const TEXT = {
     max: '最大',
     value: '值',
     noData: '此范围内没有数据。',
+    never: '从未收到：',
     notFound: (id: string) => `设备 ${id} 不存在`,
     site: '站点',
   },
@@ -42,7 +43,7 @@ const TEXT = {
     time: 'Sample time',
     received: 'Received',
     completeness: (rate: string, received: number, expected: number) =>
-      `Data completeness ${rate} (${received} of ${expected} expected samples)`,
+      `Data completeness ${rate} (${received} of ${expected} expected samples, from the completed hourly roll-ups)`,
     maintenance: 'Maintenance',
     inMaintenance: (until: string, by: string, reason: string) =>
       `In maintenance until ${until}${by ? ` (${by})` : ''}${reason ? `: ${reason}` : ''}`,
@@ -56,6 +57,7 @@ const TEXT = {
     max: 'max',
     value: 'value',
     noData: 'No data in this range.',
+    never: 'Never reported:',
     notFound: (id: string) => `No device ${id}`,
     site: 'Site',
   },
@@ -285,7 +287,9 @@ export function DevicePage({ api, lang, me, params }: PageProps): JSX.Element {
 
   if (!base.data) return base.error ? <ErrorNote error={base.error} lang={lang} /> : <Loading lang={lang} />;
   const { device, dev, alarms, readings } = base.data;
-  const metrics = dev?.metrics ?? [];
+  // Charts for the metrics the device has reported; the others its site's limits name are listed as without data.
+  const metrics = (dev?.metrics ?? []).filter((m) => m.value !== null);
+  const silent = (dev?.metrics ?? []).filter((m) => m.value === null);
   const c = completeness.data;
   const metricNames = [...new Set(readings.items.flatMap((r) => Object.keys(r.m)))];
   return (
@@ -326,6 +330,11 @@ export function DevicePage({ api, lang, me, params }: PageProps): JSX.Element {
         ))}
       </div>
       {metrics.length === 0 && <p>{text.noData}</p>}
+      {silent.length > 0 && (
+        <p class="muted">
+          {text.never} {silent.map((m) => metricLabel(m.metric, lang)).join(', ')}
+        </p>
+      )}
       <h2>{text.latest}</h2>
       <div class="table-wrap">
         <table data-testid="latest-samples">

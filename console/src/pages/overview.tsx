@@ -88,20 +88,23 @@ function SiteCard({ site, lang, at }: { site: OverviewSite; lang: Lang; at: numb
       )}
       <ul class="metrics">
         {water.flatMap((d) =>
-          d.metrics.map((m) => {
-            const age = m.time ? at - Date.parse(m.time) : null;
-            const limits = limitText(m);
-            return (
-              <li key={`${d.deviceId}:${m.metric}`} class="m">
-                <span>{metricLabel(m.metric, lang)}</span>
-                <span class={`m-${m.status}`} title={limits ? `${text.limits} ${limits}` : undefined}>
-                  {formatValue(m.value)}
-                  {limits && <span class="muted"> / {limits}</span>}{' '}
-                  <span class="muted">{formatAge(age, lang)}</span>
-                </span>
-              </li>
-            );
-          }),
+          // Only what the devices have reported: a site's limits name more metrics than its analysers measure.
+          d.metrics
+            .filter((m) => m.value !== null)
+            .map((m) => {
+              const age = m.time ? at - Date.parse(m.time) : null;
+              const limits = limitText(m);
+              return (
+                <li key={`${d.deviceId}:${m.metric}`} class="m">
+                  <span>{metricLabel(m.metric, lang)}</span>
+                  <span class={`m-${m.status}`} title={limits ? `${text.limits} ${limits}` : undefined}>
+                    {formatValue(m.value)}
+                    {limits && <span class="muted"> / {limits}</span>}{' '}
+                    <span class="muted">{formatAge(age, lang)}</span>
+                  </span>
+                </li>
+              );
+            }),
         )}
       </ul>
     </article>
