@@ -14,7 +14,14 @@ export const SCREENSHOT_DIR = join(ROOT, '.ci', 'out', 'console');
 export async function buildConsole(): Promise<void> {
   await promisify(execFile)(
     process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'console/vite.config.ts', '--logLevel', 'warn'],
+    [
+      join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'console/vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
     { cwd: ROOT },
   );
 }

@@ -1,17 +1,22 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRuntime } from '../../../infra/local/runtime';
-import { chromiumPath } from '../../../infra/report/pdf';
+import {
+  buildConsole,
+  type ConsoleContext,
+  launchBrowser,
+  openConsole,
+  screenshot,
+  signIn,
+} from '../../helpers/browser';
 import { publishAs } from '../../helpers/mqtt';
-import { startTestRuntime } from '../../helpers/runtime';
+import { type RuntimeProcess, startRuntimeProcess } from '../../helpers/runtime-process';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 
-// The bins, engineering and reports pages in real Chromium against the real local runtime: readings and a malformed
-// message arrive over MQTT from the example fleet's devices, the console is the built bundle the runtime serves.
+// The bins, engineering and reports pages in real Chromium against the runtime `npm start` runs (a child process):
+// readings and a malformed message arrive over MQTT from the example fleet's own devices.
 
-const SHOTS = '.ci/out/console';
 const QUARTER = 15 * 60_000;
 const ENGINEER = { name: 'eng-ma', role: 'engineer', token: 'engineer-ma-0123456789abcdef' };
 const VIEWER = { name: 'clerk-wang', role: 'viewer', token: 'viewer-wang-0123456789abcdef' };
@@ -20,31 +25,41 @@ const MALFORMED = '{"v":1,"m":<img src=x onerror="window.__pwned=1">}\u0000\u00f
 
 describe('console: bins, engineering and reports pages', () => {
   let dir: string;
-  let runtime: LocalRuntime;
+  let runtime: RuntimeProcess;
   let browser: Browser;
   let base: string;
+  const opened: ConsoleContext[] = [];
 
-  /** A new browser context signed in with `token`, on `hash`. */
-  async function signedIn(token: string, hash = '#/'): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(base);
-    await page.locator('form[data-testid=sign-in] input[type=password][name=token]').fill(token);
-    await page.locator('form[data-testid=sign-in] button[type=submit]').click();
-    await page.locator('[data-testid=whoami]').waitFor();
-    await page.goto(`${base}${hash}`);
-    return { context, page };
+  /** A new browser context signed in with `token`, on `hash`; its errors are checked when the test ends. */
+  async function signedIn(token: string, hash: string): Promise<ConsoleContext> {
+    const c = await openConsole(browser, base, { width: 1000, height: 900 });
+    opened.push(c);
+    await signIn(c.page, base, token);
+    await c.page.goto(`${base}/${hash}`);
+    return c;
   }
 
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** No request left the console's origin and nothing failed (a CSP refusal is a console error too). */
+  function clean(c: ConsoleContext, extraErrors: readonly string[] = []) {
+    expect(c.foreign).toEqual([]);
+    expect([...c.errors, ...extraErrors]).toEqual([]);
+  }
+
+  const shot = (page: Page, name: string) => screenshot(page, name);
 
   beforeAll(async () => {
     dir = await makeTempDir('pamir-console-pages-');
     await writeFile(join(dir, 'api-tokens.json'), JSON.stringify([ENGINEER, VIEWER]));
-    await mkdir(SHOTS, { recursive: true });
-    runtime = await startTestRuntime(dir);
-    base = `http://127.0.0.1:${runtime.httpPort}/`;
+    [runtime, browser] = await Promise.all([
+      startRuntimeProcess({ dataDir: dir }),
+      launchBrowser(),
+      buildConsole(),
+    ]);
+    base = `http://127.0.0.1:${runtime.httpPort}`;
+    const devices = {
+      mqttPort: runtime.mqttPort,
+      deviceSecretFile: (id: string) => join(dir, 'devices', `${id}.secret`),
+    };
 
     // Six hours of fill readings every 15 minutes ending an hour ago, one batch per bin, from the bin itself.
     const t0 = Date.now() - 7 * 3_600_000;
@@ -62,24 +77,25 @@ describe('console: bins, engineering and reports pages', () => {
       'bin-school-01': filling(40, 5),
     };
     for (const [binId, samples] of Object.entries(bins))
-      await publishAs(runtime, binId, [
+      await publishAs(devices, binId, [
         { topic: `dt/bin/${binId}`, payload: JSON.stringify({ v: 1, samples, battery_pct: 80 }) },
       ]);
-    await publishAs(runtime, 'wq-town-outlet', [{ topic: 'dt/water/wq-town-outlet', payload: MALFORMED }]);
-    await runtime.router.idle();
+    await publishAs(devices, 'wq-town-outlet', [{ topic: 'dt/water/wq-town-outlet', payload: MALFORMED }]);
+    await runtime.idle();
     // The compliance report reads roll-ups: roll up the hours just written, as the 15-minute schedule would.
-    await runtime.runSchedule('rollups');
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+    await runtime.runRollups();
   });
 
   afterAll(async () => {
+    for (const c of opened) await c.context.close();
     await browser?.close();
     await runtime?.stop();
     await removeTempDir(dir);
   });
 
   it('lists the bins to collect, most urgent first, and draws a bin’s fill with its forecast', async () => {
-    const { context, page } = await signedIn(ENGINEER.token, '#/bins');
+    const c = await signedIn(ENGINEER.token, '#/bins');
+    const { page } = c;
     const list = page.locator('[data-testid=collection-list]');
     await list.waitFor();
     // Within 24 h: bazaar-02 is over its 75 % threshold, bazaar-01 reaches it in minutes, the school bin its 85 % in
@@ -104,11 +120,12 @@ describe('console: bins, engineering and reports pages', () => {
     expect(await chart.locator('canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('main').textContent()).toMatch(/Forecast/);
     await shot(page, 'bin-detail');
-    await context.close();
+    clean(c);
   });
 
   it('shows an engineer a quarantined message with its reason and raw bytes, as text only', async () => {
-    const { context, page } = await signedIn(ENGINEER.token, '#/engineering/quarantine');
+    const c = await signedIn(ENGINEER.token, '#/engineering/quarantine');
+    const { page } = c;
     const entry = page.locator('[data-testid=quarantine-list] > li[data-reason=not_json]');
     await entry.waitFor();
     expect(await entry.count()).toBe(1);
@@ -127,37 +144,43 @@ describe('console: bins, engineering and reports pages', () => {
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
     await shot(page, 'quarantine');
-    await context.close();
+    clean(c);
   });
 
   it('shows a viewer no engineering pages, and the API refuses them too', async () => {
-    const { context, page } = await signedIn(VIEWER.token, '#/bins');
+    const c = await signedIn(VIEWER.token, '#/bins');
+    const { page } = c;
     await page.locator('[data-testid=collection-list]').waitFor();
     const nav = page.locator('header nav');
     expect(await nav.locator('a[href="#/bins"]').count()).toBe(1);
     for (const tab of ['quarantine', 'dead-letters', 'health', 'subscriptions'])
       expect(await nav.locator(`a[href="#/engineering/${tab}"]`).count()).toBe(0);
-    await page.goto(`${base}#/engineering/quarantine`);
+    await page.goto(`${base}/#/engineering/quarantine`);
     await expect.poll(() => page.locator('main').textContent()).toMatch(/may not|无权/);
     expect(await page.locator('[data-testid=quarantine-list]').count()).toBe(0);
-    const refused = await fetch(`${base}quarantine`, {
+    const refused = await fetch(`${base}/quarantine`, {
       headers: { authorization: `Bearer ${VIEWER.token}` },
     });
     expect(refused.status).toBe(403);
-    await context.close();
+    clean(c);
   });
 
   it('lists a month with data and opens its HTML report in a new tab, styled', async () => {
-    const { context, page } = await signedIn(ENGINEER.token, '#/reports');
+    const c = await signedIn(ENGINEER.token, '#/reports');
+    const { context, page } = c;
     const month = page.locator('[data-testid=report-list] > li[data-has-data=true]').first();
     await month.waitFor();
     const id = (await month.getAttribute('data-testid'))?.replace(/^report-/, '') as string;
     expect(id).toMatch(/^\d{4}-\d{2}$/);
     // Every month checked (with or without data) before the picture is taken.
     await expect
-      .poll(() => page.locator('[data-testid=report-list] > li:not([data-has-data])').count(), { timeout: 20_000 })
+      .poll(() => page.locator('[data-testid=report-list] > li:not([data-has-data])').count(), {
+        timeout: 20_000,
+      })
       .toBe(0);
     await shot(page, 'reports');
+    const tabErrors: string[] = [];
+    context.on('page', (p) => p.on('console', (m) => m.type() === 'error' && tabErrors.push(m.text())));
     const [tab] = await Promise.all([
       context.waitForEvent('page'),
       month.locator(`[data-testid=open-report-${id}]`).click(),
@@ -168,6 +191,6 @@ describe('console: bins, engineering and reports pages', () => {
     await expect.poll(() => tab.evaluate(() => document.adoptedStyleSheets.length)).toBe(1);
     expect(await tab.evaluate(() => getComputedStyle(document.body).fontFamily)).toContain('sans-serif');
     await shot(tab, 'report-html');
-    await context.close();
+    clean(c, tabErrors);
   });
 });
