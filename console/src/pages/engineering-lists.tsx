@@ -477,7 +477,7 @@ export function DeviceHealth({ api, lang }: PageProps) {
                 {t.healthAsOf} {formatTime(overview.at, lang)}
               </p>
               <div class="table-scroll">
-                <table data-testid="device-health">
+                <table class="cards-narrow" data-testid="device-health">
                   <thead>
                     <tr>
                       <th scope="col">{t.device}</th>
@@ -502,23 +502,23 @@ export function DeviceHealth({ api, lang }: PageProps) {
                               {d.deviceId}
                             </a>
                           </th>
-                          <td>
+                          <td data-label={t.site}>
                             {d.siteName} · {d.township}
                           </td>
-                          <td>
+                          <td data-label={t.state}>
                             <StateBadge state={d.state} lang={lang} />
                           </td>
-                          <td class={low ? 'bad' : undefined}>
+                          <td data-label={t.battery} class={low ? 'bad' : undefined}>
                             {d.batteryPct === null ? '—' : `${d.batteryPct} %`}
                             {low && ` ⚠ ${t.low}`}
                           </td>
-                          <td>{formatTime(d.lastSampleAt, lang)}</td>
-                          <td class={overdue ? 'bad' : undefined}>
+                          <td data-label={t.lastSeen}>{formatTime(d.lastSampleAt, lang)}</td>
+                          <td data-label={t.age} class={overdue ? 'bad' : undefined}>
                             {formatAge(d.ageMs, lang)}
                             {overdue && ` ⚠ ${t.overdue}`}
                           </td>
-                          <td>{formatInterval(d.intervalSec, lang)}</td>
-                          <td>{formatTime(d.maintenanceUntil, lang)}</td>
+                          <td data-label={t.interval}>{formatInterval(d.intervalSec, lang)}</td>
+                          <td data-label={t.maintenance}>{formatTime(d.maintenanceUntil, lang)}</td>
                         </tr>
                       );
                     })}
