@@ -63,16 +63,17 @@ export function worstState(states: Iterable<SiteState>): SiteState {
 const isActive = (a: Alarm) => a.state === 'active_unack' || a.state === 'active_ack';
 
 /**
- * A device's state: its active alarms first (critical → unsafe, warning, sensor fault), then the sweep's offline rule
+ * A device's state from its open alarms and newest sample time: the active alarms first (critical → unsafe, warning, sensor fault), then the sweep's offline rule
  * (no sample for the offline condition's `afterMs`, never while in maintenance; an offline alarm still open counts
  * too), then maintenance; `no_data` when it never reported.
  */
 export function deviceState(
   device: Device,
   latestTs: number | undefined,
-  active: readonly Alarm[],
+  open: readonly Alarm[],
   now: number,
 ): SiteState {
+  const active = open.filter(isActive);
   const severities = new Set(active.map((a) => a.severity));
   if (severities.has('critical')) return 'unsafe';
   if (severities.has('warning')) return 'warning';
