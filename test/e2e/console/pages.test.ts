@@ -8,6 +8,7 @@ import {
   launchBrowser,
   openConsole,
   screenshot,
+  scrollsSideways,
   signIn,
 } from '../../helpers/browser';
 import { publishAs } from '../../helpers/mqtt';
@@ -31,8 +32,8 @@ describe('console: bins, engineering and reports pages', () => {
   const opened: ConsoleContext[] = [];
 
   /** A new browser context signed in with `token`, on `hash`; its errors are checked when the test ends. */
-  async function signedIn(token: string, hash: string): Promise<ConsoleContext> {
-    const c = await openConsole(browser, base, { width: 1000, height: 900 });
+  async function signedIn(token: string, hash: string, width = 1000): Promise<ConsoleContext> {
+    const c = await openConsole(browser, base, { width, height: 900 });
     opened.push(c);
     await signIn(c.page, base, token);
     await c.page.goto(`${base}/${hash}`);
@@ -109,6 +110,14 @@ describe('console: bins, engineering and reports pages', () => {
     await expect.poll(() => rows.first().getAttribute('data-urgency')).toBe('above');
     expect(await rows.first().textContent()).toContain('Above threshold');
     await shot(page, 'bins');
+
+    // The window picker by keyboard: arrow keys move between the radio buttons, and the list follows.
+    await page.focus('input[name=bins-window]:checked');
+    await page.keyboard.press('ArrowLeft');
+    await expect
+      .poll(() => page.locator('input[name=bins-window]:checked').getAttribute('value'))
+      .toBe('PT12H');
+    await expect.poll(() => rows.count()).toBe(3);
 
     await page.locator('[data-testid=bin-bin-bazaar-02] a').click();
     const chart = page.locator('[data-testid=chart-fill]');
@@ -192,5 +201,23 @@ describe('console: bins, engineering and reports pages', () => {
     expect(await tab.evaluate(() => getComputedStyle(document.body).fontFamily)).toContain('sans-serif');
     await shot(tab, 'report-html');
     clean(c, tabErrors);
+  });
+
+  it('fits a 375 px phone screen on every page of its own', async () => {
+    const c = await signedIn(ENGINEER.token, '#/bins', 375);
+    for (const [hash, ready] of [
+      ['#/bins', '[data-testid=collection-list]'],
+      ['#/bins/bin-bazaar-02', '[data-testid=chart-fill] canvas'],
+      ['#/engineering/quarantine', '[data-testid=quarantine-list] > li'],
+      ['#/engineering/dead-letters', 'main .toolbar .muted'],
+      ['#/engineering/health', '[data-testid=device-health] tbody tr'],
+      ['#/reports', '[data-testid=report-list] > li[data-has-data=true]'],
+    ] as const) {
+      await c.page.goto(`${base}/${hash}`);
+      await c.page.locator(ready).first().waitFor();
+      expect(await scrollsSideways(c.page), hash).toBe(false);
+    }
+    await shot(c.page, 'reports-375');
+    clean(c);
   });
 });
