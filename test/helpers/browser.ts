@@ -3,12 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { chromiumPath } from '../../infra/report/pdf';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where browser tests keep their screenshots: CI artifacts, never committed. */
-export const SCREENSHOT_DIR = join(ROOT, '.ci', 'out', 'console');
+const SCREENSHOT_DIR = join(ROOT, '.ci', 'out', 'console');
 
 /** Builds the console as `npm run console:build` does, so a browser test sees the source it runs with. */
 export async function buildConsole(): Promise<void> {
@@ -86,5 +86,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Whether the page scrolls sideways (a layout wider than the viewport). */
 export function scrollsSideways(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+  // A string, evaluated in the page: this file is compiled for Node, without the DOM's types.
+  return page.evaluate<boolean>(
+    'document.documentElement.scrollWidth > document.documentElement.clientWidth',
+  );
+}
+
+/** Whether the element has the keyboard focus. */
+export function isFocused(locator: Locator): Promise<boolean> {
+  return locator.evaluate((el) => el.matches(':focus'));
 }
