@@ -34,15 +34,6 @@ export function isCollectionWindow(value: string | null | undefined): value is C
  */
 export type BinUrgency = 'fire' | 'overflowing' | 'above' | 'due' | 'later' | 'unknown';
 
-export const URGENCY_RANK: Readonly<Record<BinUrgency, number>> = {
-  fire: 0,
-  overflowing: 1,
-  above: 2,
-  due: 3,
-  later: 4,
-  unknown: 5,
-};
-
 /** The bins with an open, still-active fire alarm (a cleared one waiting for acknowledgement is over). */
 export function binsOnFire(
   alarms: readonly Pick<AlarmSummary, 'deviceId' | 'condition' | 'state'>[],

@@ -151,7 +151,7 @@ describe('console: bins, engineering and reports pages', () => {
     expect(await entry.locator('pre').textContent()).toContain('<img src=x onerror="window.__pwned=1">');
     // Shown, never parsed: no element came from the payload and its handler never ran.
     expect(await page.locator('main img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate<unknown>('window.__pwned')).toBeUndefined();
     await shot(page, 'quarantine');
     clean(c);
   });
@@ -197,8 +197,9 @@ describe('console: bins, engineering and reports pages', () => {
     await expect.poll(() => tab.title()).toContain(id);
     expect(tab.url()).toMatch(/^blob:/);
     // The console's policy allows no inline style: the report's CSS is adopted instead, so it is not unstyled.
-    await expect.poll(() => tab.evaluate(() => document.adoptedStyleSheets.length)).toBe(1);
-    expect(await tab.evaluate(() => getComputedStyle(document.body).fontFamily)).toContain('sans-serif');
+    // Page expressions as strings: this file is compiled for Node, without the DOM's types.
+    await expect.poll(() => tab.evaluate<number>('document.adoptedStyleSheets.length')).toBe(1);
+    expect(await tab.evaluate<string>('getComputedStyle(document.body).fontFamily')).toContain('sans-serif');
     await shot(tab, 'report-html');
     clean(c, tabErrors);
   });
