@@ -197,6 +197,43 @@ function PayloadView({ lang, base64, text }: { lang: Lang; base64: string; text?
   );
 }
 
+/** Where a device message came from and how big it is: the same facts for quarantine entries and dead letters. */
+function MessageOrigin({
+  lang,
+  message: m,
+}: {
+  lang: Lang;
+  message: {
+    topic: string;
+    clientId?: string | undefined;
+    deviceId?: string | undefined;
+    payloadBytes: number;
+    truncated: boolean;
+    sha256?: string | undefined;
+  };
+}) {
+  const t = TEXT[lang];
+  return (
+    <>
+      <dt>{t.topic}</dt>
+      <dd>
+        <code>{m.topic}</code>
+      </dd>
+      <dt>
+        {t.client} / {t.device}
+      </dt>
+      <dd>
+        {m.clientId ?? '—'} / {m.deviceId ?? '—'}
+      </dd>
+      <dt>{t.size}</dt>
+      <dd>
+        {formatBytes(m.payloadBytes)} {m.truncated && t.truncated}
+        {m.sha256 && <code class="sha"> sha256 {m.sha256.slice(0, 16)}…</code>}
+      </dd>
+    </>
+  );
+}
+
 /** Rejected device messages, newest first, with reason and raw payload. */
 export function Quarantine({ api, lang }: PageProps) {
   const t = TEXT[lang];
@@ -259,21 +296,7 @@ export function Quarantine({ api, lang }: PageProps) {
               </dd>
               <dt>{t.message}</dt>
               <dd class="message">{e.message}</dd>
-              <dt>{t.topic}</dt>
-              <dd>
-                <code>{e.topic}</code>
-              </dd>
-              <dt>
-                {t.client} / {t.device}
-              </dt>
-              <dd>
-                {e.clientId ?? '—'} / {e.deviceId ?? '—'}
-              </dd>
-              <dt>{t.size}</dt>
-              <dd>
-                {formatBytes(e.payloadBytes)} {e.truncated && t.truncated}
-                {e.payloadSha256 && <code class="sha"> sha256 {e.payloadSha256.slice(0, 16)}…</code>}
-              </dd>
+              <MessageOrigin lang={lang} message={{ ...e, sha256: e.payloadSha256 }} />
             </dl>
             <PayloadView lang={lang} base64={e.payloadBase64} text={e.payloadText} />
           </li>
@@ -357,20 +380,7 @@ export function DeadLetters({ api, lang, me }: PageProps) {
               <dd class="message">{d.reason ?? '—'}</dd>
               <dt>{t.deliveries}</dt>
               <dd>{d.receiveCount}</dd>
-              <dt>{t.topic}</dt>
-              <dd>
-                <code>{d.topic}</code>
-              </dd>
-              <dt>
-                {t.client} / {t.device}
-              </dt>
-              <dd>
-                {d.clientId ?? '—'} / {d.deviceId ?? '—'}
-              </dd>
-              <dt>{t.size}</dt>
-              <dd>
-                {formatBytes(d.payloadBytes)} {d.payloadTruncated && t.truncated}
-              </dd>
+              <MessageOrigin lang={lang} message={{ ...d, truncated: d.payloadTruncated }} />
             </dl>
             <PayloadView lang={lang} base64={d.payloadBase64} />
             {mayRedrive && (
