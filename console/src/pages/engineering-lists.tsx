@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { OverviewDevice, OverviewResponse } from '../../../functions/api/console-types';
 import type { QuarantineEntryView, QuarantinePage } from '../../../functions/api/types';
 import type { DeadLetter, RedriveResult } from '../../../functions/ports/dead-letters';
-import { ErrorNote, StateBadge, useLoad } from '../components/common';
+import { Dialog, ErrorNote, StateBadge, useLoad } from '../components/common';
 import { formatAge, formatTime } from '../i18n';
 import type { PageProps } from '../page';
 import { Show } from './page-kit';
@@ -353,7 +353,7 @@ export function DeadLetters({ api, lang, me }: PageProps) {
         )}
       </div>
       {confirming && (
-        <ConfirmBar
+        <ConfirmDialog
           lang={lang}
           question={'all' in confirming ? t.confirmAll(total) : t.confirmOne(confirming.ids[0] ?? '')}
           onConfirm={redrive}
@@ -396,8 +396,8 @@ export function DeadLetters({ api, lang, me }: PageProps) {
   );
 }
 
-/** An inline yes/no that takes the focus when it appears; Escape cancels. */
-export function ConfirmBar({
+/** A yes/no question in the shell's modal dialog (focus kept inside, Escape cancels, focus returns after). */
+export function ConfirmDialog({
   lang,
   question,
   onConfirm,
@@ -409,23 +409,18 @@ export function ConfirmBar({
   onCancel: () => void;
 }) {
   const t = TEXT[lang];
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
   return (
-    <div
-      class="confirm"
-      role="alertdialog"
-      aria-label={question}
-      onKeyDown={(e) => e.key === 'Escape' && onCancel()}
-    >
+    <Dialog title={t.confirm} lang={lang} onClose={onCancel} testId="confirm">
       <p>{question}</p>
-      <button type="button" class="danger" data-testid="confirm-yes" onClick={onConfirm}>
-        {t.confirm}
-      </button>
-      <button type="button" ref={cancel} onClick={onCancel}>
-        {t.cancel}
-      </button>
-    </div>
+      <div class="actions">
+        <button type="button" class="danger" data-testid="confirm-yes" onClick={onConfirm}>
+          {t.confirm}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t.cancel}
+        </button>
+      </div>
+    </Dialog>
   );
 }
 

@@ -4,7 +4,7 @@ import type { Subscription } from '../../../functions/core/subscription';
 import { ErrorNote, useLoad } from '../components/common';
 import { formatTime } from '../i18n';
 import type { PageProps } from '../page';
-import { ConfirmBar } from './engineering-lists';
+import { ConfirmDialog } from './engineering-lists';
 import { Show } from './page-kit';
 import { createBody, formOf, patchBody, type SubscriptionForm } from './subscription-form';
 
@@ -138,7 +138,7 @@ export function Subscriptions({ api, lang, me }: PageProps) {
         />
       )}
       {deleting && (
-        <ConfirmBar
+        <ConfirmDialog
           lang={lang}
           question={t.confirmDelete(deleting)}
           onConfirm={remove}
