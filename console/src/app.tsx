@@ -57,12 +57,15 @@ function matchRoute(
   hash: string,
   routes: readonly Route[] = ROUTES,
 ): { route: Route; params: Record<string, string> } | undefined {
-  const path = hash.replace(/^#/, '').split('?')[0] || '/';
+  const [rawPath, rawQuery] = hash.replace(/^#/, '').split('?');
+  const path = rawPath || '/';
+  // `#/devices/x?range=30d`: the query's values are parameters too (the path's win), so a view can be linked.
+  const query = Object.fromEntries(new URLSearchParams(rawQuery ?? ''));
   const parts = path.split('/').filter(Boolean);
   for (const route of routes) {
     const pattern = route.path.split('/').filter(Boolean);
     if (pattern.length !== parts.length) continue;
-    const params: Record<string, string> = {};
+    const params: Record<string, string> = { ...query };
     const ok = pattern.every((seg, i) => {
       const part = parts[i] as string;
       if (seg.startsWith(':')) {

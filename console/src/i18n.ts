@@ -222,6 +222,7 @@ const METRIC_NAMES: Record<string, Record<Lang, string>> = {
   tds_mg_l: { zh: '溶解性总固体 (mg/L)', en: 'TDS (mg/L)' },
   dissolved_oxygen_mg_l: { zh: '溶解氧 (mg/L)', en: 'Dissolved oxygen (mg/L)' },
   battery_pct: { zh: '电量 (%)', en: 'Battery (%)' },
+  orp_mv: { zh: '氧化还原电位 (mV)', en: 'ORP (mV)' },
   fill_pct: { zh: '满溢度 (%)', en: 'Fill (%)' },
   level_pct: { zh: '液位 (%)', en: 'Level (%)' },
 };

@@ -7,7 +7,7 @@
  * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements,
  * `BENCH_ONLY=detector` the ingest handler with the event detector on and off, runs interleaved,
  * `BENCH_ONLY=compliance` the monthly compliance report of a 300-device county alone,
- * `BENCH_ONLY=rollups` the roll-ups alone (part h).
+ * `BENCH_ONLY=rollups` the roll-ups alone (part h), `BENCH_ONLY=console` the operator console in Chromium (part k).
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
@@ -19,6 +19,7 @@ import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { alertLatencyBench } from './alert-latency';
 import { complianceBench } from './compliance-bench';
+import { type ConsoleBenchResult, consoleBench } from './console-bench';
 import { costBench } from './cost-bench';
 import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shape-bench';
 import { type HandlerRun, handlerBench } from './handler-bench';
@@ -258,6 +259,38 @@ async function rollupsPart() {
   return r;
 }
 
+/** (k) The operator console in Chromium: first renders and the bundle, against the budgets. */
+async function consolePart(): Promise<ConsoleBenchResult> {
+  console.log('\n(k) the operator console in Chromium (example county, 30 days of 10-minute data):');
+  const r = await consoleBench((line) => console.log(`    ${line}`));
+  const kb = (bytes: number) => fmt(bytes / 1024, 1);
+  console.log(
+    table([
+      ['measure', 'value', 'unit'],
+      [
+        'overview first render, navigation -> every site drawn',
+        fmt(r.overviewFirstRenderMs, 0),
+        `ms (median of ${r.runs}; budget < ${r.budget.firstRenderMs})`,
+      ],
+      [
+        '30-day chart, navigation -> chart drawn',
+        fmt(r.chart30dRenderMs, 0),
+        `ms (median of ${r.runs}; ${r.chart30dPoints} points)`,
+      ],
+      [
+        'bundle, JS + CSS gzipped',
+        kb(r.bundle.gzip),
+        `KB (${kb(r.bundle.raw)} KB raw, ${r.bundle.files} files; budget < ${kb(r.budget.bundleGzipBytes)})`,
+      ],
+    ]),
+  );
+  if (!r.withinBudget) {
+    console.error('the console is over its budget');
+    process.exitCode = 1;
+  }
+  return r;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   if (process.env.BENCH_ONLY === 'detector') {
@@ -286,6 +319,13 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     const rollups = await rollupsPart();
     console.log(
       `\nBENCH_JSON ${JSON.stringify({ rollups, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'console') {
+    const console_ = await consolePart();
+    console.log(
+      `\nBENCH_JSON ${JSON.stringify({ console: console_, seconds: Math.round((Date.now() - started) / 1000) })}`,
     );
     return;
   }
@@ -405,6 +445,7 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
   const compliance = await complianceBench();
   console.log('\n(j) the event detector on vs off, ingest handler:');
   const detector = await detectorBench();
+  const consoleFigures = await consolePart();
 
   const summary = {
     runs: RUNS,
@@ -428,6 +469,7 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     rollups,
     compliance,
     detector,
+    console: consoleFigures,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`);

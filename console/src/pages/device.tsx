@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import type { OverviewDevice, OverviewResponse } from '../../../functions/api/console-types';
+import type { OverviewMetric, OverviewResponse } from '../../../functions/api/console-types';
 import type { AlarmPage, AlarmSummary, ReadingsPage, SeriesResponse } from '../../../functions/api/types';
 import type { DeviceCompleteness } from '../../../functions/core/compliance-types';
 import type { Device } from '../../../functions/core/registry';
@@ -114,38 +114,74 @@ function alarmSpans(alarms: readonly AlarmSummary[], metric: string, now: number
     }));
 }
 
+/** Runs at most `n` of the loads at once, in the order asked: the first chart on the page is not queued behind the last. */
+function limiter(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T,>(load: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((go) => waiting.push(go));
+    running++;
+    try {
+      return await load();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Disinfectant and turbidity first: what an operator checks first, and what the limits are mostly about. */
+const METRIC_ORDER = [
+  'free_chlorine_mg_l',
+  'total_chlorine_mg_l',
+  'chlorine_dioxide_mg_l',
+  'turbidity_ntu',
+  'ph',
+];
+const metricRank = (m: string) => {
+  const i = METRIC_ORDER.indexOf(m);
+  return i < 0 ? METRIC_ORDER.length : i;
+};
+
+type Levels = Pick<OverviewMetric, 'limitMin' | 'limitMax' | 'warnMin' | 'warnMax'>;
+
 function MetricChart(props: {
   api: Api;
   lang: Lang;
   deviceId: string;
-  metric: OverviewDevice['metrics'][number];
+  metric: string;
+  /** The metric's levels from the overview; undefined while it loads (the chart waits, so it is drawn with them). */
+  levels: Levels | undefined;
   from: number;
   to: number;
   alarms: readonly AlarmSummary[];
+  queue: ReturnType<typeof limiter>;
 }) {
   const text = TEXT[props.lang];
-  const { metric } = props.metric;
+  const { metric } = props;
   const series = useLoad(
     () =>
-      props.api.get<SeriesResponse>(`/devices/${encodeURIComponent(props.deviceId)}/series`, {
-        metric,
-        from: props.from,
-        to: props.to,
-        points: CHART_POINTS,
-      }),
+      props.queue(() =>
+        props.api.get<SeriesResponse>(`/devices/${encodeURIComponent(props.deviceId)}/series`, {
+          metric,
+          from: props.from,
+          to: props.to,
+          points: CHART_POINTS,
+        }),
+      ),
     [props.api, props.deviceId, metric, props.from, props.to],
   );
   const lines = useMemo<ChartLine[]>(
     () => (series.data ? seriesLines(series.data, text) : []),
     [series.data, text],
   );
-  const { limitMin, limitMax, warnMin, warnMax } = props.metric;
+  const { limitMin, limitMax, warnMin, warnMax } = props.levels ?? {};
   const levels = useMemo(
     () => ({ limitMin, limitMax, warnMin, warnMax }),
     [limitMin, limitMax, warnMin, warnMax],
   );
   const shaded = useMemo(() => alarmSpans(props.alarms, metric, props.to), [props.alarms, metric, props.to]);
-  if (!series.data)
+  if (!series.data || !props.levels)
     return series.error ? (
       <ErrorNote error={series.error} lang={props.lang} />
     ) : (
@@ -254,24 +290,31 @@ function Maintenance(props: {
 export function DevicePage({ api, lang, me, params }: PageProps): JSX.Element {
   const text = TEXT[lang];
   const id = params.deviceId ?? '';
-  const [range, setRange] = useState<RangeKey>('24h');
+  const [range, setRange] = useState<RangeKey>(
+    params.range && params.range in RANGE_MS ? (params.range as RangeKey) : '24h',
+  );
   // The range ends at the minute the page opened (or the range changed), so the charts share one x axis.
   const [to, from] = useMemo(() => {
     const end = Math.ceil(Date.now() / 60_000) * 60_000;
     return [end, end - RANGE_MS[range]];
   }, [range]);
+  // What the charts need first (the device, its alarms, the metrics it reports) is quick; the overview, for the
+  // levels and the state, is the slowest read and is loaded beside it rather than before the charts' series.
   const base = useLoad(async () => {
     const enc = encodeURIComponent(id);
-    const [device, overview, open, closed, readings] = await Promise.all([
+    const [device, open, closed, readings] = await Promise.all([
       api.get<Device>(`/devices/${enc}`),
-      api.get<OverviewResponse>('/overview'),
       api.get<AlarmPage>('/alarms', { deviceId: id, state: 'open', limit: 500 }),
       api.get<AlarmPage>('/alarms', { deviceId: id, state: 'closed', limit: 500 }),
       api.get<ReadingsPage>(`/devices/${enc}/readings`, { order: 'desc', limit: 12 }),
     ]);
-    const dev = overview.sites.flatMap((s) => s.devices).find((d) => d.deviceId === id);
-    return { device, dev, alarms: [...open.items, ...closed.items], readings };
+    return { device, alarms: [...open.items, ...closed.items], readings };
   }, [api, id]);
+  const overview = useLoad(async () => {
+    const all = await api.get<OverviewResponse>('/overview');
+    return all.sites.flatMap((s) => s.devices).find((d) => d.deviceId === id);
+  }, [api, id]);
+  const queue = useMemo(() => limiter(2), []);
   // Completeness comes from the compliance report over the same range; it is a nice-to-have, so its failure is quiet.
   const completeness = useLoad(async () => {
     const siteId = base.data?.device.siteId;
@@ -286,12 +329,21 @@ export function DevicePage({ api, lang, me, params }: PageProps): JSX.Element {
   }, [api, id, base.data?.device.siteId, from, to]);
 
   if (!base.data) return base.error ? <ErrorNote error={base.error} lang={lang} /> : <Loading lang={lang} />;
-  const { device, dev, alarms, readings } = base.data;
-  // Charts for the metrics the device has reported; the others its site's limits name are listed as without data.
-  const metrics = (dev?.metrics ?? []).filter((m) => m.value !== null);
-  const silent = (dev?.metrics ?? []).filter((m) => m.value === null);
+  const { device, alarms, readings } = base.data;
+  const dev = overview.data;
+  // A chart per metric the device has reported (numbers), disinfectant first; the metrics its site's limits name that
+  // it never reported are listed instead.
+  const reported = [...new Set(readings.items.flatMap((r) => Object.keys(r.m)))];
+  const metrics = reported
+    .filter((m) => readings.items.some((r) => typeof r.m[m] === 'number'))
+    .sort((a, b) => metricRank(a) - metricRank(b));
+  const levelsOf = (metric: string): Levels | undefined =>
+    overview.data === undefined && !overview.error
+      ? undefined
+      : (dev?.metrics.find((m) => m.metric === metric) ?? {});
+  const silent = (dev?.metrics ?? []).filter((m) => m.value === null && !reported.includes(m.metric));
   const c = completeness.data;
-  const metricNames = [...new Set(readings.items.flatMap((r) => Object.keys(r.m)))];
+  const metricNames = reported;
   return (
     <section data-testid="device-page">
       <p>
@@ -318,14 +370,16 @@ export function DevicePage({ api, lang, me, params }: PageProps): JSX.Element {
       <div class="grid2">
         {metrics.map((m) => (
           <MetricChart
-            key={`${m.metric}-${range}`}
+            key={`${m}-${range}`}
             api={api}
             lang={lang}
             deviceId={id}
             metric={m}
+            levels={levelsOf(m)}
             from={from}
             to={to}
             alarms={alarms}
+            queue={queue}
           />
         ))}
       </div>

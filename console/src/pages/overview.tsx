@@ -119,7 +119,8 @@ function supplyName(supply: OverviewSupply, lang: Lang): string {
 export function OverviewPage({ api, lang }: PageProps): JSX.Element {
   const text = TEXT[lang];
   const overview = useLoad(() => api.get<OverviewResponse>('/overview'), [api]);
-  useInterval(() => overview.reload(), REFRESH_MS);
+  // Only while someone can see it: a background tab costs the API nothing.
+  useInterval(() => !document.hidden && overview.reload(), REFRESH_MS);
   const data = overview.data;
   if (!data)
     return overview.error ? <ErrorNote error={overview.error} lang={lang} /> : <Loading lang={lang} />;

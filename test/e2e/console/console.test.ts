@@ -161,11 +161,11 @@ describe('operator console in Chromium against npm start', () => {
     await page.keyboard.press('Enter');
     const dialog = page.locator('[role=dialog]');
     await dialog.waitFor();
-    // Focus moved into the dialog.
-    await expect(page.locator('[role=dialog] :focus').count()).resolves.toBe(1);
+    // Focus moves into the dialog, and back to the button when Escape closes it (waitFor retries until it holds).
+    await page.locator('[role=dialog] :focus').waitFor({ timeout: 5_000 });
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    await expect(isFocused(ack)).resolves.toBe(true);
+    await page.locator(`[data-testid="ack-${alarmId}"]:focus`).waitFor({ timeout: 5_000 });
 
     await page.keyboard.press('Enter');
     await page.locator('[role=dialog] textarea[name=comment]').fill('chlorinator restarted');
