@@ -226,3 +226,8 @@ const METRIC_NAMES: Record<string, Record<Lang, string>> = {
   fill_pct: { zh: '满溢度 (%)', en: 'Fill (%)' },
   level_pct: { zh: '液位 (%)', en: 'Level (%)' },
 };
+
+/** `YYYY-MM-DDTHH:mm` in the browser's zone, as a datetime-local input holds it (and `new Date(value)` reads back). */
+export function localInput(t: number): string {
+  return new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}

@@ -1,4 +1,4 @@
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { WhoAmI } from '../../../functions/api/console-types';
 import type { AlarmPage, AlarmSummary } from '../../../functions/api/types';
@@ -7,7 +7,7 @@ import type { Severity } from '../../../functions/core/alarm-types';
 import { alarmText } from '../alarm-text';
 import type { Api } from '../api';
 import { Dialog, ErrorNote, Loading, SeverityBadge, useLoad } from '../components/common';
-import { formatAge, formatTime, type Lang, WORDS } from '../i18n';
+import { formatAge, formatTime, type Lang, localInput, WORDS } from '../i18n';
 import type { PageProps } from '../page';
 
 const TEXT = {
@@ -95,58 +95,52 @@ function mayAct(
   return me.permissions.includes(permission) && me.ackAudiences.includes(alarm.audience);
 }
 
-/** `YYYY-MM-DDTHH:mm` in the browser's zone, as a datetime-local input holds it. */
-function localInput(t: number): string {
-  const d = new Date(t - new Date(t).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
-}
-
-function AckDialog(props: {
+interface DialogProps {
   api: Api;
   me: WhoAmI;
   lang: Lang;
   alarm: AlarmSummary;
   onDone(changed: boolean): void;
+}
+
+/**
+ * A dialog that posts one action on an alarm: its fields, a submit button (disabled while the request runs) and
+ * cancel; the API's refusal is shown in it and the dialog stays open.
+ */
+function ActionDialog(props: {
+  title: string;
+  kind: 'ack' | 'shelve';
+  submitLabel: string;
+  dialog: DialogProps;
+  send(): Promise<unknown>;
+  children: ComponentChildren;
 }) {
-  const text = TEXT[props.lang];
-  const words = WORDS[props.lang];
-  const [comment, setComment] = useState('');
+  const { lang, alarm, onDone } = props.dialog;
   const [error, setError] = useState<Error | undefined>();
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     try {
-      await props.api.send('POST', `/alarms/${encodeURIComponent(props.alarm.alarmId)}/ack`, {
-        by: props.me.name,
-        ...(comment.trim() ? { comment: comment.trim() } : {}),
-      });
-      props.onDone(true);
+      await props.send();
+      onDone(true);
     } catch (err) {
       setError(err as Error);
       setBusy(false);
     }
   };
   return (
-    <Dialog title={text.ackTitle} lang={props.lang} onClose={() => props.onDone(false)} testId="ack-dialog">
-      <p>{alarmText(props.alarm, props.lang)}</p>
+    <Dialog title={props.title} lang={lang} onClose={() => onDone(false)} testId={`${props.kind}-dialog`}>
+      <p>{alarmText(alarm, lang)}</p>
       <form onSubmit={submit}>
-        <label for="ack-comment">{text.comment}</label>
-        <textarea
-          id="ack-comment"
-          name="comment"
-          rows={3}
-          maxLength={500}
-          value={comment}
-          onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)}
-        />
-        <ErrorNote error={error} lang={props.lang} />
+        {props.children}
+        <ErrorNote error={error} lang={lang} />
         <div class="row">
-          <button type="submit" class="primary" data-testid="ack-submit" disabled={busy}>
-            {words.button.ack}
+          <button type="submit" class="primary" data-testid={`${props.kind}-submit`} disabled={busy}>
+            {props.submitLabel}
           </button>
-          <button type="button" onClick={() => props.onDone(false)}>
-            {words.button.cancel}
+          <button type="button" onClick={() => onDone(false)}>
+            {WORDS[lang].button.cancel}
           </button>
         </div>
       </form>
@@ -154,78 +148,79 @@ function AckDialog(props: {
   );
 }
 
-function ShelveDialog(props: {
-  api: Api;
-  me: WhoAmI;
-  lang: Lang;
-  alarm: AlarmSummary;
-  onDone(changed: boolean): void;
-}) {
+function AckDialog(props: DialogProps) {
   const text = TEXT[props.lang];
-  const words = WORDS[props.lang];
+  const [comment, setComment] = useState('');
+  const send = () =>
+    props.api.send('POST', `/alarms/${encodeURIComponent(props.alarm.alarmId)}/ack`, {
+      by: props.me.name,
+      ...(comment.trim() ? { comment: comment.trim() } : {}),
+    });
+  return (
+    <ActionDialog
+      title={text.ackTitle}
+      kind="ack"
+      submitLabel={WORDS[props.lang].button.ack}
+      dialog={props}
+      send={send}
+    >
+      <label for="ack-comment">{text.comment}</label>
+      <textarea
+        id="ack-comment"
+        name="comment"
+        rows={3}
+        maxLength={500}
+        value={comment}
+        onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)}
+      />
+    </ActionDialog>
+  );
+}
+
+function ShelveDialog(props: DialogProps) {
+  const text = TEXT[props.lang];
   const now = Date.now();
   const [reason, setReason] = useState('');
   const [until, setUntil] = useState(localInput(now + 4 * 3_600_000));
-  const [error, setError] = useState<Error | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const end = new Date(until).getTime();
-      if (!Number.isFinite(end)) throw new Error(text.until);
-      await props.api.send('POST', `/alarms/${encodeURIComponent(props.alarm.alarmId)}/shelve`, {
-        by: props.me.name,
-        until: end,
-        reason: reason.trim(),
-      });
-      props.onDone(true);
-    } catch (err) {
-      setError(err as Error);
-      setBusy(false);
-    }
+  const send = () => {
+    const end = new Date(until).getTime();
+    if (!Number.isFinite(end)) throw new Error(text.until);
+    return props.api.send('POST', `/alarms/${encodeURIComponent(props.alarm.alarmId)}/shelve`, {
+      by: props.me.name,
+      until: end,
+      reason: reason.trim(),
+    });
   };
   return (
-    <Dialog
+    <ActionDialog
       title={text.shelveTitle}
-      lang={props.lang}
-      onClose={() => props.onDone(false)}
-      testId="shelve-dialog"
+      kind="shelve"
+      submitLabel={WORDS[props.lang].button.shelve}
+      dialog={props}
+      send={async () => send()}
     >
-      <p>{alarmText(props.alarm, props.lang)}</p>
-      <form onSubmit={submit}>
-        <label for="shelve-reason">{text.reason}</label>
-        <input
-          id="shelve-reason"
-          name="reason"
-          required
-          minLength={3}
-          maxLength={500}
-          value={reason}
-          onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-        />
-        <label for="shelve-until">{text.until}</label>
-        <input
-          id="shelve-until"
-          name="until"
-          type="datetime-local"
-          required
-          min={localInput(now)}
-          max={localInput(now + 24 * 3_600_000)}
-          value={until}
-          onInput={(e) => setUntil((e.target as HTMLInputElement).value)}
-        />
-        <ErrorNote error={error} lang={props.lang} />
-        <div class="row">
-          <button type="submit" class="primary" data-testid="shelve-submit" disabled={busy}>
-            {words.button.shelve}
-          </button>
-          <button type="button" onClick={() => props.onDone(false)}>
-            {words.button.cancel}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+      <label for="shelve-reason">{text.reason}</label>
+      <input
+        id="shelve-reason"
+        name="reason"
+        required
+        minLength={3}
+        maxLength={500}
+        value={reason}
+        onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+      />
+      <label for="shelve-until">{text.until}</label>
+      <input
+        id="shelve-until"
+        name="until"
+        type="datetime-local"
+        required
+        min={localInput(now)}
+        max={localInput(now + 24 * 3_600_000)}
+        value={until}
+        onInput={(e) => setUntil((e.target as HTMLInputElement).value)}
+      />
+    </ActionDialog>
   );
 }
 

@@ -7,7 +7,7 @@ import type { Device } from '../../../functions/core/registry';
 import type { Api } from '../api';
 import { ErrorNote, Loading, StateBadge, useLoad } from '../components/common';
 import { type ChartLine, TimeChart } from '../components/time-chart';
-import { formatTime, formatValue, type Lang, metricLabel, WORDS } from '../i18n';
+import { formatTime, formatValue, type Lang, localInput, metricLabel, WORDS } from '../i18n';
 import { may, type PageProps } from '../page';
 
 const TEXT = {
@@ -212,10 +212,7 @@ function Maintenance(props: {
   const { device } = props;
   const active =
     device.maintenance && (device.maintenanceUntil === undefined || device.maintenanceUntil > Date.now());
-  const [until, setUntil] = useState(() => {
-    const t = Date.now() + 8 * 3_600_000;
-    return new Date(t - new Date(t).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-  });
+  const [until, setUntil] = useState(() => localInput(Date.now() + 8 * 3_600_000));
   const [reason, setReason] = useState('');
   const [error, setError] = useState<Error | undefined>();
   const canChange = may(props.me, 'device:maintenance');

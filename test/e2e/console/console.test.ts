@@ -148,7 +148,7 @@ describe('operator console in Chromium against npm start', () => {
     expect(detail.state).toBe('active_unack');
   });
 
-  it('reaches acknowledge by keyboard, closes the dialog on Escape, and records the ack as the operator', async () => {
+  it('reaches acknowledge by keyboard, closes the dialog on Escape, and records the ack and a shelve as the operator', async () => {
     const { page } = operator;
     const ack = page.locator(`[data-testid="ack-${alarmId}"]`);
     await page.locator('body').focus();
@@ -183,6 +183,20 @@ describe('operator console in Chromium against npm start', () => {
       ackedBy: 'operator-ma',
       ackComment: 'chlorinator restarted',
     });
+
+    // Shelving: a reason and an end (the dialog proposes four hours from now, within the 24-hour bound).
+    await page.locator(`[data-testid="shelve-${alarmId}"]`).click();
+    await page.locator('[role=dialog] input[name=reason]').fill('sensor cleaning');
+    expect(await page.locator('[role=dialog] input[name=until]').inputValue()).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d$/,
+    );
+    await page.locator('[data-testid=shelve-submit]').click();
+    await page.locator('[role=dialog]').waitFor({ state: 'detached' });
+    const shelved = await adminGet<{ shelvedBy?: string; shelveReason?: string; shelvedUntil?: number }>(
+      `/alarms/${alarmId}`,
+    );
+    expect(shelved).toMatchObject({ shelvedBy: 'operator-ma', shelveReason: 'sensor cleaning' });
+    expect(shelved.shelvedUntil).toBeGreaterThan(Date.now() + 3 * 3_600_000);
 
     await page.goto(`${base}/#/alarms/${alarmId}`);
     await expect(page.locator('[data-testid=alarm-history]').textContent()).resolves.toMatch(/operator-ma/);
