@@ -9,8 +9,12 @@ import { ErrorNote, Loading } from './components/common';
 import { applyLang, type Lang, loadLang, WORDS, type Words } from './i18n';
 import type { PageProps } from './page';
 import { AlarmDetailPage, AlarmsPage } from './pages/alarms';
+import { BinDetailPage } from './pages/bin-detail';
+import { BinsPage } from './pages/bins';
 import { DevicePage } from './pages/device';
+import { DeadLettersPage, DeviceHealthPage, QuarantinePage, SubscriptionsPage } from './pages/engineering';
 import { OverviewPage } from './pages/overview';
+import { ReportsPage } from './pages/reports';
 import { SitePage } from './pages/site';
 
 /** One page of the console: its hash path (`:name` is a parameter), who may see it, and its nav entry if any. */
@@ -31,6 +35,23 @@ const ROUTES: Route[] = [
   { path: '/alarms', page: AlarmsPage, nav: 'alarms' },
   { path: '/alarms/:alarmId', page: AlarmDetailPage },
   // ── Pages of UI-B (bins, bin detail, engineering, reports): one line each below. ──
+  { path: '/bins', page: BinsPage, nav: 'bins' },
+  { path: '/bins/:binId', page: BinDetailPage },
+  { path: '/engineering/quarantine', page: QuarantinePage, permission: 'quarantine:read', nav: 'quarantine' },
+  {
+    path: '/engineering/dead-letters',
+    page: DeadLettersPage,
+    permission: 'dead-letters:read',
+    nav: 'deadLetters',
+  },
+  { path: '/engineering/health', page: DeviceHealthPage, permission: 'quarantine:read', nav: 'health' },
+  {
+    path: '/engineering/subscriptions',
+    page: SubscriptionsPage,
+    permission: 'subscriptions:read',
+    nav: 'subscriptions',
+  },
+  { path: '/reports', page: ReportsPage, nav: 'reports' },
 ];
 
 /** The route a hash names, with its parameters. */
