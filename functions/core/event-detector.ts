@@ -191,6 +191,17 @@ export function detectorHistoryNeed(settings: DetectorSettings = DETECTOR_DEFAUL
   return Math.ceil(span / settings.sampleIntervalMs) + 2;
 }
 
+/**
+ * Whether a state is still commissioning: its verdicts say `learning` and nothing else, so between hour boundaries
+ * they read no history (`detectorHistoryNeedFor`).
+ */
+export function detectorLearning(
+  state: DetectorState,
+  settings: DetectorSettings = DETECTOR_DEFAULTS,
+): boolean {
+  return Math.max(...state.hours) < settings.commissioningHours || state.maxima.length < settings.minMaxima;
+}
+
 const round4 = (x: number) => (x === 0 || !Number.isFinite(x) ? 0 : Number(x.toPrecision(4)));
 
 function freshState(ts: number): DetectorState {
@@ -400,9 +411,7 @@ class Run {
   }
 
   get learning(): boolean {
-    return (
-      Math.max(...this.state.hours) < this.s.commissioningHours || this.state.maxima.length < this.s.minMaxima
-    );
+    return detectorLearning(this.state, this.s);
   }
 
   /** Sample k against the baseline; `refs` overrides the reference per channel (an open episode's frozen levels). */
