@@ -14,6 +14,7 @@
  * (windows, hold, confirmation) is recomputed from `history` + `newSamples`, so a batch split differently reaches the
  * same verdicts and `changed` is true only at an hour boundary or a status change. Pure: no I/O, no clock.
  */
+import { numericMedian } from '../shared/stats';
 import { HOUR_MS, MINUTE_MS } from '../shared/time';
 
 /** One sample as the detector sees it: numeric values of the channels it watches (absent: not reported / invalid). */
@@ -727,13 +728,8 @@ class Run {
 const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision(8)));
 const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 
-function median(values: number[]): number {
-  const sorted = values.sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+// Medians of every window are the detector's hottest loop: numericMedian sorts without a comparator call.
+const median = numericMedian;
 
 function usableState(state: DetectorState | undefined): state is DetectorState {
   return (
