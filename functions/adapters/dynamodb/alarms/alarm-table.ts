@@ -74,6 +74,30 @@ export class AlarmTable {
     return found;
   }
 
+  /** Keys asked through `batchGetTogether` in the current tick, read once it ends. */
+  private together: { keys: Set<string>; read: Promise<Map<string, Record<string, unknown>>> } | undefined;
+
+  /**
+   * A strict, eventually consistent `batchGet` that shares its requests with every other one asked in the same tick:
+   * ingest reads a batch's open-alarm indexes and detector states side by side, and together they take one
+   * BatchGetItem (up to 100 keys) instead of one each. A failed read fails every caller that shared it.
+   */
+  batchGetTogether(keys: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    if (!this.together) {
+      const pending = {
+        keys: new Set<string>(),
+        read: Promise.resolve(new Map<string, Record<string, unknown>>()),
+      };
+      pending.read = Promise.resolve().then(() => {
+        this.together = undefined;
+        return this.batchGet([...pending.keys], { strict: true, consistent: false });
+      });
+      this.together = pending;
+    }
+    for (const key of keys) this.together.keys.add(key);
+    return this.together.read;
+  }
+
   /** Every item of one sparse `byStatus` partition, page by page. */
   async queryStatus(status: string, extra: Partial<QueryCommandInput> = {}) {
     const items: Record<string, unknown>[] = [];
