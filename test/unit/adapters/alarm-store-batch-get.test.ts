@@ -112,6 +112,30 @@ describe('DynamoAlarmStore: the open-alarm indexes and detector states of a batc
     expect(keysOf(1)).toEqual(['dev#c']);
   });
 
+  it('send more than 100 keys in requests of 100 at once, not one after another', async () => {
+    let inFlight = 0;
+    let most = 0;
+    ddb.on(BatchGetCommand).callsFake(async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return { Responses: { [TABLE]: [] } };
+    });
+    const store = new DynamoAlarmStore(doc, TABLE);
+    const ids = Array.from({ length: 100 }, (_, i) => `d${i}`);
+
+    const [indexes, states] = await Promise.all([
+      store.openIndexes(ids),
+      store.detectorStates(ids.slice(0, 75)),
+    ]);
+
+    expect(ddb.commandCalls(BatchGetCommand).map((_, i) => keysOf(i).length)).toEqual([100, 75]);
+    expect(most).toBe(2);
+    expect(indexes.size).toBe(100);
+    expect(states.size).toBe(0);
+  });
+
   it('fail together when their shared read fails', async () => {
     ddb.on(BatchGetCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     const store = new DynamoAlarmStore(doc, TABLE);
