@@ -40,7 +40,7 @@ import {
   alarmHistoryNeed,
 } from './use-cases/alarm-engine';
 import type { SweepDeps } from './use-cases/alarm-sweep';
-import { detectorReadingsNeed, EventDetection } from './use-cases/detect-events';
+import { EventDetection } from './use-cases/detect-events';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
 import { markTouchedHoursStage } from './use-cases/mark-touched-hours';
@@ -163,7 +163,6 @@ function detection(service: Service): { detection?: EventDetection } {
 
 /** The ingest function's dependencies; `requeue` takes back what one invocation defers (see INGEST_BUDGET). */
 export function ingestDeps(service: Service, options: { requeue?: IngestRequeue } = {}): IngestDeps {
-  const detectorOn = service.config.EVENT_DETECTOR === 'on';
   return {
     ...(options.requeue ? { requeue: options.requeue } : {}),
     metrics: service.metrics,
@@ -174,7 +173,7 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
     retentionDays: service.config.RETENTION_DAYS,
     afterStore: allStages(
       service.readings,
-      readingsNeed(detectorOn),
+      readingsNeed,
       evaluateAlarmsStage({
         engine: service.engine,
         alarms: service.alarms,
@@ -189,15 +188,16 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
 
 type Stage = (stored: StoredMessage[], recent: RecentReadings) => Promise<Set<string>>;
 
-/** What every after-store stage together reads around a device's new samples. */
-function readingsNeed(detectorOn: boolean) {
-  return (device: Device, newSamples: number): ReadingsNeed => {
-    const bins = collectionsNeed(device, newSamples);
-    const detector = detectorOn ? detectorReadingsNeed(device, newSamples) : 0;
-    return {
-      before: Math.max(alarmHistoryNeed(device, newSamples), detector, bins.before),
-      after: bins.after,
-    };
+/**
+ * What every after-store stage together reads around a device's new samples. The event detector is not in it: it
+ * reads first among a water device's stages and sizes the shared read itself (`RecentReadings.before`), to what its
+ * state asks for in this batch (nothing while the device commissions, more in a batch where it learns).
+ */
+function readingsNeed(device: Device, newSamples: number): ReadingsNeed {
+  const bins = collectionsNeed(device, newSamples);
+  return {
+    before: Math.max(alarmHistoryNeed(device, newSamples), bins.before),
+    after: bins.after,
   };
 }
 

@@ -15,6 +15,7 @@
  * (windows, hold, confirmation) is recomputed from `history` + `newSamples`, so a batch split differently reaches the
  * same verdicts and `changed` is true only at an hour boundary or a status change. Pure: no I/O, no clock.
  */
+import { numericMedian } from '../shared/stats';
 import { HOUR_MS, MINUTE_MS } from '../shared/time';
 
 /** One sample as the detector sees it: numeric values of the channels it watches (absent: not reported / invalid). */
@@ -190,6 +191,17 @@ export function detectorHistoryNeed(settings: DetectorSettings = DETECTOR_DEFAUL
   // The hour just ended is learned from at its boundary; each of its samples needs its own reference window.
   const span = HOUR_MS + settings.referenceMs + settings.smoothMs;
   return Math.ceil(span / settings.sampleIntervalMs) + 2;
+}
+
+/**
+ * Whether a state is still commissioning: its verdicts say `learning` and nothing else, so between hour boundaries
+ * they read no history (`detectorHistoryNeedFor`).
+ */
+export function detectorLearning(
+  state: DetectorState,
+  settings: DetectorSettings = DETECTOR_DEFAULTS,
+): boolean {
+  return Math.max(...state.hours) < settings.commissioningHours || state.maxima.length < settings.minMaxima;
 }
 
 const round4 = (x: number) => (x === 0 || !Number.isFinite(x) ? 0 : Number(x.toPrecision(4)));
@@ -402,9 +414,7 @@ class Run {
   }
 
   get learning(): boolean {
-    return (
-      Math.max(...this.state.hours) < this.s.commissioningHours || this.state.maxima.length < this.s.minMaxima
-    );
+    return detectorLearning(this.state, this.s);
   }
 
   /** Sample k against the baseline; `refs` overrides the reference per channel (an open episode's frozen levels). */
@@ -733,13 +743,8 @@ class Run {
 const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision(8)));
 const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 
-function median(values: number[]): number {
-  const sorted = values.sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+// Medians of every window are the detector's hottest loop: numericMedian sorts without a comparator call.
+const median = numericMedian;
 
 function usableState(state: DetectorState | undefined): state is DetectorState {
   return (
