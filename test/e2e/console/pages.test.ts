@@ -15,6 +15,9 @@ import { publishAs } from '../../helpers/mqtt';
 import { type RuntimeProcess, startRuntimeProcess } from '../../helpers/runtime-process';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir';
 
+/** How long a page may take to show what the API did: the machine runs the runtime, Chromium and other tests at once. */
+const SETTLE = { timeout: 15_000, interval: 100 };
+
 // The bins, engineering and reports pages in real Chromium against the runtime `npm start` runs (a child process):
 // readings and a malformed message arrive over MQTT from the example fleet's own devices.
 
@@ -107,7 +110,7 @@ describe('console: bins, engineering and reports pages', () => {
       'bin-bin-bazaar-01',
       'bin-bin-school-01',
     ]);
-    await expect.poll(() => rows.first().getAttribute('data-urgency')).toBe('above');
+    await expect.poll(() => rows.first().getAttribute('data-urgency'), SETTLE).toBe('above');
     expect(await rows.first().textContent()).toContain('Above threshold');
     await shot(page, 'bins');
 
@@ -117,7 +120,7 @@ describe('console: bins, engineering and reports pages', () => {
     await expect
       .poll(() => page.locator('input[name=bins-window]:checked').getAttribute('value'))
       .toBe('PT12H');
-    await expect.poll(() => rows.count()).toBe(3);
+    await expect.poll(() => rows.count(), SETTLE).toBe(3);
 
     await page.locator('[data-testid=bin-bin-bazaar-02] a').click();
     const chart = page.locator('[data-testid=chart-fill]');
@@ -165,7 +168,7 @@ describe('console: bins, engineering and reports pages', () => {
     for (const tab of ['quarantine', 'dead-letters', 'health', 'subscriptions'])
       expect(await nav.locator(`a[href="#/engineering/${tab}"]`).count()).toBe(0);
     await page.goto(`${base}/#/engineering/quarantine`);
-    await expect.poll(() => page.locator('main').textContent()).toMatch(/may not|无权/);
+    await expect.poll(() => page.locator('main').textContent(), SETTLE).toMatch(/may not|无权/);
     expect(await page.locator('[data-testid=quarantine-list]').count()).toBe(0);
     const refused = await fetch(`${base}/quarantine`, {
       headers: { authorization: `Bearer ${VIEWER.token}` },
@@ -194,11 +197,11 @@ describe('console: bins, engineering and reports pages', () => {
       context.waitForEvent('page'),
       month.locator(`[data-testid=open-report-${id}]`).click(),
     ]);
-    await expect.poll(() => tab.title()).toContain(id);
+    await expect.poll(() => tab.title(), SETTLE).toContain(id);
     expect(tab.url()).toMatch(/^blob:/);
     // The console's policy allows no inline style: the report's CSS is adopted instead, so it is not unstyled.
     // Page expressions as strings: this file is compiled for Node, without the DOM's types.
-    await expect.poll(() => tab.evaluate<number>('document.adoptedStyleSheets.length')).toBe(1);
+    await expect.poll(() => tab.evaluate<number>('document.adoptedStyleSheets.length'), SETTLE).toBe(1);
     expect(await tab.evaluate<string>('getComputedStyle(document.body).fontFamily')).toContain('sans-serif');
     await shot(tab, 'report-html');
     clean(c, tabErrors);
@@ -233,13 +236,13 @@ describe('console: bins, engineering and reports pages', () => {
     const form = page.locator('[data-testid=subscription-form]');
     await form.locator('input[name=phone]').fill('12345');
     await form.locator('[data-testid=subscription-save]').click();
-    await expect.poll(() => form.locator('[role=alert]').textContent()).toContain('E.164');
+    await expect.poll(() => form.locator('[role=alert]').textContent(), SETTLE).toContain('E.164');
 
     await form.locator('input[name=phone]').fill('+8613800000999');
     await form.locator('select[name=audience]').selectOption('sanitation');
     await form.locator('input[name=townships]').fill('Tashkurgan Town');
     await form.locator('[data-testid=subscription-save]').click();
-    await expect.poll(() => rows.count()).toBe(before + 1);
+    await expect.poll(() => rows.count(), SETTLE).toBe(before + 1);
     const added = rows.filter({ hasText: '+8613800000999' });
     expect(await added.textContent()).toContain('Tashkurgan Town');
 
@@ -251,7 +254,7 @@ describe('console: bins, engineering and reports pages', () => {
     expect(await rows.count()).toBe(before + 1);
     await added.getByRole('button', { name: 'Delete' }).click();
     await page.locator('[data-testid=confirm-yes]').click();
-    await expect.poll(() => rows.count()).toBe(before);
+    await expect.poll(() => rows.count(), SETTLE).toBe(before);
     const listed = await fetch(`${base}/subscriptions`, {
       headers: { authorization: `Bearer ${runtime.apiToken}` },
     });
