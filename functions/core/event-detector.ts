@@ -471,13 +471,17 @@ class Run {
     for (let j = 0; j < N; j++) {
       const zj = z[j];
       if (j === c || zj === null || zj === undefined) continue;
-      if (Math.abs(zj) >= this.s.quietZ) alone = false;
       const r = this.state.corr[pairIndex(c, j)] as number;
-      // A partner stays put when it moved less than half what the correlation says it should have (or within quietZ).
+      const partner = Math.abs(r) >= this.s.partnerR;
+      // How far j moved the way the correlation says it follows c: negative when it moved against it.
+      const along = partner ? Math.sign(r * zc) * zj : Math.abs(zj);
+      if (along >= this.s.quietZ) alone = false;
+      // A partner stays put when it moved less than half what the correlation says it should have (or within quietZ),
+      // counted in the direction it should have moved: a partner that went the other way did not follow.
       if (
-        Math.abs(r) >= this.s.partnerR &&
+        partner &&
         Math.abs(r * zc) >= this.s.channelZ &&
-        Math.abs(zj) < Math.max(this.s.quietZ, Math.abs(r * zc) / 2)
+        along < Math.max(this.s.quietZ, Math.abs(r * zc) / 2)
       )
         return true;
     }
