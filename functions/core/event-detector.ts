@@ -91,6 +91,8 @@ export interface DetectorSettings {
   smoothMs: number;
   /** Readings a reference window needs to count (default 20): fewer (a gap) gives no deviation for that channel. */
   minReference: number;
+  /** Samples an hour needs to be learned from (default 30): fewer (a gap, a device reporting less often) and it is skipped. */
+  minHourSamples: number;
   /** Hours of data before verdicts start (default 48): the first 24 learn scales and correlation, all of them feed the threshold. */
   commissioningHours: number;
   /** Hourly score maxima needed before verdicts start (default 24). */
@@ -151,6 +153,7 @@ export const DETECTOR_DEFAULTS: DetectorSettings = {
   referenceMs: 60 * MINUTE_MS,
   smoothMs: 5 * MINUTE_MS,
   minReference: 20,
+  minHourSamples: 30,
   commissioningHours: 48,
   minMaxima: 24,
   maximaKept: 336,
@@ -195,7 +198,7 @@ export function detectorHistoryNeed(settings: DetectorSettings = DETECTOR_DEFAUL
 
 /**
  * Whether a state is still commissioning: its verdicts say `learning` and nothing else, so between hour boundaries
- * they read no history (`detectorHistoryNeedFor`).
+ * they read no history (`detectorHistoryPlan`).
  */
 export function detectorLearning(
   state: DetectorState,
@@ -229,10 +232,17 @@ class Series {
   readonly x: (number | undefined)[][];
   private readonly level: (number | null | undefined)[][];
   private readonly ref: (number | null | undefined)[][];
+  /** Per channel, the last reference window read (`window`), kept sorted. */
+  private readonly windows: ({ from: number; to: number; sorted: number[] } | undefined)[];
+
+  /** True once a window reached back to where the given history may be incomplete (see `runDetector`). */
+  short = false;
 
   constructor(
     samples: readonly DetectorInput[],
     private readonly s: DetectorSettings,
+    /** Every stored sample with a time after this is in `samples`; older ones may be missing. */
+    private readonly completeAfter: number,
   ) {
     this.ts = samples.map((p) => p.ts);
     this.x = DETECTOR_METRICS.map((m) =>
@@ -243,6 +253,7 @@ class Series {
     );
     this.level = DETECTOR_METRICS.map(() => []);
     this.ref = DETECTOR_METRICS.map(() => []);
+    this.windows = DETECTOR_METRICS.map(() => undefined);
   }
 
   /** First index with ts ≥ t (binary search). */
@@ -257,12 +268,18 @@ class Series {
     return lo;
   }
 
+  /** Notes a window over samples with a time after `bound`: short when samples at or before it may be missing. */
+  reach(bound: number): void {
+    if (bound < this.completeAfter) this.short = true;
+  }
+
   /** Median of channel c over (ts[k] − smoothMs, ts[k]]; null when none. A median, so a spike shorter than half the window moves nothing. */
   levelAt(c: number, k: number): number | null {
     const row = this.level[c] as (number | null | undefined)[];
     const cached = row[k];
     if (cached !== undefined) return cached;
     const t = this.ts[k] as number;
+    this.reach(t - this.s.smoothMs);
     const xs = this.x[c] as (number | undefined)[];
     const vals: number[] = [];
     for (let j = k; j >= 0 && (this.ts[j] as number) > t - this.s.smoothMs; j--) {
@@ -280,26 +297,45 @@ class Series {
     const cached = row[k];
     if (cached !== undefined) return cached;
     const t = (this.ts[k] as number) - this.s.smoothMs;
-    const from = this.firstAt(t - this.s.referenceMs + 1);
-    const to = this.firstAt(t + 1);
-    const xs = this.x[c] as (number | undefined)[];
-    const vals: number[] = [];
-    for (let j = from; j < to; j++) {
-      const v = xs[j];
-      if (v !== undefined) vals.push(v);
-    }
-    const out = vals.length >= this.s.minReference ? median(vals) : null;
+    this.reach(t - this.s.referenceMs);
+    const sorted = this.window(c, this.firstAt(t - this.s.referenceMs + 1), this.firstAt(t + 1));
+    const out = sorted.length >= this.s.minReference ? medianOfSorted(sorted) : null;
     row[k] = out;
     return out;
   }
 
-  /** Index of the newest sample at or before t; -1 when none. */
-  before(t: number): number {
-    return this.firstAt(t + 1) - 1;
+  /**
+   * Channel c's readings at indices [from, to), sorted. Consecutive samples' reference windows share all but a few
+   * readings, so the previous window is slid (readings leaving it removed, those entering it inserted, each by binary
+   * search) rather than sorted afresh: the reference medians are most of the detector's work.
+   */
+  private window(c: number, from: number, to: number): number[] {
+    const xs = this.x[c] as (number | undefined)[];
+    const w = this.windows[c];
+    const moved = w === undefined ? Number.POSITIVE_INFINITY : Math.abs(from - w.from) + Math.abs(to - w.to);
+    if (w === undefined || moved >= to - from || to <= w.from || from >= w.to) {
+      const sorted: number[] = [];
+      for (let j = from; j < to; j++) {
+        const v = xs[j];
+        if (v !== undefined) sorted.push(v);
+      }
+      sorted.sort((a, b) => a - b);
+      this.windows[c] = { from, to, sorted };
+      return sorted;
+    }
+    const { sorted } = w;
+    for (let j = w.from; j < from; j++) removeSorted(sorted, xs[j]);
+    for (let j = from; j < w.from; j++) insertSorted(sorted, xs[j]);
+    for (let j = to; j < w.to; j++) removeSorted(sorted, xs[j]);
+    for (let j = w.to; j < to; j++) insertSorted(sorted, xs[j]);
+    w.from = from;
+    w.to = to;
+    return sorted;
   }
 
   /** Index range [from, to) of samples with ts in [a, b). */
   range(a: number, b: number): [number, number] {
+    this.reach(a - 1);
     return [this.firstAt(a), this.firstAt(b)];
   }
 }
@@ -400,8 +436,9 @@ class Run {
     public state: DetectorState,
     samples: readonly DetectorInput[],
     private readonly s: DetectorSettings,
+    completeAfter: number,
   ) {
-    this.series = new Series(samples, s);
+    this.series = new Series(samples, s, completeAfter);
     this.scorer = new Scorer(state.corr, s.shrink);
     this.threshold = thresholdFromMaxima(state.maxima, s);
   }
@@ -516,7 +553,7 @@ class Run {
   learnHour(hourIndex: number): void {
     const start = hourIndex * HOUR_MS;
     const [from, to] = this.series.range(start, start + HOUR_MS);
-    if (to - from < 30) return;
+    if (to - from < this.s.minHourSamples) return;
     const st = this.state;
     if (st.event !== null || st.quietAfter >= start) return;
     const faulty = new Set(Object.keys(st.faults));
@@ -541,7 +578,7 @@ class Run {
     for (let c = 0; c < N; c++) {
       if (faulty.has(DETECTOR_METRICS[c] as string)) continue;
       const vals = ds.map((r) => r[c]).filter((v): v is number => v !== null);
-      if (vals.length < 30) continue;
+      if (vals.length < this.s.minHourSamples) continue;
       const med = median(vals);
       const mad = 1.4826 * median(vals.map((v) => Math.abs(v - med)));
       const floor = this.s.resolution[DETECTOR_METRICS[c] as string] ?? 0;
@@ -581,7 +618,7 @@ class Run {
           syy += zb * zb;
           n++;
         }
-        if (n < 30 || sxx === 0 || syy === 0) continue;
+        if (n < this.s.minHourSamples || sxx === 0 || syy === 0) continue;
         const r = sxy / Math.sqrt(sxx * syy);
         const hours = Math.min(st.hours[i] as number, st.hours[j] as number);
         const alpha = 1 / Math.min(Math.max(hours, 1), this.s.learnHours);
@@ -614,6 +651,7 @@ class Run {
   /** Indices of samples in (ts[k] − span, ts[k]]. */
   private recent(k: number, span: number): number[] {
     const t = this.series.ts[k] as number;
+    this.series.reach(t - span);
     const out: number[] = [];
     for (let j = k; j >= 0 && (this.series.ts[j] as number) > t - span; j--) out.push(j);
     return out;
@@ -744,6 +782,34 @@ class Run {
   }
 }
 
+/** Median of ascending values (at least one). */
+function medianOfSorted(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** First index of ascending `sorted` whose value is not below v. */
+function lowerBound(sorted: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(sorted: number[], v: number | undefined): void {
+  if (v !== undefined) sorted.splice(lowerBound(sorted, v), 0, v);
+}
+
+function removeSorted(sorted: number[], v: number | undefined): void {
+  if (v !== undefined) sorted.splice(lowerBound(sorted, v), 1);
+}
+
 const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision(8)));
 const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 
@@ -761,28 +827,46 @@ function usableState(state: DetectorState | undefined): state is DetectorState {
   );
 }
 
+/** What `runDetector` returns. */
+export interface DetectorRun {
+  state: DetectorState;
+  /** The state differs from the one given: store it. */
+  changed: boolean;
+  verdicts: DetectorVerdict[];
+  /**
+   * A window reached back past `historyCompleteAfter`, where the history given may lack samples: the run is not
+   * valid; run again with more history. Always false without `historyCompleteAfter`.
+   */
+  short: boolean;
+}
+
 /**
  * Runs the detector over a device's new samples (time-ordered, after every stored sample in `history`; `history` is
  * time-ordered, oldest first, and may be shorter than asked at the start of a device's life or after a gap).
  * `state` undefined (or of another version): a new device (commissioning starts). Deterministic: the same inputs give
  * the same result, so a redelivered batch reaches the same verdicts.
+ *
+ * `historyCompleteAfter`: `history` holds every stored sample after this time and may lack older ones (a read cut
+ * short on purpose, see `detectorHistoryPlan`). When no window the verdicts look at reaches back that far, the result
+ * is exactly that of any longer history; otherwise it comes back `short`.
  */
 export function runDetector(
   state: DetectorState | undefined,
   history: readonly DetectorInput[],
   newSamples: readonly DetectorInput[],
   settings: DetectorSettings = DETECTOR_DEFAULTS,
-): { state: DetectorState; changed: boolean; verdicts: DetectorVerdict[] } {
+  historyCompleteAfter = Number.NEGATIVE_INFINITY,
+): DetectorRun {
   const first = newSamples[0];
   if (first === undefined) {
-    return { state: state ?? freshState(0), changed: false, verdicts: [] };
+    return { state: state ?? freshState(0), changed: false, verdicts: [], short: false };
   }
   const fresh = !usableState(state);
   const start: DetectorState = fresh ? freshState(first.ts) : structuredClone(state);
   // A sample not after the newest seen (a redelivery or an out-of-order one) gets a verdict but moves nothing.
   const lastHistory = history[history.length - 1];
   const samples = [...history, ...newSamples];
-  const run = new Run(start, samples, settings);
+  const run = new Run(start, samples, settings, historyCompleteAfter);
   const verdicts: DetectorVerdict[] = [];
   let newest = lastHistory?.ts ?? Number.NEGATIVE_INFINITY;
   for (let i = 0; i < newSamples.length; i++) {
@@ -795,5 +879,5 @@ export function runDetector(
     newest = ts;
     verdicts.push(run.step(k));
   }
-  return { state: run.state, changed: fresh || run.changed, verdicts };
+  return { state: run.state, changed: fresh || run.changed, verdicts, short: run.series.short };
 }

@@ -1,7 +1,12 @@
 import { detectorInputOf } from '../core/conditions/detector';
 import type { EvalSample } from '../core/conditions/types';
-import { detectorHistoryNeedFor } from '../core/detector-history';
-import { type DetectorInput, type DetectorVerdict, runDetector } from '../core/event-detector';
+import { detectorCanWatch, detectorHistoryPlan } from '../core/detector-history';
+import {
+  DETECTOR_DEFAULTS,
+  type DetectorInput,
+  type DetectorVerdict,
+  runDetector,
+} from '../core/event-detector';
 import type { Device } from '../core/registry';
 import type { DetectorStates, StoredDetectorState } from '../ports/detector-states';
 import type { ReadingStore } from '../ports/reading-store';
@@ -11,8 +16,9 @@ import { type RecentReadings, readingsBefore } from './recent-readings';
 /** Conditional writes tried before giving up (each loss means another invocation wrote the state in between). */
 const SAVE_ATTEMPTS = 3;
 
-/** Whether the event detector watches a device: water devices only. */
-const detectorWatches = (device: Device) => device.kind === 'water';
+/** Whether the event detector watches a device: water devices reporting often enough to learn from (`detectorCanWatch`). */
+const detectorWatches = (device: Device) =>
+  device.kind === 'water' && detectorCanWatch(device.intervalS * 1000);
 
 const keyOf = (s: { ts: number; seq: number }) => `${s.ts}#${s.seq}`;
 
@@ -53,17 +59,33 @@ export class EventDetection {
     const newest = (sorted[sorted.length - 1] as EvalSample).ts;
     const inputs = sorted.map(detectorInputOf);
     let stored = prefetched ? prefetched.get(device.id) : await this.read(device.id);
-    // A commissioning device between hour boundaries needs no history (need 0): no read at all.
-    let history: DetectorInput[] = [];
-    let read = 0;
+    // What has been read so far: `history` (oldest first) holds every stored sample after `completeAfter`.
+    let read: History = { need: 0, inputs: [], completeAfter: (sorted[0] as EvalSample).ts };
     for (let attempt = 1; ; attempt++) {
-      // The state says whether this batch learns, and so how much history it needs (the same verdicts either way).
-      const need = detectorHistoryNeedFor(stored?.state, newest);
-      if (need > read) {
-        history = await this.history(device, sorted, recent, need);
-        read = need;
+      // The state says how much history this batch needs (nothing while the device commissions, more where it
+      // learns); a quiet device in service reads the shorter part first and the rest only when a verdict needs it.
+      const plan = detectorHistoryPlan(
+        stored?.state,
+        (sorted[0] as EvalSample).ts,
+        newest,
+        device.intervalS * 1000,
+      );
+      let run: ReturnType<typeof runDetector> | undefined;
+      for (const need of plan.first < plan.full ? [plan.first, plan.full] : [plan.full]) {
+        if (need > read.need) read = await this.history(device, sorted, recent, need);
+        const cut = read.inputs.length > need;
+        const history = cut ? read.inputs.slice(read.inputs.length - need) : read.inputs;
+        // Only the first, shorter read is checked: the full one is what the detector's verdicts are defined on.
+        const completeAfter =
+          need === plan.full
+            ? Number.NEGATIVE_INFINITY
+            : cut
+              ? (history[0] as DetectorInput).ts
+              : read.completeAfter;
+        run = runDetector(stored?.state, history, inputs, DETECTOR_DEFAULTS, completeAfter);
+        if (!run.short) break;
       }
-      const run = runDetector(stored?.state, history.slice(Math.max(0, history.length - need)), inputs);
+      if (run === undefined) throw new Error('unreachable: a history plan has at least one read');
       if (!run.changed || (await this.deps.states.saveDetectorState(device.id, run.state, stored?.rev))) {
         sorted.forEach((s, i) => {
           const v = run.verdicts[i];
@@ -81,22 +103,39 @@ export class EventDetection {
     return (await this.deps.states.detectorStates([deviceId])).get(deviceId);
   }
 
-  /** The stored samples just before the first new one, oldest first (shared with the batch's other stages). */
+  /**
+   * The `need` stored samples just before the first new one, oldest first (shared with the batch's other stages), and
+   * where they may be incomplete: nowhere when the read came back short of its limit (that is all there is), else at
+   * the oldest kept (more may be stored at or before it).
+   */
   private async history(
     device: Device,
     sorted: readonly EvalSample[],
     recent: RecentReadings | undefined,
     need: number,
-  ): Promise<DetectorInput[]> {
+  ): Promise<History> {
     const first = sorted[0] as EvalSample;
     const last = sorted[sorted.length - 1] as EvalSample;
     const limit = need + sorted.length;
     const items = await readingsBefore(this.deps.readings, recent, device, sorted.length, last.ts, limit);
     const isNew = new Set(sorted.map(keyOf));
-    return items
-      .filter((i) => !isNew.has(keyOf(i)) && (i.ts < first.ts || (i.ts === first.ts && i.seq < first.seq)))
-      .slice(0, need)
-      .reverse()
-      .map(detectorInputOf);
+    const before = items.filter(
+      (i) => !isNew.has(keyOf(i)) && (i.ts < first.ts || (i.ts === first.ts && i.seq < first.seq)),
+    );
+    const kept = before.slice(0, need);
+    const all = items.length < limit && kept.length === before.length;
+    const oldest = kept[kept.length - 1];
+    return {
+      need,
+      inputs: kept.reverse().map(detectorInputOf),
+      completeAfter: all ? Number.NEGATIVE_INFINITY : (oldest?.ts ?? first.ts),
+    };
   }
+}
+
+/** A history read: the samples (oldest first) and the time after which they are every stored sample. */
+interface History {
+  need: number;
+  inputs: DetectorInput[];
+  completeAfter: number;
 }

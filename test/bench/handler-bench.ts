@@ -66,16 +66,35 @@ export async function handlerBench(options: {
    * the detector reads no history between hour boundaries.
    */
   detectorState?: DetectorState;
+  /**
+   * `round-robin` (default): record after record goes to the next device, one second of data time apart, so every
+   * device sends at the fleet's pace whatever its interval. `nominal`: each device sends at its own `intervalS`
+   * (staggered), records in data-time order: a backlog of the fleet as it reports, drained.
+   */
+  cadence?: 'round-robin' | 'nominal';
+  /**
+   * Ask DynamoDB for the capacity every request consumed (default true). dynalite then sizes every item it reads or
+   * writes, on the benchmark's own CPU (DynamoDB does this on its side in the cloud): runs that measure speed can
+   * leave it off and take their units from a separate run. Requests are counted either way.
+   */
+  countUnits?: boolean;
 }): Promise<HandlerRun[]> {
   const dynamo: LocalDynamo = await startLocalDynamo({});
   const results: HandlerRun[] = [];
   try {
     const config = readServiceConfig({ ...process.env, ...options.env, ...dynamo.tableEnv });
     let seq = 0;
-    const base = Math.floor(Date.now() / 60_000) * 60_000 - 12 * 3_600_000;
+    const samplesPerRun = options.eventsPerRun * options.recordsPerEvent;
+    const nominal = options.cadence === 'nominal';
+    // Far enough back that a run's data time never reaches the future (ingest refuses samples from the future).
+    const back = nominal ? 1 + nominalHours(options.devices, samplesPerRun * options.runs) : 12;
+    const base = Math.floor(Date.now() / 60_000) * 60_000 - Math.ceil(back) * 3_600_000;
+    const schedule = nominal
+      ? nominalSchedule(options.devices, base, samplesPerRun * options.runs)
+      : undefined;
     for (let run = 0; run < options.runs; run++) {
       const doc = documentClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
-      const capacity = countCapacity(doc);
+      const capacity = countCapacity(doc, { units: options.countUnits !== false });
       let readingWriteUnits = 0;
       let notifications = 0;
       const service = createService(
@@ -91,7 +110,9 @@ export async function handlerBench(options: {
           live: { alarmChanged: async () => undefined },
           subscriptionChannel: { route: async () => undefined, unroute: async () => undefined },
         },
-        { writeOptions: { onConsumedCapacity: (u) => (readingWriteUnits += u) } },
+        options.countUnits === false
+          ? {}
+          : { writeOptions: { onConsumedCapacity: (u) => (readingWriteUnits += u) } },
       );
       if (run === 0) await service.registry.putMany(options.devices);
       if (run === 0 && options.detectorState) {
@@ -109,10 +130,11 @@ export async function handlerBench(options: {
       for (let e = 0; e < options.eventsPerRun; e++) {
         const records = [];
         for (let r = 0; r < options.recordsPerEvent; r++) {
-          const device = options.devices[
-            (e * options.recordsPerEvent + r) % options.devices.length
-          ] as Device;
-          const ts = base + seq * 1000;
+          const slot = schedule?.[seq];
+          const device =
+            slot?.device ??
+            (options.devices[(e * options.recordsPerEvent + r) % options.devices.length] as Device);
+          const ts = slot?.ts ?? base + seq * 1000;
           const m = device.kind === 'water' ? waterMetrics(seq) : binMetrics(seq);
           const payload = Buffer.from(JSON.stringify({ v: 1, ts, seq, m, battery_pct: 80 }));
           const item = toReadingItem(device.id, { ts, seq, m, batteryPct: 80 }, ts, config.RETENTION_DAYS);
@@ -159,4 +181,29 @@ export async function handlerBench(options: {
     await dynamo.stop();
   }
   return results;
+}
+
+/** Hours of data time `samples` samples of the fleet span when each device reports at its own interval. */
+function nominalHours(devices: readonly Device[], samples: number): number {
+  const perHour = devices.reduce((n, d) => n + 3_600 / d.intervalS, 0);
+  return samples / perHour;
+}
+
+/**
+ * The first `samples` samples of the fleet reporting from `base`, each device at its own interval (staggered by a
+ * few seconds per device so they do not all report at once), in data-time order.
+ */
+function nominalSchedule(
+  devices: readonly Device[],
+  base: number,
+  samples: number,
+): { device: Device; ts: number }[] {
+  const hours = nominalHours(devices, samples) + 1;
+  const slots = devices.flatMap((device, i) => {
+    const every = device.intervalS * 1000;
+    const n = Math.ceil((hours * 3_600_000) / every);
+    return Array.from({ length: n }, (_, k) => ({ device, ts: base + ((i * 7_000) % every) + k * every }));
+  });
+  slots.sort((a, b) => a.ts - b.ts || a.device.id.localeCompare(b.device.id));
+  return slots.slice(0, samples);
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { detectorInputOf } from '../../../functions/core/conditions/detector';
 import type { EvalSample } from '../../../functions/core/conditions/types';
-import { type DetectorState, runDetector } from '../../../functions/core/event-detector';
+import { DETECTOR_DEFAULTS, type DetectorState, runDetector } from '../../../functions/core/event-detector';
+import { type ReadingItem, toReadingItem } from '../../../functions/core/reading-item';
 import type { DetectorStates, StoredDetectorState } from '../../../functions/ports/detector-states';
-import type { ReadingStore } from '../../../functions/ports/reading-store';
+import type { ReadingQuery, ReadingStore } from '../../../functions/ports/reading-store';
 import { EventDetection } from '../../../functions/use-cases/detect-events';
 import { binDevice, MINUTE, T0, waterDevice, waterMetrics } from '../../helpers/telemetry';
 
@@ -92,4 +93,81 @@ describe('EventDetection (the detector state around the detector)', () => {
     expect(states.reads).toEqual([['wq-1', 'wq-2']]);
     expect(await detection.verdicts(binDevice('bin-1'), samples(2), new Map(), undefined)).toEqual(new Map());
   });
+
+  it('does not watch a water device that reports less often than every 2 minutes (it could never learn)', async () => {
+    const states = new MemoryStates();
+    const detection = new EventDetection({ states, readings: noReadings });
+    const slow = waterDevice('wq-slow', { intervalS: 300 });
+    await detection.prefetch([slow, waterDevice('wq-1', { intervalS: 120 })]);
+    expect(states.reads).toEqual([['wq-1']]);
+    expect(await detection.verdicts(slow, samples(2), new Map(), undefined)).toEqual(new Map());
+    expect(states.saves).toEqual([]);
+  });
+
+  it('in service and quiet reads 67 stored samples, and the 82 a fault check needs only in a batch that needs them', async () => {
+    const device = waterDevice('wq-1');
+    // A device in service: 50 hours learned at one sample a minute, ten minutes into the next hour.
+    const learned = Array.from({ length: 50 * 60 + 10 }, (_, i) => ({
+      ts: T0 + i * MINUTE,
+      seq: i,
+      m: waterMetrics(i),
+    }));
+    const { state, verdicts } = runDetector(undefined, [], learned.map(detectorInputOf));
+    expect(verdicts.at(-1)?.learning).toBe(false);
+    const store = new MemoryReadings(learned.map((x) => toReadingItem(device.id, x, x.ts, 30)));
+    const states = new MemoryStates();
+    states.stored.set(device.id, { state, rev: 1 });
+    const detection = new EventDetection({ states, readings: store });
+    const next = (n: number, ph = 0): EvalSample[] =>
+      Array.from({ length: n }, () => {
+        const i = store.items.length;
+        const sample = {
+          ts: T0 + i * MINUTE,
+          seq: i,
+          m: { ...waterMetrics(i), ph: 7.3 + ph },
+          receivedAt: T0 + i * MINUTE,
+        };
+        store.items.push(toReadingItem(device.id, sample, sample.ts, 30));
+        return sample;
+      });
+    // Within the hour, nothing open, nothing moving: the shorter read (67 before the 3 new samples).
+    const quiet = next(3);
+    await detection.verdicts(device, quiet, await detection.prefetch([device]), undefined);
+    expect(store.limits).toEqual([70]);
+    // pH alone steps up by 1 and stays (a sensor): at its 16th minute the fault check looks back 15 minutes, each
+    // minute with its own reference window, so that batch reads the rest (82 before the new sample).
+    store.limits.length = 0;
+    let found: { faults: { metric: string }[] } | undefined;
+    for (let minute = 0; minute < 20 && !found; minute++) {
+      const batch = next(1, 1);
+      const out = await detection.verdicts(device, batch, await detection.prefetch([device]), undefined);
+      const verdict = out.get(`${batch[0]?.ts}#${batch[0]?.seq}`);
+      if (verdict && verdict.faults.length > 0) found = verdict;
+    }
+    expect(found?.faults.map((f) => f.metric)).toEqual(['ph']);
+    // Most batches took the shorter read; the ones where pH could become a fault read again with room for 82.
+    expect(store.limits.filter((l) => l === 68).length).toBeGreaterThan(0);
+    expect(store.limits.filter((l) => l === 83).length).toBeGreaterThan(0);
+    expect(store.limits.every((l) => l === 68 || l === 83)).toBe(true);
+    expect(DETECTOR_DEFAULTS.sampleIntervalMs).toBe(MINUTE);
+  });
 });
+
+/** Stored readings in memory, answering the newest-first Query the detector makes; records each Query's limit. */
+class MemoryReadings implements ReadingStore {
+  readonly limits: number[] = [];
+  constructor(readonly items: ReadingItem[]) {}
+  async putItems() {
+    return [];
+  }
+  async query(q: ReadingQuery) {
+    this.limits.push(q.limit);
+    const within = this.items.filter((i) => i.deviceId === q.deviceId && i.ts >= q.from && i.ts <= q.to);
+    within.sort((a, b) => (a.sk < b.sk ? -1 : 1));
+    if (q.newestFirst) within.reverse();
+    return { items: within.slice(0, q.limit) };
+  }
+  async latest() {
+    return undefined;
+  }
+}
