@@ -118,10 +118,8 @@ export class EventDetection {
     const last = sorted[sorted.length - 1] as EvalSample;
     const limit = need + sorted.length;
     const items = await readingsBefore(this.deps.readings, recent, device, sorted.length, last.ts, limit);
-    const isNew = new Set(sorted.map(keyOf));
-    const before = items.filter(
-      (i) => !isNew.has(keyOf(i)) && (i.ts < first.ts || (i.ts === first.ts && i.seq < first.seq)),
-    );
+    // Newest first; the new samples are all at or after the first of them, so what is before it is stored history.
+    const before = items.filter((i) => i.ts < first.ts || (i.ts === first.ts && i.seq < first.seq));
     const kept = before.slice(0, need);
     const all = items.length < limit && kept.length === before.length;
     const oldest = kept[kept.length - 1];
