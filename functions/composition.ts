@@ -15,6 +15,7 @@ import { DynamoSubscriptionStore } from './adapters/dynamodb/subscription-store'
 import { InMemoryServiceMetrics } from './adapters/in-memory-metrics';
 import type { AlarmApiDeps } from './api/alarm-routes';
 import type { BinApiDeps } from './api/bin-routes';
+import type { ConsoleApiDeps } from './api/console-routes';
 import type { DeadLetterApiDeps } from './api/dead-letter-routes';
 import type { ReportApiDeps } from './api/report-routes';
 import type { ApiDeps as ReadingApiDeps } from './api/routes';
@@ -39,7 +40,7 @@ import {
   alarmHistoryNeed,
 } from './use-cases/alarm-engine';
 import type { SweepDeps } from './use-cases/alarm-sweep';
-import { detectorReadingsNeed, EventDetection } from './use-cases/detect-events';
+import { EventDetection } from './use-cases/detect-events';
 import { evaluateAlarmsStage } from './use-cases/evaluate-alarms';
 import type { IngestDeps, StoredMessage } from './use-cases/ingest-telemetry';
 import { markTouchedHoursStage } from './use-cases/mark-touched-hours';
@@ -162,7 +163,6 @@ function detection(service: Service): { detection?: EventDetection } {
 
 /** The ingest function's dependencies; `requeue` takes back what one invocation defers (see INGEST_BUDGET). */
 export function ingestDeps(service: Service, options: { requeue?: IngestRequeue } = {}): IngestDeps {
-  const detectorOn = service.config.EVENT_DETECTOR === 'on';
   return {
     ...(options.requeue ? { requeue: options.requeue } : {}),
     metrics: service.metrics,
@@ -173,7 +173,7 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
     retentionDays: service.config.RETENTION_DAYS,
     afterStore: allStages(
       service.readings,
-      readingsNeed(detectorOn),
+      readingsNeed,
       evaluateAlarmsStage({
         engine: service.engine,
         alarms: service.alarms,
@@ -188,15 +188,16 @@ export function ingestDeps(service: Service, options: { requeue?: IngestRequeue 
 
 type Stage = (stored: StoredMessage[], recent: RecentReadings) => Promise<Set<string>>;
 
-/** What every after-store stage together reads around a device's new samples. */
-function readingsNeed(detectorOn: boolean) {
-  return (device: Device, newSamples: number): ReadingsNeed => {
-    const bins = collectionsNeed(device, newSamples);
-    const detector = detectorOn ? detectorReadingsNeed(device, newSamples) : 0;
-    return {
-      before: Math.max(alarmHistoryNeed(device, newSamples), detector, bins.before),
-      after: bins.after,
-    };
+/**
+ * What every after-store stage together reads around a device's new samples. The event detector is not in it: it
+ * reads first among a water device's stages and sizes the shared read itself (`RecentReadings.before`), to what its
+ * state asks for in this batch (nothing while the device commissions, more in a batch where it learns).
+ */
+function readingsNeed(device: Device, newSamples: number): ReadingsNeed {
+  const bins = collectionsNeed(device, newSamples);
+  return {
+    before: Math.max(alarmHistoryNeed(device, newSamples), bins.before),
+    after: bins.after,
   };
 }
 
@@ -242,7 +243,8 @@ export type ApiDeps = ReadingApiDeps &
   BinApiDeps &
   DeadLetterApiDeps &
   ReportApiDeps &
-  SeriesApiDeps;
+  SeriesApiDeps &
+  ConsoleApiDeps;
 
 /** The API's dependencies; the dead-letter queue is the SQS DLQ in the cloud and the router's file locally. */
 export function apiDeps(service: Service, deadLetters: DeadLetterQueue): ApiDeps {

@@ -12,6 +12,7 @@ import type { AlarmEngine } from '../use-cases/alarm-engine';
 import {
   type ApiEvent,
   type ApiResult,
+  conditionalJson,
   cursorParam,
   epochMs,
   ID_FORMATS,
@@ -124,7 +125,7 @@ export const alarmRoutes: Record<string, (event: ApiEvent, deps: AlarmApiDeps) =
       cursor: q.cursor,
     });
     const items = page.items.map(({ pending: _p, sending: _s, lastEntry: _e, ...summary }) => summary);
-    return json(200, { items, nextCursor: page.cursor } satisfies AlarmPage);
+    return conditionalJson(event, 200, { items, nextCursor: page.cursor } satisfies AlarmPage);
   },
 
   'GET /alarms/{id}': async (event, deps) => {

@@ -39,6 +39,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<RouteKey, Permission>> = {
   'GET /dead-letters': 'dead-letters:read',
   'POST /dead-letters/redrive': 'dead-letters:redrive',
   'GET /reports/compliance': 'read',
+  'GET /me': 'read',
+  'GET /overview': 'read',
 };
 
 /** Formats a list of roles for a message: "engineer or admin". */

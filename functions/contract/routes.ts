@@ -32,4 +32,7 @@ export const API_ROUTES = [
   { method: 'GET', path: '/dead-letters' },
   { method: 'POST', path: '/dead-letters/redrive' },
   { method: 'GET', path: '/reports/compliance' },
+  // The operator console: who the caller is, and the county at a glance.
+  { method: 'GET', path: '/me' },
+  { method: 'GET', path: '/overview' },
 ] as const satisfies readonly RouteSpec[];

@@ -5,6 +5,7 @@ import {
   type DetectorSettings,
   type DetectorState,
   detectorHistoryNeed,
+  detectorLearning,
   runDetector,
 } from './event-detector';
 
@@ -25,8 +26,10 @@ export function detectorVerdictNeed(settings: DetectorSettings = DETECTOR_DEFAUL
 /**
  * Stored samples the detector needs before a batch whose newest sample is at `newestTs`, given the state it runs on:
  * the full `detectorHistoryNeed()` (127 at one a minute) only when the batch reaches a new hour of the state's clock,
- * where the detector learns from the hour just ended, or when there is no usable state; otherwise the shorter
- * `detectorVerdictNeed()` (82). Same verdicts and state either way; most batches of a live device take the short one.
+ * where the detector learns from the hour just ended, or when there is no usable state; none while the state is
+ * still commissioning with nothing open (its verdicts then say only `learning`, whatever came before); otherwise the
+ * shorter `detectorVerdictNeed()` (82). Same verdicts and state either way; most batches of a live device take the
+ * short one, every batch of a commissioning device between hour boundaries reads nothing.
  */
 export function detectorHistoryNeedFor(
   state: DetectorState | undefined,
@@ -38,7 +41,12 @@ export function detectorHistoryNeedFor(
     state.v === CURRENT_VERSION &&
     Number.isFinite(state.hour) &&
     Array.isArray(state.hours) &&
-    state.hours.length === DETECTOR_METRICS.length;
+    state.hours.length === DETECTOR_METRICS.length &&
+    Array.isArray(state.scale) &&
+    state.scale.length === DETECTOR_METRICS.length &&
+    Array.isArray(state.maxima);
   if (!usable || Math.floor(newestTs / HOUR_MS) > state.hour) return detectorHistoryNeed(settings);
+  const open = state.event !== null || Object.keys(state.faults ?? {}).length > 0;
+  if (!open && detectorLearning(state, settings)) return 0;
   return Math.min(detectorVerdictNeed(settings), detectorHistoryNeed(settings));
 }

@@ -15,6 +15,7 @@
  * (windows, hold, confirmation) is recomputed from `history` + `newSamples`, so a batch split differently reaches the
  * same verdicts and `changed` is true only at an hour boundary or a status change. Pure: no I/O, no clock.
  */
+import { numericMedian } from '../shared/stats';
 import { HOUR_MS, MINUTE_MS } from '../shared/time';
 
 /** One sample as the detector sees it: numeric values of the channels it watches (absent: not reported / invalid). */
@@ -190,6 +191,17 @@ export function detectorHistoryNeed(settings: DetectorSettings = DETECTOR_DEFAUL
   // The hour just ended is learned from at its boundary; each of its samples needs its own reference window.
   const span = HOUR_MS + settings.referenceMs + settings.smoothMs;
   return Math.ceil(span / settings.sampleIntervalMs) + 2;
+}
+
+/**
+ * Whether a state is still commissioning: its verdicts say `learning` and nothing else, so between hour boundaries
+ * they read no history (`detectorHistoryNeedFor`).
+ */
+export function detectorLearning(
+  state: DetectorState,
+  settings: DetectorSettings = DETECTOR_DEFAULTS,
+): boolean {
+  return Math.max(...state.hours) < settings.commissioningHours || state.maxima.length < settings.minMaxima;
 }
 
 const round4 = (x: number) => (x === 0 || !Number.isFinite(x) ? 0 : Number(x.toPrecision(4)));
@@ -402,9 +414,7 @@ class Run {
   }
 
   get learning(): boolean {
-    return (
-      Math.max(...this.state.hours) < this.s.commissioningHours || this.state.maxima.length < this.s.minMaxima
-    );
+    return detectorLearning(this.state, this.s);
   }
 
   /** Sample k against the baseline; `refs` overrides the reference per channel (an open episode's frozen levels). */
@@ -461,13 +471,17 @@ class Run {
     for (let j = 0; j < N; j++) {
       const zj = z[j];
       if (j === c || zj === null || zj === undefined) continue;
-      if (Math.abs(zj) >= this.s.quietZ) alone = false;
       const r = this.state.corr[pairIndex(c, j)] as number;
-      // A partner stays put when it moved less than half what the correlation says it should have (or within quietZ).
+      const partner = Math.abs(r) >= this.s.partnerR;
+      // How far j moved the way the correlation says it follows c: negative when it moved against it.
+      const along = partner ? Math.sign(r * zc) * zj : Math.abs(zj);
+      if (along >= this.s.quietZ) alone = false;
+      // A partner stays put when it moved less than half what the correlation says it should have (or within quietZ),
+      // counted in the direction it should have moved: a partner that went the other way did not follow.
       if (
-        Math.abs(r) >= this.s.partnerR &&
+        partner &&
         Math.abs(r * zc) >= this.s.channelZ &&
-        Math.abs(zj) < Math.max(this.s.quietZ, Math.abs(r * zc) / 2)
+        along < Math.max(this.s.quietZ, Math.abs(r * zc) / 2)
       )
         return true;
     }
@@ -733,13 +747,8 @@ class Run {
 const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision(8)));
 const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 
-function median(values: number[]): number {
-  const sorted = values.sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+// Medians of every window are the detector's hottest loop: numericMedian sorts without a comparator call.
+const median = numericMedian;
 
 function usableState(state: DetectorState | undefined): state is DetectorState {
   return (

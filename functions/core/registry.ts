@@ -171,6 +171,8 @@ export type Device = FleetDevice & {
   siteName: string;
   siteNameZh?: string;
   siteType: SiteType;
+  /** The site's upstream site ids (source → plant → network → tap); absent when it has none. */
+  siteUpstream?: string[];
   township: string;
   supplyClass: SupplyClass;
   disinfectant: Disinfectant;
@@ -228,6 +230,8 @@ export function fleetDevices(fleet: Fleet): Device[] {
       disinfectant: site.disinfectant,
     };
     if (site.nameZh !== undefined) device.siteNameZh = site.nameZh;
+    // The registry holds devices only: the supply chain (the overview's flow order) travels with each device.
+    if (site.upstream.length > 0) device.siteUpstream = site.upstream;
     if (site.alarmSettings !== undefined) device.alarmSettings = site.alarmSettings;
     if (device.kind === 'bin') {
       // The stored device carries its effective overrides, so ingest and the API need no fleet document.

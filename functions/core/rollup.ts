@@ -123,7 +123,8 @@ function roundSum(sum: number): number {
   return sum === 0 ? 0 : Number(sum.toPrecision(12));
 }
 
-const emptyAggregate = (): MetricAggregate => ({
+/** A metric's aggregate before any sample: every count and duration zero. */
+export const emptyAggregate = (): MetricAggregate => ({
   count: 0,
   flagged: 0,
   overLimit: 0,

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { alarmRoutes } from '../api/alarm-routes';
 import { binRoutes } from '../api/bin-routes';
+import { consoleRoutes } from '../api/console-routes';
 import { deadLetterRoutes } from '../api/dead-letter-routes';
 import { type ApiEvent, type ApiResult, errorResponses } from '../api/http';
 import { principalOf } from '../api/principal';
@@ -27,6 +28,7 @@ export const ROUTE_TABLE: RouteTable = {
   ...deadLetterRoutes,
   ...windowRoutes,
   ...reportRoutes,
+  ...consoleRoutes,
 };
 
 /**

@@ -1,6 +1,6 @@
 import { detectorInputOf } from '../core/conditions/detector';
 import type { EvalSample } from '../core/conditions/types';
-import { detectorHistoryNeedFor, detectorVerdictNeed } from '../core/detector-history';
+import { detectorHistoryNeedFor } from '../core/detector-history';
 import { type DetectorInput, type DetectorVerdict, runDetector } from '../core/event-detector';
 import type { Device } from '../core/registry';
 import type { DetectorStates, StoredDetectorState } from '../ports/detector-states';
@@ -13,15 +13,6 @@ const SAVE_ATTEMPTS = 3;
 
 /** Whether the event detector watches a device: water devices only. */
 const detectorWatches = (device: Device) => device.kind === 'water';
-
-/**
- * Stored readings the detector reads at least before a device's new samples, plus the new samples themselves: what
- * its verdicts need. A batch in which it learns (a new hour of data) asks for the longer history when it reads, which
- * it does first among a water device's stages, so the batch's shared read is sized to it (`RecentReadings.before`).
- */
-export function detectorReadingsNeed(device: Device, newSamples: number): number {
-  return detectorWatches(device) ? detectorVerdictNeed() + newSamples : 0;
-}
 
 const keyOf = (s: { ts: number; seq: number }) => `${s.ts}#${s.seq}`;
 
@@ -62,8 +53,9 @@ export class EventDetection {
     const newest = (sorted[sorted.length - 1] as EvalSample).ts;
     const inputs = sorted.map(detectorInputOf);
     let stored = prefetched ? prefetched.get(device.id) : await this.read(device.id);
+    // A commissioning device between hour boundaries needs no history (need 0): no read at all.
     let history: DetectorInput[] = [];
-    let read = -1;
+    let read = 0;
     for (let attempt = 1; ; attempt++) {
       // The state says whether this batch learns, and so how much history it needs (the same verdicts either way).
       const need = detectorHistoryNeedFor(stored?.state, newest);

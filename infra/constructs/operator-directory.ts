@@ -5,6 +5,8 @@ import {
   CfnManagedLoginBranding,
   CfnUserPoolGroup,
   FeaturePlan,
+  type IUserPool,
+  type IUserPoolClient,
   ManagedLoginVersion,
   Mfa,
   OAuthScope,
@@ -12,6 +14,7 @@ import {
   UserPool,
   type UserPoolClient,
   UserPoolClientIdentityProvider,
+  type UserPoolClientOptions,
   type UserPoolDomain,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
@@ -96,6 +99,42 @@ function consoleSignInFromContext(scope: Construct): ConsoleSignIn {
 }
 
 /**
+ * The settings of a console's app client. A browser console is a public client: no secret it could not keep, no
+ * implicit grant (tokens in the URL), only the authorization code grant, which the console redeems with a PKCE
+ * verifier. SRP stays for scripted sign-in (it never sends the password); it still needs the TOTP code.
+ */
+export function consoleClientOptions(signIn: Omit<ConsoleSignIn, 'domainPrefix'>): UserPoolClientOptions {
+  return {
+    generateSecret: false,
+    authFlows: { userSrp: true },
+    preventUserExistenceErrors: true,
+    supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+    oAuth: {
+      flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+      scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+      callbackUrls: [...signIn.callbackUrls],
+      logoutUrls: [...signIn.logoutUrls],
+    },
+  };
+}
+
+/**
+ * Managed login shows nothing for a client without a style; Cognito's own look is enough for an operator console.
+ */
+export function styleSignIn(
+  scope: Construct,
+  id: string,
+  userPool: IUserPool,
+  client: IUserPoolClient,
+): CfnManagedLoginBranding {
+  return new CfnManagedLoginBranding(scope, id, {
+    userPoolId: userPool.userPoolId,
+    clientId: client.userPoolClientId,
+    useCognitoProvidedValues: true,
+  });
+}
+
+/**
  * The directory of people who use the API (operators, crew leads, the health office): a Cognito user pool whose
  * tokens the API's JWT authorizer accepts. Administrators create the accounts; nobody signs up. Sign-in needs a
  * strong password and a TOTP second factor, and threat protection blocks risky and compromised-credential sign-ins.
@@ -134,21 +173,7 @@ export class OperatorDirectory extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // A browser console is a public client: no secret it could not keep, no implicit grant (tokens in the URL), only
-    // the authorization code grant, which the console redeems with a PKCE verifier. SRP stays for scripted sign-in
-    // (it never sends the password); it still needs the TOTP code.
-    this.consoleClient = this.userPool.addClient('ConsoleClient', {
-      generateSecret: false,
-      authFlows: { userSrp: true },
-      preventUserExistenceErrors: true,
-      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
-      oAuth: {
-        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
-        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
-        callbackUrls: [...signIn.callbackUrls],
-        logoutUrls: [...signIn.logoutUrls],
-      },
-    });
+    this.consoleClient = this.userPool.addClient('ConsoleClient', consoleClientOptions(signIn));
 
     // A prefix unique per stack path and account, so a second stage or account does not collide with the first.
     const derived = `pamir-telemetry-${createHash('sha256').update(this.node.path).digest('hex').slice(0, 8)}-${Aws.ACCOUNT_ID}`;
@@ -156,12 +181,7 @@ export class OperatorDirectory extends Construct {
       cognitoDomain: { domainPrefix: signIn.domainPrefix ?? derived },
       managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
     });
-    // Managed login shows nothing for a client without a style; Cognito's own look is enough for an operator console.
-    new CfnManagedLoginBranding(this, 'SignInStyle', {
-      userPoolId: this.userPool.userPoolId,
-      clientId: this.consoleClient.userPoolClientId,
-      useCognitoProvidedValues: true,
-    });
+    styleSignIn(this, 'SignInStyle', this.userPool, this.consoleClient);
 
     const entries = ROLES.map((role, rank) => {
       const group = new CfnUserPoolGroup(this, `Group-${role}`, {

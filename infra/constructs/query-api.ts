@@ -1,5 +1,7 @@
+import { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   type HttpRoute,
@@ -33,7 +35,15 @@ export interface QueryApiProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly accessLogRetention?: RetentionDays;
+  /**
+   * Browser origins allowed to call the API (the operator console's, `https://host`, no path). None: no CORS, the
+   * API answers only clients that are not browsers on another origin.
+   */
+  readonly corsOrigins?: readonly string[];
 }
+
+/** The methods the routes use, for CORS: a browser may send what the API serves and nothing else. */
+const ROUTE_METHODS = [...new Set(API_ROUTES.map((r) => r.method))].map((m) => CorsHttpMethod[m]);
 
 /** One JSON object per request; HTTP API `$context` variables only (the REST API's standard fields differ). */
 const ACCESS_LOG_FIELDS = {
@@ -78,6 +88,19 @@ export class QueryApi extends Construct {
       defaultAuthorizer: props.authorizer,
       // The stage is created below, with throttling and access logs the default stage cannot be given.
       createDefaultStage: false,
+      ...(props.corsOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsOrigins],
+              allowMethods: ROUTE_METHODS,
+              // If-None-Match lets the console's alarm poll be answered 304; it must read the ETag to send it.
+              allowHeaders: ['authorization', 'content-type', 'if-none-match'],
+              exposeHeaders: ['etag'],
+              allowCredentials: false,
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
 
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', {

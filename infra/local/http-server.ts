@@ -19,6 +19,11 @@ export interface LocalHttpOptions {
   callers: readonly LocalCaller[];
   invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   maxBodyBytes?: number;
+  /**
+   * Serves what is not an API route (the operator console's files): answers whether it handled the request. Asked
+   * only for paths no route matches, so the API always wins.
+   */
+  staticFiles?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
 }
 
 /** A caller the local server knows: a name, a role (a Cognito group in the cloud) and a bearer token. */
@@ -124,6 +129,7 @@ export async function startLocalHttp(
           break;
         }
       }
+      if (!matched && (await options.staticFiles?.(req, res, path))) return;
       if (!matched) return send(res, 404, { message: `Not Found: no route ${method} ${path.slice(0, 200)}` });
       const values = matched.values.map((v) => decodeOrUndefined(v));
       if (values.some((v) => v === undefined)) return send(res, 400, MALFORMED_PATH);

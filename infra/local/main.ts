@@ -103,9 +103,14 @@ async function main(): Promise<number> {
     log,
   });
   const water = runtime.devices.filter((d) => d.kind === 'water').length;
+  const { consoleBuilt } = await import('./console-static');
+  const consoleLine = (await consoleBuilt())
+    ? `http://127.0.0.1:${runtime.httpPort}/   sign in with an API token (below)`
+    : 'not built: npm run console:build (npm start builds it first)';
   console.log(`Pamir Telemetry, local runtime
   MQTT broker   mqtt://127.0.0.1:${runtime.mqttPort}   devices publish to dt/water/<id> and dt/bin/<id>, client id = device id
   MQTT login    device: -u <id> -P "$(cat ${runtime.deviceSecretFile('<id>')})"   console: -u console -P <API token>${runtime.allowAnonymousDevices ? '\n  WARNING       ALLOW_ANONYMOUS_DEVICES=1: devices may connect without their secret' : ''}
+  Console       ${consoleLine}
   HTTP API      http://127.0.0.1:${runtime.httpPort}   header: Authorization: Bearer <token>
   API token     ${runtime.apiToken}   (from ${runtime.tokenSource}; role admin)${runtime.namedTokens.length ? `\n  API tokens    ${runtime.namedTokens.map((t) => `${t.name} (${t.role})`).join(', ')}   (from ${runtime.dataDir}/api-tokens.json)` : ''}
   DynamoDB API  ${runtime.dynamoEndpoint}   dynalite, data in ${runtime.dataDir}/dynamodb

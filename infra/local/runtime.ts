@@ -25,6 +25,7 @@ import { FUNCTIONS } from '../wiring';
 import { ensureApiToken, LOCAL_ADMIN_NAME, type NamedApiToken, readApiTokens } from './api-token';
 import { type BrokerOptions, type LocalBroker, startLocalBroker } from './broker';
 import { BrokerLiveEvents } from './broker-live-events';
+import { consoleStatic } from './console-static';
 import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from './dynamo';
 import { type LocalCaller, startLocalHttp } from './http-server';
 import { localContext } from './lambda-context';
@@ -272,6 +273,8 @@ async function startApi(
     port,
     routes: API_ROUTES,
     callers,
+    // The operator console on the same origin as the API, as CloudFront serves both in the cloud.
+    staticFiles: consoleStatic(),
     invoke: async (event) => {
       const result = await api(event, localContext('api'));
       return result ?? { statusCode: 500, body: '{"message":"no response"}' };

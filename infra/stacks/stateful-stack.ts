@@ -17,6 +17,8 @@ export class StatefulStack extends Stack {
   public readonly alarmTopic: ITopic;
   public readonly userPool: IUserPool;
   public readonly userPoolClient: IUserPoolClient;
+  /** The Cognito managed sign-in domain's base URL (https://…amazoncognito.com), for the console site. */
+  public readonly signInUrl: string;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, { terminationProtection: true, ...props });
@@ -26,10 +28,11 @@ export class StatefulStack extends Stack {
     const directory = new OperatorDirectory(this, 'Operators');
     this.userPool = directory.userPool;
     this.userPoolClient = directory.consoleClient;
+    this.signInUrl = directory.domain.baseUrl();
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'ConsoleClientId', { value: this.userPoolClient.userPoolClientId });
-    new CfnOutput(this, 'ConsoleSignInUrl', { value: directory.domain.baseUrl() });
+    new CfnOutput(this, 'ConsoleSignInUrl', { value: this.signInUrl });
   }
 }

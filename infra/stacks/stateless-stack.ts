@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -11,8 +12,11 @@ import { DevicePolicy } from '../constructs/device-policy';
 import { IngestPipeline } from '../constructs/ingest-pipeline';
 import { IotDataEndpoint } from '../constructs/iot-data-endpoint';
 import { IotLogging } from '../constructs/iot-logging';
+import { OperatorConsoleSite } from '../constructs/operator-console-site';
+import { signInUrls } from '../constructs/operator-directory';
 import { PipelineDashboard } from '../constructs/pipeline-dashboard';
 import { PipelineHealth } from '../constructs/pipeline-health';
+import { projectPath } from '../constructs/project-paths';
 import { QueryApi } from '../constructs/query-api';
 import { ScheduledJobs } from '../constructs/scheduled-jobs';
 import { SmsDeliveryStatus } from '../constructs/sms-delivery-status';
@@ -36,6 +40,28 @@ export interface StatelessStackProps extends StackProps {
   readonly userPool: IUserPool;
   /** The app client the tokens must be issued to (the token audience). */
   readonly userPoolClient: IUserPoolClient;
+  /** The Cognito managed sign-in domain's base URL: the console's sign-in and token endpoint. */
+  readonly signInUrl: string;
+}
+
+/** Where `npm run console:build` writes the console; `-c consoleDistDir=…` names another built copy. */
+const CONSOLE_DIST_DIR = 'console/dist';
+
+/**
+ * The console's own sign-in settings and the origins the API's CORS allows besides the site's: the sign-in URLs given
+ * as context (`consoleCallbackUrls`, `consoleLogoutUrls`, e.g. a custom domain in front of the distribution or a
+ * console run from a developer's machine against this API). Nothing when they are not given.
+ */
+function consoleContext(scope: Construct) {
+  const given = (key: string) => {
+    const raw = scope.node.tryGetContext(key) as unknown;
+    return raw === undefined || raw === null || raw === '' ? [] : signInUrls(key, raw);
+  };
+  const callbackUrls = given('consoleCallbackUrls');
+  const logoutUrls = given('consoleLogoutUrls');
+  const origins = [...new Set([...callbackUrls, ...logoutUrls].map((u) => new URL(u).origin))];
+  const dist = (scope.node.tryGetContext('consoleDistDir') as string | undefined) ?? CONSOLE_DIST_DIR;
+  return { callbackUrls, logoutUrls, origins, distDir: isAbsolute(dist) ? dist : projectPath(dist) };
 }
 
 /** Deploy-time settings, from `-c key=value` or cdk.json's context; none is a secret. */
@@ -80,6 +106,8 @@ function healthSettings(scope: Construct): HealthSettings {
 export class StatelessStack extends Stack {
   public readonly ingest: IngestPipeline;
   public readonly api: QueryApi;
+  /** The operator console: static site, its Cognito client and its config. */
+  public readonly console: OperatorConsoleSite;
   public readonly devicePolicy: DevicePolicy;
   /** Every function of `FUNCTIONS`, by name. */
   public readonly functions: Readonly<Record<FunctionName, TelemetryFunction>>;
@@ -101,14 +129,25 @@ export class StatelessStack extends Stack {
 
     this.ingest = new IngestPipeline(this, 'Ingest', { tables: props.tables });
     this.devicePolicy = new DevicePolicy(this, 'DevicePolicy');
+    const consoleSettings = consoleContext(this);
+    this.console = new OperatorConsoleSite(this, 'Console', {
+      distDir: consoleSettings.distDir,
+      userPool: props.userPool,
+      cognitoDomain: props.signInUrl,
+      extraCallbackUrls: consoleSettings.callbackUrls,
+      extraLogoutUrls: consoleSettings.logoutUrls,
+    });
     this.api = new QueryApi(this, 'Api', {
       tables: props.tables,
       deadLetters: { deadLetterQueue: this.ingest.deadLetterQueue, ingestQueue: this.ingest.queue },
       authorizer: new HttpUserPoolAuthorizer('OperatorAuthorizer', props.userPool, {
-        userPoolClients: [props.userPoolClient],
+        // The directory's client (scripts, a console on a configured URL) and the console site's.
+        userPoolClients: [props.userPoolClient, this.console.client],
       }),
       throttle: API_THROTTLE,
+      corsOrigins: [this.console.origin, ...consoleSettings.origins],
     });
+    this.console.publish(this.api.httpApi.apiEndpoint);
     const alarmSweep = new TelemetryFunction(this, 'AlarmSweepFunction', {
       name: 'alarmSweep',
       description:
@@ -174,6 +213,7 @@ export class StatelessStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url });
     new CfnOutput(this, 'DevicePolicyName', { value: this.devicePolicy.policyName });
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingest.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingest.deadLetterQueue.queueUrl });

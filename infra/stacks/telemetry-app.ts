@@ -29,6 +29,7 @@ export function addTelemetryStacks(
     alarmTopic: stateful.alarmTopic,
     userPool: stateful.userPool,
     userPoolClient: stateful.userPoolClient,
+    signInUrl: stateful.signInUrl,
   });
   return { stateful, stateless, settings };
 }

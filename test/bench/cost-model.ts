@@ -453,3 +453,52 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
     batchFill: fill,
   };
 }
+
+/** How an open operator console polls `GET /alarms` for live updates (console/src, docs/console-cloud.md). */
+export interface ConsolePolling {
+  /** Hours a day the console's tab is visible (the rest of the day it stays open in the background). */
+  visibleHoursPerDay: number;
+  /** Seconds between polls while visible, and while hidden. */
+  visibleIntervalS: number;
+  hiddenIntervalS: number;
+  /** Read units of one poll: one eventually consistent Query of the alarms' status index (a few open alarms). */
+  readUnitsPerPoll: number;
+  /** Bytes of the API's access-log line per request (one JSON object, infra/constructs/query-api.ts). */
+  accessLogBytes: number;
+}
+
+/** The contract's intervals (1.5 s visible, 15 s hidden), a tab visible for a working day. */
+export const CONSOLE_POLLING: ConsolePolling = {
+  visibleHoursPerDay: 8,
+  visibleIntervalS: 1.5,
+  hiddenIntervalS: 15,
+  readUnitsPerPoll: 1,
+  accessLogBytes: 450,
+};
+
+/**
+ * What one console left open costs a day in API calls and dollars: each poll is an HTTP API request, a Lambda
+ * invocation (the API's duration and memory of `u`), one read and two log streams (Lambda's platform lines and the
+ * API's access log). A 304 costs the same as a 200: the saving is bytes to the browser, not work in the region.
+ */
+export function consolePollingPerDay(
+  c: ConsolePolling = CONSOLE_POLLING,
+  u: Usage = DEFAULT_USAGE,
+  p = PRICES,
+): { calls: number; usd: number; perCallUsd: number } {
+  const calls =
+    (c.visibleHoursPerDay * 3600) / c.visibleIntervalS +
+    ((24 - c.visibleHoursPerDay) * 3600) / c.hiddenIntervalS;
+  const logBytes =
+    u.platformLogBytes +
+    u.platformLogEvents * p.cloudwatch.logEventOverheadBytes +
+    c.accessLogBytes +
+    p.cloudwatch.logEventOverheadBytes;
+  const perCallUsd =
+    p.apiGateway.perHttpRequest +
+    p.lambda.perRequest +
+    (u.apiMs / 1000) * (u.apiMemoryMb / 1024) * p.lambda.perGbSecondArm64 +
+    c.readUnitsPerPoll * p.dynamodb.perReadRequestUnit +
+    (logBytes / 1e9) * p.cloudwatch.logIngestPerGb;
+  return { calls, usd: calls * perCallUsd, perCallUsd };
+}

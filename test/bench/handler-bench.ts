@@ -2,9 +2,11 @@ import { performance } from 'node:perf_hooks';
 import type { SQSEvent } from 'aws-lambda';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
 import { createService, ingestDeps, readServiceConfig } from '../../functions/composition';
+import { DETECTOR_DEFAULTS, type DetectorState, runDetector } from '../../functions/core/event-detector';
 import { readingItemSize, toReadingItem, writeUnits } from '../../functions/core/reading-item';
 import type { Device } from '../../functions/core/registry';
 import { buildIngestHandler } from '../../functions/handlers/ingest-handler';
+import { HOUR_MS, MINUTE_MS } from '../../functions/shared/time';
 import { LOCAL_AWS, type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo';
 import { envelopeBody, lambdaContext, sqsRecord } from '../helpers/aws-events';
 import { binMetrics, waterMetrics } from '../helpers/telemetry';
@@ -32,6 +34,22 @@ export interface HandlerRun {
 }
 
 /**
+ * A detector state learned from two days of the bench's water signal at one sample a minute, as a device in service
+ * has: `handlerBench` moves its clock to the hour before the run's first sample, so the run starts with verdicts.
+ * Computed once, outside the measured runs.
+ */
+export function commissionedDetectorState(): DetectorState {
+  const hours = DETECTOR_DEFAULTS.commissioningHours + 2;
+  const inputs = Array.from({ length: hours * 60 }, (_, i) => ({
+    ts: i * MINUTE_MS,
+    values: waterMetrics(i),
+  }));
+  const { state, verdicts } = runDetector(undefined, [], inputs);
+  if (verdicts.at(-1)?.learning !== false) throw new Error('bench detector state still commissioning');
+  return state;
+}
+
+/**
  * The ingest handler alone: SQS-shaped events of `recordsPerEvent` single-sample messages, invoked one after another
  * (one warm function instance) against dynalite, with a fresh service per run so each run starts cold.
  */
@@ -42,6 +60,12 @@ export async function handlerBench(options: {
   recordsPerEvent: number;
   /** Service settings over the process environment (e.g. EVENT_DETECTOR=off). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * The water devices' event-detector state at the start (`commissionedDetectorState()`: devices in service, every
+   * batch reads the detector's history and gets verdicts); none by default: they commission through the run, and
+   * the detector reads no history between hour boundaries.
+   */
+  detectorState?: DetectorState;
 }): Promise<HandlerRun[]> {
   const dynamo: LocalDynamo = await startLocalDynamo({});
   const results: HandlerRun[] = [];
@@ -70,6 +94,11 @@ export async function handlerBench(options: {
         { writeOptions: { onConsumedCapacity: (u) => (readingWriteUnits += u) } },
       );
       if (run === 0) await service.registry.putMany(options.devices);
+      if (run === 0 && options.detectorState) {
+        const state = { ...options.detectorState, hour: Math.floor(base / HOUR_MS) };
+        for (const d of options.devices)
+          if (d.kind === 'water') await service.alarms.saveDetectorState(d.id, state, undefined);
+      }
       capacity.reset();
       readingWriteUnits = 0;
       const handler = buildIngestHandler(ingestDeps(service));

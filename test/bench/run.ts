@@ -5,9 +5,10 @@
  * measured; then the fleet shapes (18 devices draining buffers, 1,000 devices at 1 s) against the runtime in a
  * child process. Prints tables, then one line `BENCH_JSON {...}` for tools. `BENCH_ONLY=shapes` runs the fleet
  * shapes alone, `BENCH_ONLY=cost` (`npm run bench:cost`) the bill alone with the documented measurements,
- * `BENCH_ONLY=detector` the ingest handler with the event detector on and off, runs interleaved,
+ * `BENCH_ONLY=detector` the ingest handler with the event detector off, on (commissioning) and on (devices in
+ * service), runs interleaved,
  * `BENCH_ONLY=compliance` the monthly compliance report of a 300-device county alone,
- * `BENCH_ONLY=rollups` the roll-ups alone (part h).
+ * `BENCH_ONLY=rollups` the roll-ups alone (part h), `BENCH_ONLY=console` the operator console in Chromium (part k).
  */
 import './log-level';
 import { runSimBench } from '../../device-sim/bench';
@@ -19,9 +20,10 @@ import { startTestRuntime } from '../helpers/runtime';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir';
 import { alertLatencyBench } from './alert-latency';
 import { complianceBench } from './compliance-bench';
+import { type ConsoleBenchResult, consoleBench } from './console-bench';
 import { costBench } from './cost-bench';
 import { batchWriteCeiling, runFleetShape, type ShapeResult } from './fleet-shape-bench';
-import { type HandlerRun, handlerBench } from './handler-bench';
+import { commissionedDetectorState, type HandlerRun, handlerBench } from './handler-bench';
 import { pipelineBench } from './pipeline-bench';
 import { PRICES } from './prices';
 import { rollupBench } from './rollup-bench';
@@ -147,51 +149,64 @@ async function fleetShapeBench() {
   };
 }
 
+/** The detector bench's modes: off; on while the devices commission (no state at the start); on for devices in service. */
+const DETECTOR_MODES = ['off', 'on', 'on, in service'] as const;
+type DetectorMode = (typeof DETECTOR_MODES)[number];
+
 /**
- * The event detector's price in ingest throughput: the ingest handler over the example fleet with EVENT_DETECTOR on
- * and off, run after run in alternation (so load on the machine hits both alike), medians and their ratio.
+ * The event detector's price in ingest throughput: the ingest handler over the example fleet with EVENT_DETECTOR off,
+ * on for devices that commission through the run (no state at the start, as in the other parts of the bench), and on
+ * for devices in service (a learned state at the start: every batch reads the detector's history and gets
+ * verdicts), run after run in rotation (so load on the machine hits every mode alike), medians and their ratios.
  */
 async function detectorBench() {
   const { fleet } = await readFleetFile();
   const devices = fleetDevices(fleet);
-  const runs: Record<'on' | 'off', HandlerRun[]> = { on: [], off: [] };
+  const inService = commissionedDetectorState();
+  const runs = Object.fromEntries(DETECTOR_MODES.map((m) => [m, []])) as unknown as Record<
+    DetectorMode,
+    HandlerRun[]
+  >;
   // CPU time of the whole process (dynalite's worker thread included) per sample: steadier than wall time on a
-  // machine shared with other work, which slows both modes but not alike from one run to the next.
-  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  // machine shared with other work, which slows every mode but not alike from one run to the next.
+  const cpu = Object.fromEntries(DETECTOR_MODES.map((m) => [m, []])) as unknown as Record<
+    DetectorMode,
+    number[]
+  >;
   console.log(
-    `Event detector on vs off: ingest handler, ${HANDLER_EVENTS_PER_RUN} SQS events x ${RECORDS_PER_EVENT} records, ${devices.length} devices, ${RUNS} runs each, alternating:`,
+    `Event detector off / on / on for devices in service: ingest handler, ${HANDLER_EVENTS_PER_RUN} SQS events x ${RECORDS_PER_EVENT} records, ${devices.length} devices, ${RUNS} runs each, in rotation:`,
   );
   for (let run = 0; run < RUNS; run++) {
-    for (const mode of run % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+    for (let i = 0; i < DETECTOR_MODES.length; i++) {
+      const mode = DETECTOR_MODES[(run + i) % DETECTOR_MODES.length] as DetectorMode;
       const before = process.cpuUsage();
       const [r] = await handlerBench({
         devices,
         runs: 1,
         eventsPerRun: HANDLER_EVENTS_PER_RUN,
         recordsPerEvent: RECORDS_PER_EVENT,
-        env: { EVENT_DETECTOR: mode },
+        env: { EVENT_DETECTOR: mode === 'off' ? 'off' : 'on' },
+        ...(mode === 'on, in service' ? { detectorState: inService } : {}),
       });
       if (!r || r.failed > 0)
-        throw new Error(`detector bench: a run with EVENT_DETECTOR=${mode} failed samples`);
+        throw new Error(`detector bench: a run with the detector ${mode} failed samples`);
       const used = process.cpuUsage(before);
       cpu[mode].push((used.user + used.system) / 1000 / r.stored);
       runs[mode].push(r);
       console.log(
-        `    run ${run + 1} ${mode.padEnd(3)} ${fmt(r.samplesPerSecond)} samples/s, ${fmt(cpu[mode].at(-1) ?? 0, 3)} CPU ms/sample`,
+        `    run ${run + 1} ${mode.padEnd(14)} ${fmt(r.samplesPerSecond)} samples/s, ${fmt(cpu[mode].at(-1) ?? 0, 3)} CPU ms/sample`,
       );
     }
   }
-  const rate = (mode: 'on' | 'off') => median(runs[mode].map((r) => r.samplesPerSecond));
-  const requests = (mode: 'on' | 'off') => {
+  const rate = (mode: DetectorMode) => median(runs[mode].map((r) => r.samplesPerSecond));
+  const requests = (mode: DetectorMode) => {
     const stored = runs[mode].reduce((n, r) => n + r.stored, 0);
     const all = runs[mode].reduce((n, r) => n + Object.values(r.requests).reduce((a, b) => a + b, 0), 0);
     return (all / stored) * 100;
   };
-  const units = (mode: 'on' | 'off', key: 'allWriteUnits' | 'allReadUnits') =>
+  const units = (mode: DetectorMode, key: 'allWriteUnits' | 'allReadUnits') =>
     median(runs[mode].map((r) => r[key] / r.stored));
-  const ratio = rate('on') / rate('off');
-  const cpuMs = (mode: 'on' | 'off') => median(cpu[mode]);
-  const cpuRatio = cpuMs('off') / cpuMs('on');
+  const cpuMs = (mode: DetectorMode) => median(cpu[mode]);
   console.log(
     `
 ${table([
@@ -203,7 +218,7 @@ ${table([
     'WRU/sample',
     'RRU/sample',
   ],
-  ...(['off', 'on'] as const).map((m) => [
+  ...DETECTOR_MODES.map((m) => [
     m,
     fmt(rate(m)),
     fmt(cpuMs(m), 3),
@@ -213,16 +228,30 @@ ${table([
   ]),
 ])}`,
   );
-  console.log(
-    `    on/off throughput ratio ${fmt(ratio, 3)} (wall clock), ${fmt(cpuRatio, 3)} (CPU per sample); target within 10 %: ${ratio >= 0.9 ? 'met' : 'NOT met'} (wall), ${cpuRatio >= 0.9 ? 'met' : 'NOT met'} (CPU)`,
-  );
+  const ratios = (mode: DetectorMode) => {
+    const ratio = rate(mode) / rate('off');
+    const cpuRatio = cpuMs('off') / cpuMs(mode);
+    console.log(
+      `    ${mode}/off throughput ratio ${fmt(ratio, 3)} (wall clock), ${fmt(cpuRatio, 3)} (CPU per sample); target within 10 %: ${ratio >= 0.9 ? 'met' : 'NOT met'} (wall), ${cpuRatio >= 0.9 ? 'met' : 'NOT met'} (CPU)`,
+    );
+    return { ratio: Number(ratio.toFixed(3)), cpuRatio: Number(cpuRatio.toFixed(3)) };
+  };
+  const commissioning = ratios('on');
+  const service = ratios('on, in service');
   return {
     on: rate('on'),
     off: rate('off'),
-    ratio: Number(ratio.toFixed(3)),
-    cpuMsPerSample: { on: cpuMs('on'), off: cpuMs('off') },
-    cpuRatio: Number(cpuRatio.toFixed(3)),
-    requestsPer100: { on: requests('on'), off: requests('off') },
+    inService: rate('on, in service'),
+    ...commissioning,
+    inServiceRatio: service.ratio,
+    inServiceCpuRatio: service.cpuRatio,
+    cpuMsPerSample: { on: cpuMs('on'), off: cpuMs('off'), inService: cpuMs('on, in service') },
+    requestsPer100: { on: requests('on'), off: requests('off'), inService: requests('on, in service') },
+    readUnitsPerSample: {
+      on: units('on', 'allReadUnits'),
+      off: units('off', 'allReadUnits'),
+      inService: units('on, in service', 'allReadUnits'),
+    },
   };
 }
 
@@ -258,6 +287,40 @@ async function rollupsPart() {
   return r;
 }
 
+/** (k) The operator console in Chromium: first renders and the bundle, against the budgets. */
+async function consolePart(): Promise<ConsoleBenchResult> {
+  console.log('\n(k) the operator console in Chromium (example county, 30 days of 10-minute data):');
+  const r = await consoleBench((line) => console.log(`    ${line}`));
+  const kb = (bytes: number) => fmt(bytes / 1024, 1);
+  console.log(
+    table([
+      ['measure', 'value', 'unit'],
+      [
+        'overview first render, navigation -> every site drawn',
+        fmt(r.overviewFirstRenderMs, 0),
+        `ms (median of ${r.runs}; budget < ${r.budget.firstRenderMs})`,
+      ],
+      ['    of which GET /overview', fmt(r.overviewApiMs, 0), 'ms (median)'],
+      [
+        '30-day chart, navigation -> chart drawn',
+        fmt(r.chart30dRenderMs, 0),
+        `ms (median of ${r.runs}; ${r.chart30dPoints} points)`,
+      ],
+      ['    slowest GET /devices/{id}/series of the page', fmt(r.chart30dSeriesApiMs, 0), 'ms (median)'],
+      [
+        'bundle, JS + CSS gzipped',
+        kb(r.bundle.gzip),
+        `KB (${kb(r.bundle.raw)} KB raw, ${r.bundle.files} files; budget < ${kb(r.budget.bundleGzipBytes)})`,
+      ],
+    ]),
+  );
+  if (!r.withinBudget) {
+    console.error('the console is over its budget');
+    process.exitCode = 1;
+  }
+  return r;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   if (process.env.BENCH_ONLY === 'detector') {
@@ -286,6 +349,13 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     const rollups = await rollupsPart();
     console.log(
       `\nBENCH_JSON ${JSON.stringify({ rollups, seconds: Math.round((Date.now() - started) / 1000) })}`,
+    );
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'console') {
+    const console_ = await consolePart();
+    console.log(
+      `\nBENCH_JSON ${JSON.stringify({ console: console_, seconds: Math.round((Date.now() - started) / 1000) })}`,
     );
     return;
   }
@@ -403,8 +473,9 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
   const rollups = await rollupsPart();
   console.log('\n(i) the monthly compliance report of a 300-device county:');
   const compliance = await complianceBench();
-  console.log('\n(j) the event detector on vs off, ingest handler:');
+  console.log('\n(j) the event detector off / on / on for devices in service, ingest handler:');
   const detector = await detectorBench();
+  const consoleFigures = await consolePart();
 
   const summary = {
     runs: RUNS,
@@ -428,6 +499,7 @@ BENCH_JSON ${JSON.stringify({ detector, seconds: Math.round((Date.now() - starte
     rollups,
     compliance,
     detector,
+    console: consoleFigures,
     seconds: Math.round((Date.now() - started) / 1000),
   };
   console.log(`\nBENCH_JSON ${JSON.stringify(summary)}`);

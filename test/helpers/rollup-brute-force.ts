@@ -6,6 +6,7 @@ import {
   stuckVerdict,
 } from '../../functions/core/quality';
 import type { Device } from '../../functions/core/registry';
+import { emptyAggregate } from '../../functions/core/rollup';
 import type { AppliedLevels, MetricAggregate } from '../../functions/core/rollup-types';
 import type { Sample } from '../../functions/core/telemetry';
 
@@ -62,16 +63,7 @@ export function bruteForceRollups(
     const inPeriod = judged.filter(({ s }) => s.ts >= start && s.ts < end);
     for (const { s, flags } of inPeriod) {
       for (const [metric, { v, flagged }] of Object.entries(flags)) {
-        out[metric] ??= {
-          count: 0,
-          flagged: 0,
-          overLimit: 0,
-          overWarning: 0,
-          validMs: 0,
-          overLimitMs: 0,
-          overWarningMs: 0,
-          flaggedMs: 0,
-        };
+        out[metric] ??= emptyAggregate();
         const a = out[metric];
         a.count++;
         a.firstTs = Math.min(a.firstTs ?? s.ts, s.ts);

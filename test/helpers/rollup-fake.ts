@@ -3,6 +3,7 @@ import { chinaDate, chinaDayStart, chinaMonth } from '../../functions/core/china
 import { conditionsFor } from '../../functions/core/conditions/build';
 import { outOfRange } from '../../functions/core/quality';
 import type { Device } from '../../functions/core/registry';
+import { emptyAggregate } from '../../functions/core/rollup';
 import {
   type AppliedLevels,
   type MetricAggregate,
@@ -129,16 +130,7 @@ function aggregate(
 ): MetricAggregate | undefined {
   const carrying = samples.filter((s) => typeof s.m[metric] === 'number');
   if (carrying.length === 0) return undefined;
-  const a: MetricAggregate = {
-    count: 0,
-    flagged: 0,
-    overLimit: 0,
-    overWarning: 0,
-    validMs: 0,
-    overLimitMs: 0,
-    overWarningMs: 0,
-    flaggedMs: 0,
-  };
+  const a: MetricAggregate = emptyAggregate();
   carrying.forEach((s, i) => {
     const v = s.m[metric] as number;
     const next = carrying[i + 1]?.ts ?? end;

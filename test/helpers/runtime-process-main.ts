@@ -1,7 +1,8 @@
 /**
  * The local runtime as `npm start` runs it (infra/local/main.ts: same startLocalRuntime, same environment
  * variables), in a child process that the bench and the crash test can measure and kill -9. It reports over the IPC
- * channel: `ready` with its ports once it listens, and the router's counters whenever asked.
+ * channel: `ready` with its ports once it listens, and the router's counters whenever asked; it runs the roll-up
+ * job when asked, as its schedule would.
  */
 import type { RouterStats } from '../../infra/local/router';
 
@@ -21,7 +22,8 @@ export type ChildMessage =
       recovered: number;
     }
   | { type: 'stats'; id: number; stats: RuntimeStats }
-  | { type: 'idle'; id: number };
+  | { type: 'idle'; id: number }
+  | { type: 'rollups'; id: number };
 
 const send = (m: ChildMessage) => process.send?.(m);
 
@@ -41,6 +43,10 @@ async function main(): Promise<void> {
     const id = m.id ?? 0;
     if (m.type === 'idle') {
       void runtime.router.idle().then(() => send({ type: 'idle', id }));
+      return;
+    }
+    if (m.type === 'rollups') {
+      void runtime.runSchedule('rollups').then(() => send({ type: 'rollups', id }));
       return;
     }
     if (m.type !== 'stats') return;

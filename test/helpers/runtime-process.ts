@@ -21,6 +21,8 @@ export interface RuntimeProcess {
   stats(): Promise<RuntimeStats>;
   /** Resolves when the router has nothing queued, waiting for a retry, or in flight. */
   idle(): Promise<void>;
+  /** Runs the roll-up job now, as its 15-minute schedule would (a compliance report reads roll-ups). */
+  runRollups(): Promise<void>;
   /** Resident set size of the child (VmRSS), bytes; 0 once it has exited. */
   rss(): Promise<number>;
   /** SIGKILL: no shutdown code runs, as when the machine loses the process. */
@@ -109,6 +111,9 @@ export async function startRuntimeProcess(options: {
     stats: async () => (await ask('stats')).stats,
     idle: async () => {
       await ask('idle');
+    },
+    runRollups: async () => {
+      await ask('rollups');
     },
     rss: () => vmRss(child.pid as number),
     kill9: async () => {

@@ -8,13 +8,17 @@ const cdkJson = JSON.parse(readFileSync(projectPath('cdk.json'), 'utf8')) as {
   context: Record<string, unknown>;
 };
 
+/** A stand-in for the built console (index.html and one asset), so infra tests need no `npm run console:build`. */
+export const CONSOLE_DIST_FIXTURE = projectPath('test/infra/fixtures/console-dist');
+
 /**
- * An app configured like `cdk synth` configures it (the feature flags of cdk.json), except that no asset is bundled
- * and the built-in CloudFormation validation is off: both are slow and neither is what these tests look at.
+ * An app configured like `cdk synth` configures it (the feature flags of cdk.json), except that no asset is bundled,
+ * the built-in CloudFormation validation is off (both are slow and neither is what these tests look at) and the
+ * console is the fixture bundle.
  */
 export function testApp(options: { outdir?: string } = {}): App {
   return new App({
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], consoleDistDir: CONSOLE_DIST_FIXTURE },
     builtinCloudFormationValidation: false,
     outdir: options.outdir,
   });

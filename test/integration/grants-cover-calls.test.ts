@@ -491,6 +491,8 @@ describe('the IAM grants of every function cover the calls its code sends (dynal
     await call('DELETE /subscriptions/{id}', { id: String(known.subscriptionId) });
     await call('GET /subscriptions/audit');
 
+    await call('GET /me');
+    await call('GET /overview');
     await call('GET /bins');
     await call('GET /bins/collections', {}, undefined, { from: new Date(START - DAY).toISOString() });
     await call('GET /bins/{id}', { id: bin.id });

@@ -80,6 +80,71 @@ describe('DynamoAlarmStore.openIndexes', () => {
   });
 });
 
+describe('DynamoAlarmStore: the open-alarm indexes and detector states of a batch, read side by side', () => {
+  it('share one BatchGetItem, eventually consistent, and each gets its own items', async () => {
+    ddb.on(BatchGetCommand).callsFake((input) => ({
+      Responses: {
+        [TABLE]: input.RequestItems[TABLE].Keys.flatMap((k: { alarmId: string }) =>
+          k.alarmId === 'dev#a'
+            ? [{ alarmId: k.alarmId, offline: slot('x1') }]
+            : k.alarmId === 'det#b'
+              ? [{ alarmId: k.alarmId, deviceId: 'b', rev: 3, state: JSON.stringify({ v: 1, hour: 5 }) }]
+              : [],
+        ),
+      },
+    }));
+    const store = new DynamoAlarmStore(doc, TABLE);
+
+    const [indexes, states] = await Promise.all([
+      store.openIndexes(['a', 'b']),
+      store.detectorStates(['a', 'b']),
+    ]);
+
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(1);
+    expect(keysOf(0).sort()).toEqual(['det#a', 'det#b', 'dev#a', 'dev#b']);
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.ConsistentRead).toBe(
+      false,
+    );
+    expect(Object.fromEntries(indexes)).toEqual({ a: { offline: slot('x1') }, b: {} });
+    expect(Object.fromEntries(states)).toEqual({ b: { state: { v: 1, hour: 5 }, rev: 3 } });
+    // A later read is a request of its own.
+    await store.openIndexes(['c']);
+    expect(keysOf(1)).toEqual(['dev#c']);
+  });
+
+  it('send more than 100 keys in requests of 100 at once, not one after another', async () => {
+    let inFlight = 0;
+    let most = 0;
+    ddb.on(BatchGetCommand).callsFake(async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return { Responses: { [TABLE]: [] } };
+    });
+    const store = new DynamoAlarmStore(doc, TABLE);
+    const ids = Array.from({ length: 100 }, (_, i) => `d${i}`);
+
+    const [indexes, states] = await Promise.all([
+      store.openIndexes(ids),
+      store.detectorStates(ids.slice(0, 75)),
+    ]);
+
+    expect(ddb.commandCalls(BatchGetCommand).map((_, i) => keysOf(i).length)).toEqual([100, 75]);
+    expect(most).toBe(2);
+    expect(indexes.size).toBe(100);
+    expect(states.size).toBe(0);
+  });
+
+  it('fail together when their shared read fails', async () => {
+    ddb.on(BatchGetCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const store = new DynamoAlarmStore(doc, TABLE);
+    const reads = await Promise.allSettled([store.openIndexes(['a', 'b']), store.detectorStates(['a', 'b'])]);
+    expect(reads.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(1);
+  });
+});
+
 describe('DynamoAlarmStore.recordHeartbeats', () => {
   it('puts one heartbeat batch item for the whole invocation, expiring two days after it was written', async () => {
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   batchFill,
+  CONSOLE_POLLING,
+  consolePollingPerDay,
   DEFAULT_USAGE,
   type Fleet,
   heartbeatWriteUnits,
@@ -147,5 +149,22 @@ describe('cost model', () => {
     expect(tracesPerMonth(100, 1, 0.05) / month).toBeCloseTo(1 + 0.05 * 99, 1);
     expect(tracesPerMonth(0, 1, 0.05)).toBe(0);
     expect(tracesPerMonth(10, 0, 0.1) / month).toBeCloseTo(1, 6);
+  });
+
+  it('counts an open console’s alarm polls: every 1.5 s while visible, every 15 s in the background', () => {
+    const day = consolePollingPerDay();
+    // 8 h visible: 28,800 s / 1.5 = 19,200 polls; 16 h hidden: 57,600 s / 15 = 3,840.
+    expect(day.calls).toBe(23_040);
+    const perCall =
+      PRICES.apiGateway.perHttpRequest +
+      PRICES.lambda.perRequest +
+      (DEFAULT_USAGE.apiMs / 1000) * (DEFAULT_USAGE.apiMemoryMb / 1024) * PRICES.lambda.perGbSecondArm64 +
+      CONSOLE_POLLING.readUnitsPerPoll * PRICES.dynamodb.perReadRequestUnit;
+    // Logs come on top of the request, the invocation and the read.
+    expect(day.perCallUsd).toBeGreaterThan(perCall);
+    expect(day.usd).toBeCloseTo(day.calls * day.perCallUsd, 10);
+    const allDay = consolePollingPerDay({ ...CONSOLE_POLLING, visibleHoursPerDay: 24 });
+    expect(allDay.calls).toBe(57_600);
+    expect(allDay.usd / day.usd).toBeCloseTo(57_600 / 23_040, 10);
   });
 });

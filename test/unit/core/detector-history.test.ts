@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../device-sim/random';
 import { detectorHistoryNeedFor, detectorVerdictNeed } from '../../../functions/core/detector-history';
 import {
   DETECTOR_DEFAULTS,
+  DETECTOR_METRICS,
   type DetectorInput,
   type DetectorSettings,
   type DetectorState,
@@ -21,7 +23,7 @@ const FAST: DetectorSettings = { ...DETECTOR_DEFAULTS, commissioningHours: 12, m
 function compare(samples: readonly DetectorInput[], sizes: (batch: number) => number, settings = FAST) {
   const full = detectorHistoryNeed(settings);
   let stored: DetectorState | undefined;
-  const used = { full: 0, short: 0 };
+  const used = { full: 0, short: 0, none: 0 };
   const mismatches: string[] = [];
   let events = 0;
   let faults = 0;
@@ -31,6 +33,8 @@ function compare(samples: readonly DetectorInput[], sizes: (batch: number) => nu
     const need = detectorHistoryNeedFor(stored, newest, settings);
     if (need === full) used.full++;
     else used.short++;
+    // Batches that read nothing at all (commissioning between hour boundaries), among the short ones.
+    if (need === 0) used.none++;
     const a = runDetector(stored, samples.slice(Math.max(0, i - full), i), batch, settings);
     const s = runDetector(stored, samples.slice(Math.max(0, i - need), i), batch, settings);
     if (JSON.stringify(a) !== JSON.stringify(s))
@@ -47,12 +51,23 @@ describe('the detector history a batch needs', () => {
   it('is the full history only in batches that reach a new hour (where the detector learns), shorter otherwise', () => {
     expect(detectorHistoryNeed()).toBe(127);
     expect(detectorVerdictNeed()).toBe(82);
-    const state = runDetector(undefined, [], waterSeries({ minutes: 90 })).state;
+    const commissioning = runDetector(undefined, [], waterSeries({ minutes: 90 })).state;
+    // The same state as a commissioned device's: a full two days of hours and enough hourly maxima.
+    const state: DetectorState = {
+      ...commissioning,
+      hours: commissioning.hours.map(() => DETECTOR_DEFAULTS.commissioningHours),
+      maxima: new Array(DETECTOR_DEFAULTS.minMaxima).fill(10),
+    };
     const hourStart = state.hour * 3_600_000;
     expect(detectorHistoryNeedFor(state, hourStart + 59 * 60_000)).toBe(82);
     expect(detectorHistoryNeedFor(state, hourStart + 60 * 60_000)).toBe(127);
     expect(detectorHistoryNeedFor(undefined, hourStart)).toBe(127);
     expect(detectorHistoryNeedFor({ ...state, v: state.v + 1 }, hourStart)).toBe(127);
+    // Commissioning, a batch within the hour reads nothing (its verdicts say only "learning"); at the boundary it learns.
+    expect(detectorHistoryNeedFor(commissioning, hourStart + 59 * 60_000)).toBe(0);
+    expect(detectorHistoryNeedFor(commissioning, hourStart + 60 * 60_000)).toBe(127);
+    // A state that is not whole is read as none.
+    expect(detectorHistoryNeedFor({ ...state, scale: [] }, hourStart)).toBe(127);
   });
 
   it('gives the same verdicts and state as the full history, through an event, a sensor fault and uneven batches', () => {
@@ -84,5 +99,26 @@ describe('the detector history a batch needs', () => {
     expect(mismatches).toEqual([]);
     expect(used.short).toBeGreaterThan(50 * used.full);
     expect(faults + events).toBeGreaterThan(0);
+  });
+
+  it('gives the same verdicts on random series, batches and gaps, commissioning included (where it reads nothing)', () => {
+    for (const seed of [11, 12, 13, 14]) {
+      const rnd = mulberry32(seed);
+      const gapFrom = Math.floor(rnd() * 600);
+      const series = waterSeries({
+        minutes: 16 * 60,
+        seed,
+        dailyCycle: 0.01 * seed - 0.1,
+        shifts: [...phOrpShift(13 * 60 + Math.floor(rnd() * 120), 20 + Math.floor(rnd() * 40))],
+        emptyRows: (i) => i >= gapFrom && i < gapFrom + 30 + seed,
+        missing: (metric, i) =>
+          metric === DETECTOR_METRICS[seed % DETECTOR_METRICS.length] && i % (50 + seed) < 4,
+      }).filter(() => rnd() > 0.05);
+      const sizes = series.map(() => 1 + Math.floor(rnd() * 25));
+      const { used, mismatches } = compare(series, (b) => sizes[b] ?? 1);
+      expect(mismatches).toEqual([]);
+      expect(used.none).toBeGreaterThan(0);
+      expect(used.short).toBeGreaterThan(used.none);
+    }
   });
 });

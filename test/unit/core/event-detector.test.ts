@@ -117,6 +117,22 @@ describe('event detector', () => {
     expect(faultsIn(step, LEARNED_AT, at)).toEqual([]);
   });
 
+  it('does not take a partner that moved against the correlation for one that followed: no event', () => {
+    const at = 20 * 60;
+    // pH up about 5 σ; ORP, which falls when the water's pH rises (r ≈ −0.9 here), goes up 2 σ instead. The water did
+    // not move pH (ORP would have fallen with it), so pH is a lone suspect. Counted by size alone, ORP's wander made pH
+    // look accompanied, and the move against the correlation scored as an event (the simulator's pH drift, seed 30).
+    const series = waterSeries({
+      minutes: at + 60,
+      shifts: [
+        { metric: 'ph', by: 0.08, from: at, minutes: 60 },
+        { metric: 'orp_mv', by: 3, from: at, minutes: 60 },
+      ],
+    });
+    const { verdicts } = feed(series, byTen);
+    expect(eventsIn(verdicts, LEARNED_AT)).toEqual([]);
+  });
+
   it('raises nothing on noise at the sensors’ resolution, nor on a slow daily cycle', () => {
     for (const options of [{ seed: 7 }, { seed: 8, dailyCycle: 0.1 }]) {
       const { verdicts } = feed(waterSeries({ minutes: 3 * 24 * 60, ...options }), byTen);

@@ -74,6 +74,38 @@ export class AlarmTable {
     return found;
   }
 
+  /** Keys asked through `batchGetTogether` in the current tick, read once it ends. */
+  private together: { keys: Set<string>; read: Promise<Map<string, Record<string, unknown>>> } | undefined;
+
+  /**
+   * A strict, eventually consistent `batchGet` that shares its requests with every other one asked in the same tick:
+   * ingest reads a batch's open-alarm indexes and detector states side by side, and together they take one
+   * BatchGetItem (up to 100 keys) instead of one each; more keys go in requests of 100 sent at once. A failed read
+   * fails every caller that shared it.
+   */
+  batchGetTogether(keys: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    if (!this.together) {
+      const pending = {
+        keys: new Set<string>(),
+        read: Promise.resolve(new Map<string, Record<string, unknown>>()),
+      };
+      pending.read = Promise.resolve().then(async () => {
+        this.together = undefined;
+        // Requests of 100 keys side by side, as the separate reads were: a large batch waits for one round trip.
+        const keys = [...pending.keys];
+        const chunks: string[][] = [];
+        for (let i = 0; i < keys.length; i += BATCH_GET_MAX) chunks.push(keys.slice(i, i + BATCH_GET_MAX));
+        const reads = await Promise.all(
+          chunks.map((chunk) => this.batchGet(chunk, { strict: true, consistent: false })),
+        );
+        return new Map(reads.flatMap((read) => [...read]));
+      });
+      this.together = pending;
+    }
+    for (const key of keys) this.together.keys.add(key);
+    return this.together.read;
+  }
+
   /** Every item of one sparse `byStatus` partition, page by page. */
   async queryStatus(status: string, extra: Partial<QueryCommandInput> = {}) {
     const items: Record<string, unknown>[] = [];

@@ -22,7 +22,7 @@ export class DynamoDetectorStates implements DetectorStates {
     const items =
       keys.length === 1
         ? new Map([[keys[0] as string, await this.getOne(keys[0] as string)]])
-        : await this.table.batchGet(keys, { strict: true, consistent: false });
+        : await this.table.batchGetTogether(keys);
     for (const id of deviceIds) {
       const item = items.get(itemKey.detectorState(id));
       if (!item || typeof item.state !== 'string') continue;

@@ -26,7 +26,7 @@ export class DynamoOpenAlarmIndex implements OpenAlarmIndex {
   async openIndexes(deviceIds: readonly string[]): Promise<Map<string, Record<string, OpenSlot>>> {
     const ids = [...new Set(deviceIds)];
     // Eventually consistent like openIndex: a slot taken meanwhile is caught by acquire's conditional write.
-    const found = await this.table.batchGet(ids.map(itemKey.index), { consistent: false, strict: true });
+    const found = await this.table.batchGetTogether(ids.map(itemKey.index));
     return new Map(ids.map((id) => [id, slotsOf(found.get(itemKey.index(id)))]));
   }
 
