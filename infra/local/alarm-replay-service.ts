@@ -1,5 +1,7 @@
 import { CountingNotifier } from '../../functions/adapters/counting-notifier';
 import { documentClient } from '../../functions/adapters/dynamodb/client';
+import { InMemoryAlarmStore } from '../../functions/adapters/memory/alarm-store';
+import { InMemoryReadingStore } from '../../functions/adapters/memory/reading-store';
 import { outboxSubscriptionChannel } from '../../functions/adapters/outbox-notifier';
 import {
   createService,
@@ -27,6 +29,12 @@ import { LOCAL_AWS, startLocalDynamo } from './dynamo';
 const SWEEP_EVERY_MS = (SCHEDULES.find((s) => s.function === 'alarmSweep')?.everyMinutes ?? 1) * MINUTE_MS;
 
 /**
+ * Where the replay keeps the alarms and readings tables: `memory` (default) in the in-memory adapters, `dynalite` in
+ * the DynamoDB adapters over HTTP (about ten times slower; the two give the same counts, which a test checks).
+ */
+export type ReplayBacking = 'memory' | 'dynalite';
+
+/**
  * Replays one device of `fleet` (with every subscription of the fleet, so each phone gets what its subscriptions
  * route to it) through the service's alarm engine and sweep, on an in-memory dynalite started here and stopped after,
  * and returns what the counting notifier saw and the device's alarms (open and closed). `env` overrides the service's settings (REMINDER_MAX, ...).
@@ -35,7 +43,10 @@ export async function replayFleetDevice(
   fleet: Fleet,
   deviceId: string,
   samples: readonly ReplaySample[],
-  options: Omit<AlarmReplayOptions, 'sweepEveryMs'> & { env?: Record<string, string> },
+  options: Omit<AlarmReplayOptions, 'sweepEveryMs'> & {
+    env?: Record<string, string>;
+    backing?: ReplayBacking;
+  },
 ): Promise<{ notifier: CountingNotifier; device: Device; sweeps: number; alarms: Alarm[] }> {
   const one: Fleet = { ...fleet, devices: fleet.devices.filter((d) => d.id === deviceId) };
   const device = fleetDevices(one)[0];
@@ -58,7 +69,12 @@ export async function replayFleetDevice(
         live: states,
         subscriptionChannel: outboxSubscriptionChannel,
       },
-      { clock },
+      {
+        clock,
+        ...(options.backing === 'dynalite'
+          ? {}
+          : { stores: { alarms: new InMemoryAlarmStore(), readings: new InMemoryReadingStore() } }),
+      },
     );
     subscriptions.store = service.subscriptions;
     await syncFleet(one, {
