@@ -1,5 +1,6 @@
 import type { Audience, Notification, NotificationKind } from '../core/alarm-types';
 import { routeNotification } from '../core/sms-routing';
+import type { Clock } from '../ports/clock';
 import type { Notifier, SendResult } from '../ports/notifier';
 import type { SubscriptionStore } from '../ports/subscription-store';
 
@@ -11,6 +12,8 @@ export interface SmsTally {
   byPhone: Map<string, Map<NotificationKind, number>>;
   /** Notifications no subscription matched: nobody would have received them. */
   unrouted: number;
+  /** Every notification by the clock's time when it was sent (empty without a clock). */
+  sent: { at: number; audience: Audience; kind: NotificationKind }[];
 }
 
 const bump = <K>(map: Map<K, Map<NotificationKind, number>>, key: K, kind: NotificationKind) => {
@@ -24,13 +27,18 @@ const bump = <K>(map: Map<K, Map<NotificationKind, number>>, key: K, kind: Notif
  * `routeNotification` over the stored subscriptions at send time, as the local outbox does.
  */
 export class CountingNotifier implements Notifier {
-  readonly tally: SmsTally = { byAudience: new Map(), byPhone: new Map(), unrouted: 0 };
+  readonly tally: SmsTally = { byAudience: new Map(), byPhone: new Map(), unrouted: 0, sent: [] };
 
-  constructor(private readonly subscriptions: Pick<SubscriptionStore, 'list'>) {}
+  /** With `clock` (the replay's data clock) each notification is also logged with its time, for counts per period. */
+  constructor(
+    private readonly subscriptions: Pick<SubscriptionStore, 'list'>,
+    private readonly clock?: Clock,
+  ) {}
 
   async send(n: Notification): Promise<SendResult> {
     const deliveries = routeNotification(await this.subscriptions.list({ audience: n.audience }), n);
     bump(this.tally.byAudience, n.audience, n.kind);
+    if (this.clock) this.tally.sent.push({ at: this.clock.now(), audience: n.audience, kind: n.kind });
     if (deliveries.length === 0) this.tally.unrouted++;
     for (const d of deliveries) bump(this.tally.byPhone, d.phone, n.kind);
     return {

@@ -58,9 +58,10 @@ export async function replayFleetDevice(
     const states = new AlarmStateTracker(clock);
     const config = readServiceConfig({ ...options.env, ...dynamo.tableEnv });
     const subscriptions: { store?: Service['subscriptions'] } = {};
-    const notifier = new CountingNotifier({
-      list: (filter) => (subscriptions.store as Service['subscriptions']).list(filter),
-    });
+    const notifier = new CountingNotifier(
+      { list: (filter) => (subscriptions.store as Service['subscriptions']).list(filter) },
+      clock,
+    );
     const service = createService(
       config,
       doc,
