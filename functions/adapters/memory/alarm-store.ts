@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   Alarm,
   AlarmDetail,
@@ -22,7 +23,7 @@ import type {
 import type { OpenSlot } from '../../ports/open-alarm-index';
 import type { PendingEvaluation } from '../../ports/pending-evaluations';
 import { toAlarm } from '../dynamodb/alarms/episode-item';
-import { kindOf } from '../dynamodb/alarms/item-keys';
+import { itemKey, kindOf } from '../dynamodb/alarms/item-keys';
 import { decodeBackfillEpisode, encodeBackfillEpisode } from '../dynamodb/alarms/notification-pacing';
 import { byStatusStartKey } from '../dynamodb/alarms/queries';
 import { encodeCursor } from '../dynamodb/cursor';
@@ -49,8 +50,28 @@ class ConditionFailed extends Error {
 }
 
 const sorted = (set: Set<string> | undefined) => (set ? [...set].sort() : []);
+const tieKeys = new Map<string, string>();
+/**
+ * Where an item with this table key sits among items of equal `raisedAt` in the `byStatus` index. DynamoDB promises
+ * no order there; dynalite orders them by a hash of the table key, and so does this store, so a replay on either
+ * lists alarms raised in the same batch in the same order.
+ */
+function tieKey(key: string): string {
+  let tie = tieKeys.get(key);
+  if (tie === undefined) {
+    tie = createHash('md5').update('Outliers').update(key, 'utf8').digest('hex').slice(0, 6);
+    tieKeys.set(key, tie);
+  }
+  return tie;
+}
+/** The `byStatus` index order (oldest first) of items under their table keys. */
+const indexOrder = (a: { raisedAt: number; key: string }, b: { raisedAt: number; key: string }) =>
+  a.raisedAt - b.raisedAt || (tieKey(a.key) < tieKey(b.key) ? -1 : tieKey(a.key) > tieKey(b.key) ? 1 : 0);
 const byRaisedAt = (a: Item, b: Item) =>
-  Number(a.raisedAt) - Number(b.raisedAt) || String(a.alarmId).localeCompare(String(b.alarmId));
+  indexOrder(
+    { raisedAt: Number(a.raisedAt), key: String(a.alarmId) },
+    { raisedAt: Number(b.raisedAt), key: String(b.alarmId) },
+  );
 
 /** Whether every expected attribute holds its value (undefined: absent), as `update`'s condition checks it. */
 const meets = (item: Item, expect: Expectation) =>
@@ -327,7 +348,9 @@ export class InMemoryAlarmStore implements AlarmStore, NotificationPacing, Alarm
   async dueDigests(before: number): Promise<FloodWindow[]> {
     return [...this.floods.entries()]
       .filter(([, i]) => i.status === 'digest' && (i.raisedAt as number) < before)
-      .sort(([ka, a], [kb, b]) => (a.raisedAt as number) - (b.raisedAt as number) || ka.localeCompare(kb))
+      .sort(([ka, a], [kb, b]) =>
+        indexOrder({ raisedAt: a.raisedAt as number, key: ka }, { raisedAt: b.raisedAt as number, key: kb }),
+      )
       .map(([, i]) => ({
         ...(i.window as WindowKey),
         count: i.ids.size,
@@ -415,7 +438,12 @@ export class InMemoryAlarmStore implements AlarmStore, NotificationPacing, Alarm
 
   async pendingEvaluations(): Promise<PendingEvaluation[]> {
     return [...this.pendingEvals.values()]
-      .sort((a, b) => a.firstFailedAt - b.firstFailedAt || a.deviceId.localeCompare(b.deviceId))
+      .sort((a, b) =>
+        indexOrder(
+          { raisedAt: a.firstFailedAt, key: itemKey.pendingEvaluation(a.deviceId) },
+          { raisedAt: b.firstFailedAt, key: itemKey.pendingEvaluation(b.deviceId) },
+        ),
+      )
       .map((p) => ({ ...p }));
   }
 
@@ -492,7 +520,12 @@ export class InMemoryAlarmStore implements AlarmStore, NotificationPacing, Alarm
   async dueBackfills(before: number): Promise<string[]> {
     return [...this.backfills.entries()]
       .filter(([, i]) => i.status === 'backfill' && i.raisedAt < before)
-      .sort(([ka, a], [kb, b]) => a.raisedAt - b.raisedAt || ka.localeCompare(kb))
+      .sort(([ka, a], [kb, b]) =>
+        indexOrder(
+          { raisedAt: a.raisedAt, key: itemKey.backfill(ka) },
+          { raisedAt: b.raisedAt, key: itemKey.backfill(kb) },
+        ),
+      )
       .map(([, i]) => String(i.deviceId));
   }
 
@@ -550,7 +583,7 @@ export class InMemoryAlarmStore implements AlarmStore, NotificationPacing, Alarm
   }
 
   private flood(w: Pick<FloodWindow, 'audience' | 'siteId' | 'windowStart'>): FloodItem {
-    const key = [w.audience, w.siteId, w.windowStart].join('#');
+    const key = itemKey.flood(w);
     const item = this.floods.get(key) ?? { window: {}, ids: new Set<string>() };
     this.floods.set(key, item);
     return item;
