@@ -86,6 +86,9 @@ const note = (at: number, extra: Partial<NotificationRecord> = {}): Notification
   messageIds: ['m1', 'm2'],
   ...extra,
 });
+/** Closes an active alarm. */
+const close = (alarms: ServiceAlarms, alarmId: string, at: number) =>
+  alarms.transition({ alarmId, from: ['active_unack'], to: 'closed', at, entry: entry(at, 'closed') });
 const reading = (deviceId: string, minute: number, m: Record<string, number>, seq = 0): ReadingItem => ({
   deviceId,
   sk: readingSortKey(T0 + minute * MIN, seq),
@@ -191,13 +194,7 @@ describe.each(Object.keys(BACKINGS))('alarm and reading stores (%s)', (backing) 
       expect: { remindersSent: 1 },
     });
     expect(second).toMatchObject({ remindersSent: 2, historyCount: 2, lastChangeAt: T0 + MIN });
-    await alarms.transition({
-      alarmId: 'a1',
-      from: ['active_unack'],
-      to: 'closed',
-      at: T0 + 2 * MIN,
-      entry: entry(T0 + 2 * MIN, 'closed'),
-    });
+    await close(alarms, 'a1', T0 + 2 * MIN);
     expect(await alarms.update('a1', { remindersSent: 3 }, undefined, { condition: 'open' })).toBeUndefined();
     expect(await alarms.update('nope', { remindersSent: 3 }, undefined, {})).toBeUndefined();
     expect((await alarms.get('a1'))?.history.map((h) => h.to)).toEqual(['active_unack', 'shelved', 'closed']);
@@ -264,13 +261,7 @@ describe.each(Object.keys(BACKINGS))('alarm and reading stores (%s)', (backing) 
       ['a5', 5, 'wq-2'],
     ] as const)
       await alarms.create(alarm(id, T0 + minute * MIN, { deviceId }), entry(T0, 'active_unack'));
-    await alarms.transition({
-      alarmId: 'a2',
-      from: ['active_unack'],
-      to: 'closed',
-      at: T0 + 9 * MIN,
-      entry: entry(T0 + 9 * MIN, 'closed'),
-    });
+    await close(alarms, 'a2', T0 + 9 * MIN);
     const ids = (page: { items: Alarm[] }) => page.items.map((a) => a.alarmId);
     const all = await alarms.list({ status: 'open', limit: 10 });
     // a3 and a4 were raised at the same time: their order is the index's own (a hash of the key), the same in both.
