@@ -379,11 +379,14 @@ export class InMemoryAlarmStore implements AlarmStore, NotificationPacing, Alarm
     beats: readonly { deviceId: string; lastSeenTs: number }[],
     writtenAt: number,
   ): Promise<string[]> {
-    if (beats.length > 0)
-      this.beatBatches.push({
-        writtenAt,
-        seen: Object.fromEntries(beats.map((b) => [b.deviceId, b.lastSeenTs])),
-      });
+    if (beats.length === 0) return [];
+    // Kept in write-time order, as the index keeps them, so a read from a time skips the older ones.
+    let at = this.beatBatches.length;
+    while (at > 0 && (this.beatBatches[at - 1] as { writtenAt: number }).writtenAt > writtenAt) at--;
+    this.beatBatches.splice(at, 0, {
+      writtenAt,
+      seen: Object.fromEntries(beats.map((b) => [b.deviceId, b.lastSeenTs])),
+    });
     return [];
   }
 
@@ -399,8 +402,13 @@ export class InMemoryAlarmStore implements AlarmStore, NotificationPacing, Alarm
       }
     }
     let upTo = fresh ? from : this.readUpTo;
-    for (const batch of this.beatBatches) {
-      if (batch.writtenAt < from) continue;
+    let lo = 0;
+    for (let hi = this.beatBatches.length; lo < hi; ) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.beatBatches[mid] as { writtenAt: number }).writtenAt < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (const batch of this.beatBatches.slice(lo)) {
       upTo = Math.max(upTo, batch.writtenAt);
       for (const [deviceId, ts] of Object.entries(batch.seen))
         mergeHeartbeat(known, { deviceId, lastSeenTs: ts });
