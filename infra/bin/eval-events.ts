@@ -45,7 +45,7 @@ Options:
                          (default ${DEFAULT_FLEET_FILE})
   --device ID            that device instead
   --replay-store S       where the alarm replay keeps its tables: memory (default) or dynalite (the
-                         DynamoDB adapters over HTTP, about ten times slower; same counts)
+                         DynamoDB adapters over HTTP, over ten times slower; same counts)
   --json                 print the figures as JSON
   -h, --help
 
@@ -354,7 +354,10 @@ async function main(): Promise<number> {
     }
     for (const c of Object.values(counts))
       for (const k of NOTIFICATION_KINDS) c[k] = Number(((c[k] ?? 0) / partWeeks).toFixed(1));
-    perWeekByPart[part] = counts;
+    // Audiences in the order of the whole series' counts, whichever was sent to first in this part.
+    perWeekByPart[part] = Object.fromEntries(
+      Object.keys(perWeek).flatMap((a) => (counts[a] ? [[a, counts[a]]] : [])),
+    );
   }
   const perPhoneWeek: Record<string, number> = {};
   for (const [phone, counts] of replayed.notifier.tally.byPhone)

@@ -30,7 +30,7 @@ const SWEEP_EVERY_MS = (SCHEDULES.find((s) => s.function === 'alarmSweep')?.ever
 
 /**
  * Where the replay keeps the alarms and readings tables: `memory` (default) in the in-memory adapters, `dynalite` in
- * the DynamoDB adapters over HTTP (about ten times slower; the two give the same counts, which a test checks).
+ * the DynamoDB adapters over HTTP (over ten times slower; the two give the same counts, which a test checks).
  */
 export type ReplayBacking = 'memory' | 'dynalite';
 

@@ -115,6 +115,8 @@ describe('npm run eval:events', () => {
     expect(held.falseAlarmEpisodes).toBe(0);
     expect(held.recall).toBeGreaterThan(0.7);
     expect(report.smsPerWeek.operators.raised).toBeGreaterThan(0);
+    // The event lies in the held-out part: its raise is counted there, on the data's clock.
+    expect(report.smsPerWeekByPart['held-out part'].operators.raised).toBeGreaterThan(0);
     const pred = (await readFile(join(dir, 'pred.csv'), 'utf8')).trim().split('\n');
     expect(pred[0]).toBe('time,event,fault');
     expect(pred).toHaveLength(at + 120 + 1);
@@ -129,6 +131,9 @@ describe('npm run eval:events', () => {
     });
     await expect(cli(['--data', join(dir, 'absent.csv')])).rejects.toMatchObject({
       stderr: expect.stringContaining('no such file'),
+    });
+    await expect(cli(['--data', join(dir, 'one.csv'), '--replay-store', 'disk'])).rejects.toMatchObject({
+      stderr: expect.stringContaining('--replay-store must be memory or dynalite'),
     });
   }, 60_000);
 });
