@@ -368,6 +368,12 @@ async function main(): Promise<number> {
   report.device = device.id;
   report.sweeps = replayed.sweeps;
   report.smsPerWeek = perWeek;
+  report.smsCounts = Object.fromEntries(
+    [...replayed.notifier.tally.byAudience].map(([audience, counts]) => [
+      audience,
+      Object.fromEntries(counts),
+    ]),
+  );
   report.smsPerWeekByPart = perWeekByPart;
   report.replaySeconds = Math.round((Date.now() - replayStarted) / 1000);
   report.smsPerPhonePerWeek = perPhoneWeek;
