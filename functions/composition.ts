@@ -23,11 +23,14 @@ import type { SeriesApiDeps } from './api/series-routes';
 import type { SubscriptionRouteDeps } from './api/subscription-routes';
 import type { Device } from './core/registry';
 import type { SmsGuards } from './core/sms-routing';
+import type { AlarmHistory } from './ports/alarm-history';
+import type { AlarmStore } from './ports/alarm-store';
 import { type Clock, systemClock } from './ports/clock';
 import type { DeadLetterQueue } from './ports/dead-letters';
 import type { IngestRequeue } from './ports/ingest-requeue';
 import type { LiveEvents } from './ports/live-events';
 import type { ServiceMetrics } from './ports/metrics';
+import type { NotificationPacing } from './ports/notification-pacing';
 import type { Notifier } from './ports/notifier';
 import type { ReadingStore } from './ports/reading-store';
 import type { SubscriptionChannel } from './ports/subscription-store';
@@ -95,11 +98,14 @@ export interface Channels {
   subscriptionChannel: SubscriptionChannel;
 }
 
+/** Everything the service keeps in the alarms table. */
+export type ServiceAlarms = AlarmStore & NotificationPacing & AlarmHistory;
+
 export interface Service {
   registry: CachedDeviceRegistry;
-  readings: DynamoReadingStore;
+  readings: ReadingStore;
   quarantine: DynamoQuarantineStore;
-  alarms: DynamoAlarmStore;
+  alarms: ServiceAlarms;
   subscriptions: DynamoSubscriptionStore;
   phoneRoutes: DynamoPhoneRoutes;
   subscriptionAudit: DynamoSubscriptionAuditLog;
@@ -121,12 +127,19 @@ export function createService(
   config: ServiceConfig,
   doc: DynamoDBDocumentClient,
   channels: Channels,
-  options: { clock?: Clock; writeOptions?: BatchWriteOptions; metrics?: ServiceMetrics } = {},
+  options: {
+    clock?: Clock;
+    writeOptions?: BatchWriteOptions;
+    metrics?: ServiceMetrics;
+    /** Stores used instead of the DynamoDB tables (the alarm replay of `npm run eval:events` keeps them in memory). */
+    stores?: { alarms?: ServiceAlarms; readings?: ReadingStore };
+  } = {},
 ): Service {
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? new InMemoryServiceMetrics();
-  const readings = new DynamoReadingStore(doc, config.READINGS_TABLE, options.writeOptions);
-  const alarms = new DynamoAlarmStore(doc, config.ALARMS_TABLE);
+  const readings =
+    options.stores?.readings ?? new DynamoReadingStore(doc, config.READINGS_TABLE, options.writeOptions);
+  const alarms = options.stores?.alarms ?? new DynamoAlarmStore(doc, config.ALARMS_TABLE);
   return {
     registry: new CachedDeviceRegistry(new DynamoDeviceRegistry(doc, config.DEVICES_TABLE), clock),
     readings,

@@ -14,7 +14,6 @@ import {
 import type { Device } from '../core/registry';
 import { median } from '../shared/stats';
 import { DAY_MS, MINUTE_MS } from '../shared/time';
-import { ALARM_SETTING_DEFAULTS, type AlarmSettings } from './alarm-engine';
 
 const WEEK_MS = 7 * DAY_MS;
 
@@ -168,119 +167,13 @@ export function scoreEvents(
   };
 }
 
-/** SMS an audience would have received, by notification kind. */
-export interface SmsCount {
-  raised: number;
-  cleared: number;
-  reminder: number;
-  escalation: number;
-  digest: number;
-}
-
-const emptyCount = (): SmsCount => ({ raised: 0, cleared: 0, reminder: 0, escalation: 0, digest: 0 });
-
-/** An alarm episode for the SMS count: which condition, whom it tells, how severe, from when to when. */
+/** An alarm episode of one condition: whom it tells, how severe, from when to when. */
 export interface AlarmSpan {
   key: string;
   audience: Audience;
   severity: Severity;
   raisedAt: number;
   clearedAt: number | undefined;
-}
-
-/**
- * SMS per audience for alarm spans nobody acknowledges, by the alarm engine's and sweep's rules with `settings`
- * (mirrored here, not replayed through the engine's stores; see docs/event-detection.md): one raise each, unless the
- * same condition's raise SMS to that audience went out less than `raiseSmsMinIntervalMs` before (a flapping alarm:
- * raise and clear folded); raises beyond `floodMaxAlarms` per audience in a `floodWindowMs` window folded into one
- * digest (their clears too); a reminder every `reminderMs` while a critical or warning alarm is open, at most
- * `reminderMax`; one escalation to supervisors of a critical alarm open `escalateAfterMs`; one cleared SMS. All spans
- * are live data on the data's own clock: backfill holds and summaries do not arise.
- */
-export function countSms(
-  spans: readonly AlarmSpan[],
-  end: number,
-  settings: AlarmSettings = ALARM_SETTING_DEFAULTS,
-): Map<Audience, SmsCount> {
-  const out = new Map<Audience, SmsCount>();
-  const countFor = (a: Audience) => {
-    let c = out.get(a);
-    if (!c) {
-      c = emptyCount();
-      out.set(a, c);
-    }
-    return c;
-  };
-  const windows = new Map<string, { start: number; raised: number; digested: boolean }>();
-  // Last raise SMS per condition and audience (the engine's raise turn; a folded raise does not take it).
-  const turns = new Map<string, number>();
-  for (const span of [...spans].sort((a, b) => a.raisedAt - b.raisedAt)) {
-    const c = countFor(span.audience);
-    const turnKey = `${span.key}|${span.audience}`;
-    const lastTurn = turns.get(turnKey);
-    let folded = false;
-    if (
-      settings.raiseSmsMinIntervalMs > 0 &&
-      lastTurn !== undefined &&
-      span.raisedAt - lastTurn < settings.raiseSmsMinIntervalMs
-    ) {
-      folded = true;
-    } else {
-      turns.set(turnKey, span.raisedAt);
-      const windowStart = Math.floor(span.raisedAt / settings.floodWindowMs) * settings.floodWindowMs;
-      const key = `${span.audience}|${windowStart}`;
-      const w = windows.get(key) ?? { start: windowStart, raised: 0, digested: false };
-      windows.set(key, w);
-      w.raised++;
-      if (w.raised <= settings.floodMaxAlarms) c.raised++;
-      else {
-        folded = true;
-        if (!w.digested) {
-          c.digest++;
-          w.digested = true;
-        }
-      }
-    }
-    const closed = span.clearedAt ?? end;
-    if (span.clearedAt !== undefined && !folded) c.cleared++;
-    if (span.severity !== 'critical' && span.severity !== 'warning') continue;
-    let escalated = false;
-    let reminders = 0;
-    let lastNotified = span.raisedAt;
-    // The sweep runs every minute: one notification per minute at most, escalation before reminders.
-    for (let t = span.raisedAt + MINUTE_MS; t < closed; t += MINUTE_MS) {
-      if (span.severity === 'critical' && !escalated && t - span.raisedAt >= settings.escalateAfterMs) {
-        countFor('supervisors').escalation++;
-        escalated = true;
-        lastNotified = t;
-        continue;
-      }
-      if (reminders < settings.reminderMax && t - lastNotified >= settings.reminderMs) {
-        c.reminder++;
-        reminders++;
-        lastNotified = t;
-      }
-      if (reminders >= settings.reminderMax && (escalated || span.severity !== 'critical')) break;
-    }
-  }
-  return out;
-}
-
-/** Spans of a 0/1 flag series as alarms of one condition. */
-export function spansOf(
-  times: readonly number[],
-  flags: readonly boolean[],
-  key: string,
-  audience: Audience,
-  severity: Severity,
-): AlarmSpan[] {
-  return runsOf(flags, 0, flags.length).map(([a, b]) => ({
-    key,
-    audience,
-    severity,
-    raisedAt: times[a] as number,
-    clearedAt: b + 1 < times.length ? (times[b + 1] as number) : undefined,
-  }));
 }
 
 /**

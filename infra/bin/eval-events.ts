@@ -3,20 +3,22 @@ import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
+import { NOTIFICATION_KINDS } from '../../functions/core/alarm-types';
 import { DETECTOR_DEFAULTS, type DetectorSettings } from '../../functions/core/event-detector';
-import type { Device } from '../../functions/core/registry';
+import { fleetDevices } from '../../functions/core/registry';
+import { logger } from '../../functions/shared/logger';
 import {
   type AlarmSpan,
   canaryBaseline,
   conditionSpans,
-  countSms,
   type EvalRow,
   type EventScores,
   levelShiftBaseline,
   replayDetector,
   scoreEvents,
-  spansOf,
 } from '../../functions/use-cases/event-evaluation';
+import { DEFAULT_FLEET_FILE, readFleetFile } from '../fleet/read-fleet';
+import { replayFleetDevice } from '../local/alarm-replay-service';
 import { runCommand } from './run-command';
 
 const HELP = `Usage: npm run eval:events -- --data FILE [options]
@@ -37,14 +39,21 @@ Options:
   --budget N             false-alarm budget, event episodes a week on normal data (default ${DETECTOR_DEFAULTS.budgetPerWeek})
   --batch N              new samples per detector run, as ingest batches them (default 1)
   --predictions FILE     write time,event,fault (0/1) one line per input row
-  --measurement-point P  where the device sits, for the limits (source|plant_outlet|network|tap; default network)
+  --measurement-point P  where the device sits (source|plant_outlet|network|tap; default network): the
+                         replay plays the first water device of the fleet file there
+  --fleet FILE           fleet file whose device and SMS subscriptions the replay uses
+                         (default ${DEFAULT_FLEET_FILE})
+  --device ID            that device instead
+  --replay-store S       where the alarm replay keeps its tables: memory (default) or dynalite (the
+                         DynamoDB adapters over HTTP, over ten times slower; same counts)
   --json                 print the figures as JSON
   -h, --help
 
 Figures: per-minute precision, recall, F1 of the event flag; episodes detected; median detection delay;
-false-alarm episodes a week; time in alarm; SMS each audience would have received a week on the data's
-own clock (raises, flood digests, reminders, escalations, clears; nobody acknowledges). Method and
-results: docs/event-detection.md.
+false-alarm episodes a week; time in alarm; SMS each audience and each phone would have received a week on
+the data's own clock (raises, flood digests, reminders, escalations, clears; nobody acknowledges), from a
+replay through the service's alarm engine and sweep, its stores in memory. Method and results:
+docs/event-detection.md.
 `;
 
 interface Parsed {
@@ -187,6 +196,9 @@ async function main(): Promise<number> {
       batch: { type: 'string' },
       predictions: { type: 'string' },
       'measurement-point': { type: 'string' },
+      fleet: { type: 'string' },
+      device: { type: 'string' },
+      'replay-store': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -203,9 +215,25 @@ async function main(): Promise<number> {
   };
   const batchSize = Math.round(positive('--batch', values.batch, 1, 10_000));
   const point = values['measurement-point'] ?? 'network';
+  const backing = values['replay-store'] ?? 'memory';
+  if (backing !== 'memory' && backing !== 'dynalite')
+    throw new Error(`--replay-store must be memory or dynalite, got "${backing}"`);
   if (!['source', 'plant_outlet', 'network', 'tap'].includes(point))
     throw new Error(`--measurement-point must be source, plant_outlet, network or tap, got "${point}"`);
 
+  const { fleet } = await readFleetFile(values.fleet ?? DEFAULT_FLEET_FILE);
+  const candidates = fleetDevices(fleet).filter((d) =>
+    values.device === undefined ? d.kind === 'water' && d.measurementPoint === point : d.id === values.device,
+  );
+  const device = candidates[0];
+  if (!device)
+    throw new Error(
+      values.device === undefined
+        ? `no water device at measurement point ${point} in the fleet file; give --device ID`
+        : `--device ${values.device} is not in the fleet file`,
+    );
+  // The service's own log lines (alarm raised, SMS sent) would drown the figures: errors only.
+  logger.setLogLevel('ERROR');
   const columns = values.columns === undefined ? undefined : parseColumns(values.columns);
   const data = await readCsv(values.data, columns, values.time ?? 'Time', values.label);
   const { rows, times } = data;
@@ -242,7 +270,7 @@ async function main(): Promise<number> {
     faultRows: faults.filter(Boolean).length,
   };
   if (data.labels) {
-    const limits = conditionSpans(rows, evalDevice(point));
+    const limits = conditionSpans(rows, device);
     const critical = limitFlags(
       times,
       limits.filter((s) => s.severity === 'critical'),
@@ -283,23 +311,74 @@ async function main(): Promise<number> {
   }
   const end = (times[times.length - 1] as number) + 60_000;
   const weeks = (end - (times[0] as number)) / (7 * 86_400_000);
-  const spans: AlarmSpan[] = [
-    ...spansOf(times, events, 'event', 'operators', 'warning'),
-    ...faultSpans(times, replay.findings),
-    ...conditionSpans(rows, evalDevice(point)),
-  ];
-  const sms = countSms(spans, end);
+  const replayStarted = Date.now();
+  const replayed = await replayFleetDevice(
+    fleet,
+    device.id,
+    rows.map((r, i) => {
+      const verdict = replay.findings[i];
+      return verdict ? { ts: r.ts, values: r.values, verdict } : { ts: r.ts, values: r.values };
+    }),
+    {
+      batchSize,
+      backing,
+      // Reminders and escalation of an alarm still open at the end are what its audience would still receive.
+      tailMs: 0,
+      onProgress: (done) =>
+        console.error(
+          `  alarm replay ${done}/${rows.length} rows (${Math.round((Date.now() - replayStarted) / 1000)} s)`,
+        ),
+    },
+  );
   const perWeek: Record<string, Record<string, number>> = {};
-  for (const [audience, c] of sms) {
+  for (const [audience, counts] of replayed.notifier.tally.byAudience) {
     perWeek[audience] = Object.fromEntries(
-      Object.entries(c).map(([k, v]) => [k, Number((v / weeks).toFixed(1))]),
+      NOTIFICATION_KINDS.map((k) => [k, Number(((counts.get(k) ?? 0) / weeks).toFixed(1))]),
     );
   }
-  const eventAlarms = spans.filter((s) => s.key === 'event').length;
+  // The same counts for each part of the time-ordered split, by when each notification went out on the data's clock.
+  const partBounds: [string, number, number][] = [
+    ['tuning part', times[0] as number, times[split] ?? end],
+    ['held-out part', times[split] ?? end, end],
+  ];
+  const perWeekByPart: Record<string, Record<string, Record<string, number>>> = {};
+  for (const [part, from, to] of partBounds) {
+    if (to <= from) continue;
+    const partWeeks = (to - from) / (7 * 86_400_000);
+    const counts: Record<string, Record<string, number>> = {};
+    for (const n of replayed.notifier.tally.sent) {
+      if (n.at < from || n.at >= to) continue;
+      const c = counts[n.audience] ?? Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, 0]));
+      c[n.kind] = (c[n.kind] ?? 0) + 1;
+      counts[n.audience] = c;
+    }
+    for (const c of Object.values(counts))
+      for (const k of NOTIFICATION_KINDS) c[k] = Number(((c[k] ?? 0) / partWeeks).toFixed(1));
+    // Audiences in the order of the whole series' counts, whichever was sent to first in this part.
+    perWeekByPart[part] = Object.fromEntries(
+      Object.keys(perWeek).flatMap((a) => (counts[a] ? [[a, counts[a]]] : [])),
+    );
+  }
+  const perPhoneWeek: Record<string, number> = {};
+  for (const [phone, counts] of replayed.notifier.tally.byPhone)
+    perPhoneWeek[phone] = Number(([...counts.values()].reduce((a, b) => a + b, 0) / weeks).toFixed(1));
+  const byCondition = new Map<string, number>();
+  for (const a of replayed.alarms) byCondition.set(a.condition, (byCondition.get(a.condition) ?? 0) + 1);
+  const eventAlarms = byCondition.get('event') ?? 0;
+  report.device = device.id;
+  report.sweeps = replayed.sweeps;
   report.smsPerWeek = perWeek;
-  report.alarmsByCondition = Object.fromEntries(
-    [...new Set(spans.map((s) => s.key))].map((k) => [k, spans.filter((s) => s.key === k).length]),
+  report.smsCounts = Object.fromEntries(
+    [...replayed.notifier.tally.byAudience].map(([audience, counts]) => [
+      audience,
+      Object.fromEntries(counts),
+    ]),
   );
+  report.smsPerWeekByPart = perWeekByPart;
+  report.replaySeconds = Math.round((Date.now() - replayStarted) / 1000);
+  report.smsPerPhonePerWeek = perPhoneWeek;
+  report.unroutedNotifications = replayed.notifier.tally.unrouted;
+  report.alarmsByCondition = Object.fromEntries([...byCondition].sort());
 
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
@@ -317,37 +396,34 @@ async function main(): Promise<number> {
     printScores(`${part}, critical limit alarms`, s.criticalLimits as EventScores);
   }
   console.log(`event alarms ${eventAlarms}; rows with a sensor fault ${report.faultRows as number}`);
-  console.log('SMS a week by audience (nobody acknowledges):');
-  for (const [audience, c] of Object.entries(perWeek)) {
-    console.log(
-      `  ${audience.padEnd(12)} ${Object.entries(c)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}`,
-    );
+  console.log(
+    `SMS a week by audience (notifications; device ${device.id} of the example fleet, nobody acknowledges; ${replayed.sweeps} sweeps, ${report.replaySeconds as number} s):`,
+  );
+  const printCounts = (indent: string, counts: Record<string, Record<string, number>>) => {
+    for (const [audience, c] of Object.entries(counts)) {
+      console.log(
+        `${indent}${audience.padEnd(12)} ${Object.entries(c)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+    }
+  };
+  printCounts('  ', perWeek);
+  for (const [part, counts] of Object.entries(perWeekByPart)) {
+    console.log(`  ${part}:`);
+    printCounts('    ', counts);
   }
+  console.log(
+    `SMS a week by phone: ${Object.entries(perPhoneWeek)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   console.log(
     `alarms by condition: ${Object.entries(report.alarmsByCondition as Record<string, number>)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
   );
   return 0;
-}
-
-/** A network water device with default settings: the limits and quality rules an ordinary site would run. */
-function evalDevice(point: string): Device {
-  return {
-    id: 'eval-device',
-    kind: 'water',
-    measurementPoint: point,
-    siteId: 'eval-site',
-    location: { lat: 0, lon: 0 },
-    intervalS: 60,
-    siteName: 'Evaluated site',
-    siteType: 'water_network',
-    township: 'Eval',
-    supplyClass: 'standard',
-    disinfectant: 'free_chlorine',
-  } as Device;
 }
 
 function limitFlags(times: readonly number[], spans: readonly AlarmSpan[]): boolean[] {
@@ -363,22 +439,6 @@ function limitFlags(times: readonly number[], spans: readonly AlarmSpan[]): bool
       flags[j] = true;
   }
   return flags;
-}
-
-function faultSpans(
-  times: readonly number[],
-  findings: ReturnType<typeof replayDetector>['findings'],
-): AlarmSpan[] {
-  const metrics = new Set(findings.flatMap((f) => f.faults.map((x) => x.metric)));
-  return [...metrics].flatMap((m) =>
-    spansOf(
-      times,
-      findings.map((f) => f.faults.some((x) => x.metric === m)),
-      `fault:${m}`,
-      'engineers',
-      'sensor_fault',
-    ),
-  );
 }
 
 runCommand(main);

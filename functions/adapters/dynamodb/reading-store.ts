@@ -46,7 +46,7 @@ export class DynamoReadingStore implements ReadingStore {
         FilterExpression: filter,
         Limit: q.limit,
         ScanIndexForward: !q.newestFirst,
-        ExclusiveStartKey: q.cursor === undefined ? undefined : this.startKey({ ...q, cursor: q.cursor }),
+        ExclusiveStartKey: q.cursor === undefined ? undefined : readingStartKey({ ...q, cursor: q.cursor }),
       }),
     );
     const page: ReadingPage = { items: (out.Items ?? []) as ReadingItem[] };
@@ -66,21 +66,21 @@ export class DynamoReadingStore implements ReadingStore {
     );
     return out.Items?.[0] as ReadingItem | undefined;
   }
+}
 
-  /** The cursor as a start key, only if it is a key of this device inside this query's time range. */
-  private startKey(q: ReadingQuery & { cursor: string }): Record<string, unknown> {
-    const key = decodeKeyCursor(q.cursor, { deviceId: 'S', sk: 'S' });
-    if (key.deviceId !== q.deviceId) {
-      throw new ValidationError(
-        'cursor does not belong to this device: pass the nextCursor of the previous page',
-      );
-    }
-    const sk = key.sk as string;
-    if (sk < readingSortKey(q.from, 0) || sk > readingSortKey(q.to, Number.MAX_SAFE_INTEGER)) {
-      throw new ValidationError(
-        "cursor lies outside this query's from/to: send the from and to of the previous page's response with its nextCursor",
-      );
-    }
-    return key;
+/** A readings cursor as a start key, only if it is a key of this device inside this query's time range. */
+export function readingStartKey(q: ReadingQuery & { cursor: string }): Record<string, unknown> {
+  const key = decodeKeyCursor(q.cursor, { deviceId: 'S', sk: 'S' });
+  if (key.deviceId !== q.deviceId) {
+    throw new ValidationError(
+      'cursor does not belong to this device: pass the nextCursor of the previous page',
+    );
   }
+  const sk = key.sk as string;
+  if (sk < readingSortKey(q.from, 0) || sk > readingSortKey(q.to, Number.MAX_SAFE_INTEGER)) {
+    throw new ValidationError(
+      "cursor lies outside this query's from/to: send the from and to of the previous page's response with its nextCursor",
+    );
+  }
+  return key;
 }

@@ -17,10 +17,11 @@ const STALE_CLAIM_MS = 5 * 60_000;
 
 const SEP = '|';
 /** One episode as a string-set member: adding it twice (a redelivered batch) keeps one. */
-const encode = (e: BackfillEpisode) =>
+export const encodeBackfillEpisode = (e: BackfillEpisode) =>
   [e.startTs, e.endTs, e.severity, e.audience, e.condition, e.alarmId, e.metric ?? ''].join(SEP);
 
-function decode(s: string): BackfillEpisode {
+/** A string-set member back into its episode. */
+export function decodeBackfillEpisode(s: string): BackfillEpisode {
   const [startTs, endTs, severity, audience, condition, alarmId, metric] = s.split(SEP);
   return {
     startTs: Number(startTs),
@@ -71,7 +72,7 @@ export class DynamoNotificationPacing implements NotificationPacing {
       ExpressionAttributeNames: { ...this.touchNames, '#eps': 'eps', '#held': 'held' },
       ExpressionAttributeValues: {
         ...this.touchValues(deviceId, episode.startTs, episode.endTs, at),
-        ':ep': new Set([encode(episode)]),
+        ':ep': new Set([encodeBackfillEpisode(episode)]),
         ':id': new Set([episode.alarmId]),
         ':max': BACKFILL_EPISODES_KEPT,
       },
@@ -104,7 +105,7 @@ export class DynamoNotificationPacing implements NotificationPacing {
       deviceId,
       fromTs: Number(item.fromTs),
       toTs: Number(item.toTs),
-      episodes: members(item.eps).map(decode),
+      episodes: members(item.eps).map(decodeBackfillEpisode),
       more: Number(item.more ?? 0),
       held: members(item.held),
     };

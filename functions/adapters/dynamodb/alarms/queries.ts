@@ -11,7 +11,7 @@ import { readEpisodeItem, toAlarm } from './episode-item';
 const DEFAULT_HISTORY_LIMIT = 100;
 
 /** A byStatus index key from a cursor, only if it was issued for the same status (open or closed). */
-function byStatusStartKey(cursor: string, status: AlarmFilter['status']): Record<string, unknown> {
+export function byStatusStartKey(cursor: string, status: AlarmFilter['status']): Record<string, unknown> {
   const key = decodeKeyCursor(cursor, { alarmId: 'S', status: 'S', raisedAt: 'N' });
   if (key.status !== status)
     throw new ValidationError(
