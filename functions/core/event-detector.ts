@@ -232,8 +232,8 @@ class Series {
   readonly x: (number | undefined)[][];
   private readonly level: (number | null | undefined)[][];
   private readonly ref: (number | null | undefined)[][];
-  /** Per channel, the last reference window read (`window`), kept sorted. */
-  private readonly windows: ({ from: number; to: number; sorted: number[] } | undefined)[];
+  /** Per channel, the last reference window read (`window`): its readings sorted in `buf[0..n)`. */
+  private readonly windows: (SortedWindow | undefined)[];
 
   /** True once a window reached back to where the given history may be incomplete (see `runDetector`). */
   short = false;
@@ -298,39 +298,50 @@ class Series {
     if (cached !== undefined) return cached;
     const t = (this.ts[k] as number) - this.s.smoothMs;
     this.reach(t - this.s.referenceMs);
-    const sorted = this.window(c, this.firstAt(t - this.s.referenceMs + 1), this.firstAt(t + 1));
-    const out = sorted.length >= this.s.minReference ? medianOfSorted(sorted) : null;
+    const win = this.window(c, this.firstAt(t - this.s.referenceMs + 1), this.firstAt(t + 1));
+    const out = win.count >= this.s.minReference ? win.median : null;
     row[k] = out;
     return out;
   }
 
   /**
-   * Channel c's readings at indices [from, to), sorted. Consecutive samples' reference windows share all but a few
-   * readings, so the previous window is slid (readings leaving it removed, those entering it inserted, each by binary
-   * search) rather than sorted afresh: the reference medians are most of the detector's work.
+   * The median of channel c's readings at indices [from, to) and how many there are. Consecutive samples' reference
+   * windows share all but a few readings, so the previous window is slid (readings leaving it removed, those entering
+   * it inserted, each by binary search in a sorted buffer) rather than sorted afresh: the reference medians are most
+   * of the detector's work.
    */
-  private window(c: number, from: number, to: number): number[] {
+  private window(c: number, from: number, to: number): { median: number; count: number } {
     const xs = this.x[c] as (number | undefined)[];
-    const w = this.windows[c];
+    let w = this.windows[c];
     const moved = w === undefined ? Number.POSITIVE_INFINITY : Math.abs(from - w.from) + Math.abs(to - w.to);
     if (w === undefined || moved >= to - from || to <= w.from || from >= w.to) {
-      const sorted: number[] = [];
+      const size = Math.max(64, 2 * (to - from));
+      const buf = w !== undefined && w.buf.length >= size ? w.buf : new Float64Array(size);
+      let n = 0;
       for (let j = from; j < to; j++) {
         const v = xs[j];
-        if (v !== undefined) sorted.push(v);
+        if (v !== undefined) buf[n++] = v;
       }
-      sorted.sort((a, b) => a - b);
-      this.windows[c] = { from, to, sorted };
-      return sorted;
+      // A typed array sorts numerically without calling a comparator.
+      buf.subarray(0, n).sort();
+      w = { from, to, buf, n };
+      this.windows[c] = w;
+    } else {
+      for (let j = w.from; j < from; j++) removeSorted(w, xs[j]);
+      for (let j = from; j < w.from; j++) insertSorted(w, xs[j]);
+      for (let j = to; j < w.to; j++) removeSorted(w, xs[j]);
+      for (let j = w.to; j < to; j++) insertSorted(w, xs[j]);
+      w.from = from;
+      w.to = to;
     }
-    const { sorted } = w;
-    for (let j = w.from; j < from; j++) removeSorted(sorted, xs[j]);
-    for (let j = from; j < w.from; j++) insertSorted(sorted, xs[j]);
-    for (let j = to; j < w.to; j++) removeSorted(sorted, xs[j]);
-    for (let j = w.to; j < to; j++) insertSorted(sorted, xs[j]);
-    w.from = from;
-    w.to = to;
-    return sorted;
+    const mid = w.n >> 1;
+    const median =
+      w.n === 0
+        ? Number.NaN
+        : w.n % 2
+          ? (w.buf[mid] as number)
+          : ((w.buf[mid - 1] as number) + (w.buf[mid] as number)) / 2;
+    return { median, count: w.n };
   }
 
   /** Index range [from, to) of samples with ts in [a, b). */
@@ -339,6 +350,10 @@ class Series {
     return [this.firstAt(a), this.firstAt(b)];
   }
 }
+
+/** Factors shared across calls, by shrinkage, channel set and correlation; the oldest dropped beyond `FACTORS_KEPT`. */
+const FACTORS = new Map<string, Float64Array | null>();
+const FACTORS_KEPT = 512;
 
 /** Cholesky solve of the shrunk correlation restricted to `idx`; cached per channel set within a call. */
 class Scorer {
@@ -354,6 +369,21 @@ class Scorer {
     const key = idx.join(',');
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
+    // The same learned correlation serves every batch of a device until its next hour: factor it once.
+    const sharedKey = `${this.shrink}|${idx.length}|${key}|${this.corr.join(',')}`;
+    const shared = FACTORS.get(sharedKey);
+    if (shared !== undefined) {
+      this.cache.set(key, shared);
+      return shared;
+    }
+    const out = this.computeFactor(idx);
+    if (FACTORS.size >= FACTORS_KEPT) FACTORS.delete(FACTORS.keys().next().value as string);
+    FACTORS.set(sharedKey, out);
+    this.cache.set(key, out);
+    return out;
+  }
+
+  private computeFactor(idx: readonly number[]): Float64Array | null {
     const n = idx.length;
     const L = new Float64Array(n * n);
     let ok = true;
@@ -368,9 +398,7 @@ class Scorer {
         else ok = false;
       }
     }
-    const out = ok ? L : null;
-    this.cache.set(key, out);
-    return out;
+    return ok ? L : null;
   }
 
   /** zᵀR⁻¹z over the channels in `idx`; falls back to Σz² when R is not positive definite. */
@@ -456,6 +484,20 @@ class Run {
 
   /** Sample k against the baseline; `refs` overrides the reference per channel (an open episode's frozen levels). */
   look(k: number, refs?: (number | null)[]): Look {
+    if (refs !== undefined) return this.computeLook(k, refs);
+    const cached = this.looks[k];
+    if (cached !== undefined && cached.version === this.lookVersion) return cached.look;
+    const look = this.computeLook(k);
+    this.looks[k] = { version: this.lookVersion, look };
+    return look;
+  }
+
+  /** Looks computed so far in this run, by sample index, valid while `lookVersion` is theirs. */
+  private readonly looks: ({ version: number; look: Look } | undefined)[] = [];
+  /** Bumped whenever what a look depends on besides the samples changes: the baseline, the open faults. */
+  private lookVersion = 0;
+
+  private computeLook(k: number, refs?: (number | null)[]): Look {
     const d: (number | null)[] = [];
     const z: (number | null)[] = [];
     const idx: number[] = [];
@@ -628,6 +670,7 @@ class Run {
     }
     this.scorer = new Scorer(st.corr, this.s.shrink);
     this.threshold = thresholdFromMaxima(st.maxima, this.s);
+    this.lookVersion++;
   }
 
   private refsAt(k: number): (number | null)[] {
@@ -689,6 +732,7 @@ class Run {
         delete st.faults[metric];
         st.quietAfter = Math.max(st.quietAfter, t);
         this.changed = true;
+        this.lookVersion++;
       }
     }
     if (this.learning) return;
@@ -715,6 +759,7 @@ class Run {
       if (suspectSamples < this.s.faultShare * window.length) continue;
       st.faults[metric] = { since: this.series.ts[began] as number, ref: this.refsAt(began).map(roundRef) };
       this.changed = true;
+      this.lookVersion++;
     }
   }
 
@@ -782,32 +827,44 @@ class Run {
   }
 }
 
-/** Median of ascending values (at least one). */
-function medianOfSorted(sorted: readonly number[]): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+/** A window's readings, sorted ascending in `buf[0..n)`, and the sample indices [from, to) they come from. */
+interface SortedWindow {
+  from: number;
+  to: number;
+  buf: Float64Array;
+  n: number;
 }
 
-/** First index of ascending `sorted` whose value is not below v. */
-function lowerBound(sorted: readonly number[], v: number): number {
+/** First index of the window's sorted readings whose value is not below v. */
+function lowerBound(w: SortedWindow, v: number): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = w.n;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) < v) lo = mid + 1;
+    if ((w.buf[mid] as number) < v) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function insertSorted(sorted: number[], v: number | undefined): void {
-  if (v !== undefined) sorted.splice(lowerBound(sorted, v), 0, v);
+function insertSorted(w: SortedWindow, v: number | undefined): void {
+  if (v === undefined) return;
+  if (w.n === w.buf.length) {
+    const grown = new Float64Array(2 * w.buf.length);
+    grown.set(w.buf);
+    w.buf = grown;
+  }
+  const at = lowerBound(w, v);
+  w.buf.copyWithin(at + 1, at, w.n);
+  w.buf[at] = v;
+  w.n++;
 }
 
-function removeSorted(sorted: number[], v: number | undefined): void {
-  if (v !== undefined) sorted.splice(lowerBound(sorted, v), 1);
+function removeSorted(w: SortedWindow, v: number | undefined): void {
+  if (v === undefined) return;
+  const at = lowerBound(w, v);
+  w.buf.copyWithin(at, at + 1, w.n);
+  w.n--;
 }
 
 const roundRef = (v: number | null) => (v === null ? null : Number(v.toPrecision(8)));
@@ -816,6 +873,21 @@ const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 // Medians of every window are the detector's hottest loop: numericMedian sorts without a comparator call.
 const median = numericMedian;
 
+/** A copy the run may change (the state is plain data: numbers, arrays of numbers, an event, faults). */
+function cloneState(state: DetectorState): DetectorState {
+  const faults: Record<string, OpenEpisode> = {};
+  for (const [metric, f] of Object.entries(state.faults ?? {})) faults[metric] = { since: f.since, ref: [...f.ref] };
+  return {
+    ...state,
+    hours: [...state.hours],
+    scale: [...state.scale],
+    corr: [...state.corr],
+    maxima: [...state.maxima],
+    event: state.event === null ? null : { ...state.event },
+    faults,
+  };
+}
+
 function usableState(state: DetectorState | undefined): state is DetectorState {
   return (
     state !== undefined &&
@@ -823,7 +895,10 @@ function usableState(state: DetectorState | undefined): state is DetectorState {
     Array.isArray(state.hours) &&
     state.hours.length === N &&
     Array.isArray(state.scale) &&
-    state.scale.length === N
+    state.scale.length === N &&
+    Array.isArray(state.corr) &&
+    state.corr.length === (N * (N - 1)) / 2 &&
+    Array.isArray(state.maxima)
   );
 }
 
@@ -862,7 +937,7 @@ export function runDetector(
     return { state: state ?? freshState(0), changed: false, verdicts: [], short: false };
   }
   const fresh = !usableState(state);
-  const start: DetectorState = fresh ? freshState(first.ts) : structuredClone(state);
+  const start: DetectorState = fresh ? freshState(first.ts) : cloneState(state);
   // A sample not after the newest seen (a redelivery or an out-of-order one) gets a verdict but moves nothing.
   const lastHistory = history[history.length - 1];
   const samples = [...history, ...newSamples];

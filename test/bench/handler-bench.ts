@@ -18,6 +18,11 @@ export interface HandlerRun {
   failed: number;
   seconds: number;
   samplesPerSecond: number;
+  /**
+   * Time this thread's event loop was busy during the run (not waiting for I/O), ms: the function's own work, plus
+   * dynalite's when it runs on the same thread.
+   */
+  busyMs: number;
   invocations: number;
   /** Handler duration per invocation of `recordsPerEvent` records, ms. */
   msPerInvocation: number[];
@@ -78,8 +83,13 @@ export async function handlerBench(options: {
    * leave it off and take their units from a separate run. Requests are counted either way.
    */
   countUnits?: boolean;
+  /**
+   * Where dynalite runs: on the benchmark's own thread (default), or on a thread of its own, as the local runtime runs
+   * it and as DynamoDB does its own work in the cloud (the run then reports the function thread's busy time apart).
+   */
+  database?: 'same thread' | 'own thread';
 }): Promise<HandlerRun[]> {
-  const dynamo: LocalDynamo = await startLocalDynamo({});
+  const dynamo: LocalDynamo = await startLocalDynamo({ offThread: options.database === 'own thread' });
   const results: HandlerRun[] = [];
   try {
     const config = readServiceConfig({ ...process.env, ...options.env, ...dynamo.tableEnv });
@@ -151,6 +161,7 @@ export async function handlerBench(options: {
       const msPerInvocation: number[] = [];
       let failed = 0;
       const started = performance.now();
+      const loop = performance.eventLoopUtilization();
       for (const event of events) {
         const t = performance.now();
         const response = await handler(event, lambdaContext('ingest'));
@@ -158,8 +169,10 @@ export async function handlerBench(options: {
         failed += response?.batchItemFailures.length ?? 0;
       }
       const seconds = (performance.now() - started) / 1000;
+      const busyMs = performance.eventLoopUtilization(loop).active;
       const samples = options.eventsPerRun * options.recordsPerEvent;
       results.push({
+        busyMs,
         samples,
         stored: samples - failed,
         failed,
