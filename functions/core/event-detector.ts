@@ -876,7 +876,8 @@ const median = numericMedian;
 /** A copy the run may change (the state is plain data: numbers, arrays of numbers, an event, faults). */
 function cloneState(state: DetectorState): DetectorState {
   const faults: Record<string, OpenEpisode> = {};
-  for (const [metric, f] of Object.entries(state.faults ?? {})) faults[metric] = { since: f.since, ref: [...f.ref] };
+  for (const [metric, f] of Object.entries(state.faults ?? {}))
+    faults[metric] = { since: f.since, ref: [...f.ref] };
   return {
     ...state,
     hours: [...state.hours],

@@ -39,18 +39,21 @@ export interface HandlerRun {
 }
 
 /**
- * A detector state learned from two days of the bench's water signal at one sample a minute, as a device in service
- * has: `handlerBench` moves its clock to the hour before the run's first sample, so the run starts with verdicts.
- * Computed once, outside the measured runs.
+ * A detector state learned from the bench's water signal at one sample a minute for as long as its ring of hourly
+ * score maxima needs to fill (two weeks past commissioning), so it is as large as a device's in service for weeks
+ * (read in every batch): `handlerBench` moves its clock to the hour before the run's first sample, so the run starts
+ * with verdicts. Computed once, outside the measured runs.
  */
 export function commissionedDetectorState(): DetectorState {
-  const hours = DETECTOR_DEFAULTS.commissioningHours + 2;
+  const hours = DETECTOR_DEFAULTS.commissioningHours + DETECTOR_DEFAULTS.maximaKept + 2;
   const inputs = Array.from({ length: hours * 60 }, (_, i) => ({
     ts: i * MINUTE_MS,
     values: waterMetrics(i),
   }));
   const { state, verdicts } = runDetector(undefined, [], inputs);
   if (verdicts.at(-1)?.learning !== false) throw new Error('bench detector state still commissioning');
+  if (state.maxima.length < DETECTOR_DEFAULTS.maximaKept)
+    throw new Error(`bench detector state holds ${state.maxima.length} hourly maxima, not a full ring`);
   return state;
 }
 
