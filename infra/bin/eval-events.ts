@@ -364,7 +364,18 @@ async function main(): Promise<number> {
     perPhoneWeek[phone] = Number(([...counts.values()].reduce((a, b) => a + b, 0) / weeks).toFixed(1));
   const byCondition = new Map<string, number>();
   for (const a of replayed.alarms) byCondition.set(a.condition, (byCondition.get(a.condition) ?? 0) + 1);
-  const eventAlarms = byCondition.get('event') ?? 0;
+  // Episodes as the detector found them (an alarm in the replay instead re-activates while nobody acknowledges).
+  let eventEpisodes = 0;
+  const faultEpisodes = new Map<string, number>();
+  let openFaults = new Set<string>();
+  replay.findings.forEach((f, i) => {
+    if (f.event && !replay.findings[i - 1]?.event) eventEpisodes++;
+    const now = new Set(f.faults.map((x) => x.metric));
+    for (const m of now) if (!openFaults.has(m)) faultEpisodes.set(m, (faultEpisodes.get(m) ?? 0) + 1);
+    openFaults = now;
+  });
+  report.eventEpisodes = eventEpisodes;
+  report.faultEpisodes = Object.fromEntries([...faultEpisodes].sort((a, b) => b[1] - a[1]));
   report.device = device.id;
   report.sweeps = replayed.sweeps;
   report.smsPerWeek = perWeek;
@@ -395,7 +406,15 @@ async function main(): Promise<number> {
     printScores(`${part}, CANARY-like baseline`, s.canaryBaseline as EventScores);
     printScores(`${part}, critical limit alarms`, s.criticalLimits as EventScores);
   }
-  console.log(`event alarms ${eventAlarms}; rows with a sensor fault ${report.faultRows as number}`);
+  const faultTotal = [...faultEpisodes.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `detector episodes: events ${eventEpisodes} (${fix(eventEpisodes / weeks)} a week), sensor faults ${faultTotal} (${[
+      ...faultEpisodes,
+    ]
+      .sort((a, b) => b[1] - a[1])
+      .map(([m, n]) => `${m} ${n}`)
+      .join(', ')}); rows with a sensor fault ${report.faultRows as number}`,
+  );
   console.log(
     `SMS a week by audience (notifications; device ${device.id} of the example fleet, nobody acknowledges; ${replayed.sweeps} sweeps, ${report.replaySeconds as number} s):`,
   );
@@ -419,7 +438,9 @@ async function main(): Promise<number> {
       .join(', ')}`,
   );
   console.log(
-    `alarms by condition: ${Object.entries(report.alarmsByCondition as Record<string, number>)
+    `alarm records in the replay by condition (nobody acknowledges, so an alarm that clears re-activates instead of closing): ${Object.entries(
+      report.alarmsByCondition as Record<string, number>,
+    )
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
   );
