@@ -2,10 +2,12 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DetectorState } from '../../../core/event-detector';
 import type { DetectorStates, StoredDetectorState } from '../../../ports/detector-states';
 import { type AlarmTable, conditional } from './alarm-table';
+import { decodeDetectorState, encodeDetectorState } from './detector-state-codec';
 import { itemKey } from './item-keys';
 
 /**
- * One item per device (`det#<deviceId>`): the detector's state as JSON (opaque here, versioned inside) and a revision
+ * One item per device (`det#<deviceId>`): the detector's state as JSON (opaque here but for its packed ring of hourly
+ * maxima, `detector-state-codec.ts`; versioned inside) and a revision
  * counter that every write checks and increments, so two concurrent invocations cannot overwrite each other's update.
  * No `status`: the item stays out of the `byStatus` index.
  */
@@ -26,7 +28,7 @@ export class DynamoDetectorStates implements DetectorStates {
     for (const id of deviceIds) {
       const item = items.get(itemKey.detectorState(id));
       if (!item || typeof item.state !== 'string') continue;
-      out.set(id, { state: JSON.parse(item.state) as DetectorState, rev: Number(item.rev) });
+      out.set(id, { state: decodeDetectorState(item.state), rev: Number(item.rev) });
     }
     return out;
   }
@@ -47,7 +49,7 @@ export class DynamoDetectorStates implements DetectorStates {
             alarmId: itemKey.detectorState(deviceId),
             deviceId,
             rev: (rev ?? 0) + 1,
-            state: JSON.stringify(state),
+            state: encodeDetectorState(state),
           },
           ConditionExpression: rev === undefined ? 'attribute_not_exists(alarmId)' : '#rev = :rev',
           ...(rev === undefined
