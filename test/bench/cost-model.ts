@@ -78,6 +78,17 @@ export interface Usage {
   sweepBytesPerDevice: number;
   sweepFixedReadUnits: number;
   /**
+   * The event detector (docs/event-detection.md) on the share of devices it watches: water devices reporting at least
+   * every 2 minutes (every water device when all send once a minute: 10 of the example county's 18). Per watched
+   * sample, at about one sample of a device per batch (live): its longer history Query (68 items of `itemBytes`
+   * instead of the conditions' 41: one more 4 KB unit, eventually consistent, 0.5), its state in the batch's
+   * BatchGetItem (1.2 KB packed: one unit, eventually consistent, 0.5), the hour's learning (128 items, 3 units more
+   * once an hour, 0.025 a sample). Its state is written once an hour of a device's data, 2 write units.
+   */
+  detectorDeviceShare: number;
+  detectorReadUnitsPerSample: number;
+  detectorWriteUnitsPerDeviceHour: number;
+  /**
    * Roll-ups (docs/rollups.md), per device-month at one sample a minute, measured by `npm run bench` part h on
    * dynalite: ingest's touched-hour marks, the job's writes (hourly items, the daily item rewritten as each hour of
    * it is rolled up, its state) and reads (the hours' readings, the day's hourly items, marks). Dynalite reports no
@@ -170,6 +181,9 @@ export const DEFAULT_USAGE: Usage = {
   sweepBytesPerDevice: 600,
   sweepFullPassEveryRuns: 10,
   sweepFixedReadUnits: 4,
+  detectorDeviceShare: 10 / 18,
+  detectorReadUnitsPerSample: 1.025,
+  detectorWriteUnitsPerDeviceHour: 2,
   // Measured (bench part h: 20 devices, 2 days live, job every 15 min): 36 WRU marks, 1,554 WRU job writes (of
   // which ~100 the job's state, shared by the devices of a run), 2,892 RRU job reads, 548–1,272 ms per device-day
   // (two runs on a shared 2-core machine; the larger is kept).
@@ -397,6 +411,18 @@ export function monthlyBill(fleet: Fleet, u: Usage = DEFAULT_USAGE, p = PRICES):
       p.dynamodb.perReadRequestUnit,
     ),
     line('DynamoDB reads: sweep', sweepReads, 'RRU', p.dynamodb.perReadRequestUnit),
+    line(
+      'DynamoDB reads: event detector (history, state)',
+      samples * u.detectorDeviceShare * u.detectorReadUnitsPerSample,
+      'RRU',
+      p.dynamodb.perReadRequestUnit,
+    ),
+    line(
+      'DynamoDB writes: event detector state',
+      fleet.devices * u.detectorDeviceShare * 30 * 24 * u.detectorWriteUnitsPerDeviceHour,
+      'WRU',
+      p.dynamodb.perWriteRequestUnit,
+    ),
     line(
       'DynamoDB reads: API',
       u.apiCallsPerMonth * u.apiReadUnitsPerCall,
