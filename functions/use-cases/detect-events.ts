@@ -75,12 +75,14 @@ export class EventDetection {
         if (need > read.need) read = await this.history(device, sorted, recent, need);
         const cut = read.inputs.length > need;
         const history = cut ? read.inputs.slice(read.inputs.length - need) : read.inputs;
-        // Only the first, shorter read is checked: the full one is what the detector's verdicts are defined on.
+        // Only the first, shorter read is checked: the full one is what the detector's verdicts are defined on. A read
+        // cut down (a retry on a state that asks for less than an earlier attempt read) is whole after its oldest
+        // sample kept, or after the first new one when it keeps none.
         const completeAfter =
           need === plan.full
             ? Number.NEGATIVE_INFINITY
             : cut
-              ? (history[0] as DetectorInput).ts
+              ? (history[0]?.ts ?? (sorted[0] as EvalSample).ts)
               : read.completeAfter;
         run = runDetector(stored?.state, history, inputs, DETECTOR_DEFAULTS, completeAfter);
         if (!run.short) break;

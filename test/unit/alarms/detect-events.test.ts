@@ -153,6 +153,45 @@ describe('EventDetection (the detector state around the detector)', () => {
   });
 });
 
+describe("EventDetection retrying on another invocation's state", () => {
+  it('reruns on a state that asks for less history than the first attempt read (none: it commissions)', async () => {
+    const device = waterDevice('wq-1');
+    // In service, its hour about to end: the batch reaching the next hour learns, so it reads history first.
+    const learned = Array.from({ length: 50 * 60 + 50 }, (_, i) => ({
+      ts: T0 + i * MINUTE,
+      seq: i,
+      m: waterMetrics(i),
+    }));
+    const { state } = runDetector(undefined, [], learned.map(detectorInputOf));
+    const store = new MemoryReadings(learned.map((x) => toReadingItem(device.id, x, x.ts, 30)));
+    const states = new MemoryStates();
+    states.stored.set(device.id, { state, rev: 1 });
+    const batch: EvalSample[] = Array.from({ length: 15 }, (_, k) => {
+      const i = learned.length + k;
+      const sample = { ts: T0 + i * MINUTE, seq: i, m: waterMetrics(i), receivedAt: T0 + i * MINUTE };
+      store.items.push(toReadingItem(device.id, sample, sample.ts, 30));
+      return sample;
+    });
+    // Meanwhile another invocation stored a state that is commissioning and already past this batch's hour: the rerun
+    // needs no history at all.
+    const theirs = runDetector(undefined, [], [{ ts: (batch.at(-1)?.ts ?? 0) + MINUTE, values: {} }]).state;
+    states.race = () => states.stored.set(device.id, { state: theirs, rev: 9 });
+    const verdicts = await detection(states, store).verdicts(
+      device,
+      batch,
+      await states.detectorStates([device.id]),
+      undefined,
+    );
+    expect(store.limits[0]).toBeGreaterThan(15);
+    expect(verdicts.size).toBe(batch.length);
+    expect([...verdicts.values()].every((v) => v.learning)).toBe(true);
+    expect(states.saves[0]).toEqual({ deviceId: device.id, rev: 1, ok: false });
+  });
+});
+
+const detection = (states: DetectorStates, readings: ReadingStore) =>
+  new EventDetection({ states, readings });
+
 /** Stored readings in memory, answering the newest-first Query the detector makes; records each Query's limit. */
 class MemoryReadings implements ReadingStore {
   readonly limits: number[] = [];
