@@ -1,16 +1,12 @@
 import { HOUR_MS } from '../shared/time';
 import {
   DETECTOR_DEFAULTS,
-  DETECTOR_METRICS,
   type DetectorSettings,
   type DetectorState,
   detectorHistoryNeed,
   detectorLearning,
-  runDetector,
+  usableState,
 } from './event-detector';
-
-/** The state version the detector writes now: a state of another version is reset, i.e. starts afresh. */
-const CURRENT_VERSION = runDetector(undefined, [], [{ ts: 0, values: {} }]).state.v;
 
 /**
  * Stored samples the detector's verdicts read before a new sample when it does not learn: the fault-confirmation
@@ -88,18 +84,9 @@ export function detectorHistoryPlan(
   const covering = (spanMs: number, n: number) =>
     intervalMs < settings.sampleIntervalMs ? n : Math.min(n, Math.ceil(Math.max(0, spanMs) / every) + 2);
   const whole = detectorHistoryNeed(settings);
-  const usable =
-    state !== undefined &&
-    state.v === CURRENT_VERSION &&
-    Number.isFinite(state.hour) &&
-    Array.isArray(state.hours) &&
-    state.hours.length === DETECTOR_METRICS.length &&
-    Array.isArray(state.scale) &&
-    state.scale.length === DETECTOR_METRICS.length &&
-    Array.isArray(state.maxima);
-  // No state yet (or one of another version): a fresh one commissions and looks at nothing before the batch, unless
-  // the batch reaches into a next hour and learns.
-  if (!usable) return { first: 0, full: whole };
+  // No usable state (none yet, another version, not whole, no clock): a fresh one commissions and looks at nothing
+  // before the batch, unless the batch reaches into a next hour and learns.
+  if (!usableState(state) || !Number.isFinite(state.hour)) return { first: 0, full: whole };
   const windows = settings.referenceMs + settings.smoothMs;
   if (Math.floor(newestTs / HOUR_MS) > state.hour) {
     // The earliest hour learned is the state's own (or a later one after a gap): its samples' windows reach back

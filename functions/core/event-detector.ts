@@ -889,7 +889,8 @@ function cloneState(state: DetectorState): DetectorState {
   };
 }
 
-function usableState(state: DetectorState | undefined): state is DetectorState {
+/** Whether a state (as stored, of any version) is one this detector runs on; any other starts afresh. */
+export function usableState(state: DetectorState | undefined): state is DetectorState {
   return (
     state !== undefined &&
     state.v === STATE_VERSION &&

@@ -107,16 +107,7 @@ describe('EventDetection (the detector state around the detector)', () => {
   it('in service and quiet reads 67 stored samples, and the 82 a fault check needs only in a batch that needs them', async () => {
     const device = waterDevice('wq-1');
     // A device in service: 50 hours learned at one sample a minute, ten minutes into the next hour.
-    const learned = Array.from({ length: 50 * 60 + 10 }, (_, i) => ({
-      ts: T0 + i * MINUTE,
-      seq: i,
-      m: waterMetrics(i),
-    }));
-    const { state, verdicts } = runDetector(undefined, [], learned.map(detectorInputOf));
-    expect(verdicts.at(-1)?.learning).toBe(false);
-    const store = new MemoryReadings(learned.map((x) => toReadingItem(device.id, x, x.ts, 30)));
-    const states = new MemoryStates();
-    states.stored.set(device.id, { state, rev: 1 });
+    const { store, states } = inService(device.id, 50 * 60 + 10);
     const detection = new EventDetection({ states, readings: store });
     const next = (n: number, ph = 0): EvalSample[] =>
       Array.from({ length: n }, () => {
@@ -157,17 +148,10 @@ describe("EventDetection retrying on another invocation's state", () => {
   it('reruns on a state that asks for less history than the first attempt read (none: it commissions)', async () => {
     const device = waterDevice('wq-1');
     // In service, its hour about to end: the batch reaching the next hour learns, so it reads history first.
-    const learned = Array.from({ length: 50 * 60 + 50 }, (_, i) => ({
-      ts: T0 + i * MINUTE,
-      seq: i,
-      m: waterMetrics(i),
-    }));
-    const { state } = runDetector(undefined, [], learned.map(detectorInputOf));
-    const store = new MemoryReadings(learned.map((x) => toReadingItem(device.id, x, x.ts, 30)));
-    const states = new MemoryStates();
-    states.stored.set(device.id, { state, rev: 1 });
+    const { store, states } = inService(device.id, 50 * 60 + 50);
+    const learned = store.items.length;
     const batch: EvalSample[] = Array.from({ length: 15 }, (_, k) => {
-      const i = learned.length + k;
+      const i = learned + k;
       const sample = { ts: T0 + i * MINUTE, seq: i, m: waterMetrics(i), receivedAt: T0 + i * MINUTE };
       store.items.push(toReadingItem(device.id, sample, sample.ts, 30));
       return sample;
@@ -191,6 +175,24 @@ describe("EventDetection retrying on another invocation's state", () => {
 
 const detection = (states: DetectorStates, readings: ReadingStore) =>
   new EventDetection({ states, readings });
+
+/**
+ * A device in service: `minutes` samples learned at one a minute from T0, stored as readings, and the state they
+ * leave (revision 1), past commissioning.
+ */
+function inService(deviceId: string, minutes: number) {
+  const learned = Array.from({ length: minutes }, (_, i) => ({
+    ts: T0 + i * MINUTE,
+    seq: i,
+    m: waterMetrics(i),
+  }));
+  const { state, verdicts } = runDetector(undefined, [], learned.map(detectorInputOf));
+  expect(verdicts.at(-1)?.learning).toBe(false);
+  const store = new MemoryReadings(learned.map((x) => toReadingItem(deviceId, x, x.ts, 30)));
+  const states = new MemoryStates();
+  states.stored.set(deviceId, { state, rev: 1 });
+  return { store, states };
+}
 
 /** Stored readings in memory, answering the newest-first Query the detector makes; records each Query's limit. */
 class MemoryReadings implements ReadingStore {
