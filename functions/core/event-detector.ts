@@ -228,12 +228,17 @@ const pairIndex = (i: number, j: number): number =>
 
 /** The samples of one call as columns, with each sample's smoothed level and reference median computed lazily. */
 class Series {
-  readonly ts: number[];
-  readonly x: (number | undefined)[][];
-  private readonly level: (number | null | undefined)[][];
-  private readonly ref: (number | null | undefined)[][];
+  readonly ts: Float64Array;
+  /** Per channel, its reading at each sample; NaN where the sample has none. */
+  readonly x: Float64Array[];
+  /** Per channel, `levelAt` / `refAt` computed so far: NaN not yet, `NONE` null. Typed, so no number is boxed. */
+  private readonly level: Float64Array[];
+  private readonly ref: Float64Array[];
   /** Per channel, the last reference window read (`window`): its readings sorted in `buf[0..n)`. */
   private readonly windows: (SortedWindow | undefined)[];
+
+  /** Scratch for a smoothing window's readings (`levelAt`), reused: levels are computed for every sample. */
+  private level_: Float64Array = new Float64Array(16);
 
   /** True once a window reached back to where the given history may be incomplete (see `runDetector`). */
   short = false;
@@ -244,15 +249,28 @@ class Series {
     /** Every stored sample with a time after this is in `samples`; older ones may be missing. */
     private readonly completeAfter: number,
   ) {
-    this.ts = samples.map((p) => p.ts);
-    this.x = DETECTOR_METRICS.map((m) =>
-      samples.map((p) => {
+    // One buffer for every column: typed arrays are costly to create one by one, and a run makes them for ~70 samples.
+    const n = samples.length;
+    const all = new Float64Array((1 + 3 * N) * n);
+    this.ts = all.subarray(0, n);
+    this.x = [];
+    this.level = [];
+    this.ref = [];
+    for (let c = 0; c < N; c++) {
+      this.x.push(all.subarray((1 + c) * n, (2 + c) * n));
+      this.level.push(all.subarray((1 + N + c) * n, (2 + N + c) * n));
+      this.ref.push(all.subarray((1 + 2 * N + c) * n, (2 + 2 * N + c) * n));
+    }
+    all.fill(Number.NaN, (1 + N) * n);
+    for (let k = 0; k < n; k++) {
+      const p = samples[k] as DetectorInput;
+      this.ts[k] = p.ts;
+      for (let c = 0; c < N; c++) {
+        const m = DETECTOR_METRICS[c] as string;
         const v = Object.hasOwn(p.values, m) ? p.values[m] : undefined;
-        return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-      }),
-    );
-    this.level = DETECTOR_METRICS.map(() => []);
-    this.ref = DETECTOR_METRICS.map(() => []);
+        (this.x[c] as Float64Array)[k] = typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+      }
+    }
     this.windows = DETECTOR_METRICS.map(() => undefined);
   }
 
@@ -275,32 +293,34 @@ class Series {
 
   /** Median of channel c over (ts[k] − smoothMs, ts[k]]; null when none. A median, so a spike shorter than half the window moves nothing. */
   levelAt(c: number, k: number): number | null {
-    const row = this.level[c] as (number | null | undefined)[];
-    const cached = row[k];
-    if (cached !== undefined) return cached;
+    const row = this.level[c] as Float64Array;
+    const cached = row[k] as number;
+    if (!Number.isNaN(cached)) return cached === NONE ? null : cached;
     const t = this.ts[k] as number;
     this.reach(t - this.s.smoothMs);
-    const xs = this.x[c] as (number | undefined)[];
-    const vals: number[] = [];
+    const xs = this.x[c] as Float64Array;
+    let n = 0;
     for (let j = k; j >= 0 && (this.ts[j] as number) > t - this.s.smoothMs; j--) {
-      const v = xs[j];
-      if (v !== undefined) vals.push(v);
+      const v = xs[j] as number;
+      if (Number.isNaN(v)) continue;
+      if (n === this.level_.length) this.level_ = grown(this.level_);
+      this.level_[n++] = v;
     }
-    const out = vals.length === 0 ? null : median(vals);
-    row[k] = out;
+    const out = n === 0 ? null : sortedMedian(this.level_.subarray(0, n).sort());
+    row[k] = out ?? NONE;
     return out;
   }
 
   /** Median of channel c over the reference window before the smoothing window of sample k; null when too few. */
   refAt(c: number, k: number): number | null {
-    const row = this.ref[c] as (number | null | undefined)[];
-    const cached = row[k];
-    if (cached !== undefined) return cached;
+    const row = this.ref[c] as Float64Array;
+    const cached = row[k] as number;
+    if (!Number.isNaN(cached)) return cached === NONE ? null : cached;
     const t = (this.ts[k] as number) - this.s.smoothMs;
     this.reach(t - this.s.referenceMs);
     const win = this.window(c, this.firstAt(t - this.s.referenceMs + 1), this.firstAt(t + 1));
     const out = win.count >= this.s.minReference ? win.median : null;
-    row[k] = out;
+    row[k] = out ?? NONE;
     return out;
   }
 
@@ -311,7 +331,7 @@ class Series {
    * of the detector's work.
    */
   private window(c: number, from: number, to: number): { median: number; count: number } {
-    const xs = this.x[c] as (number | undefined)[];
+    const xs = this.x[c] as Float64Array;
     let w = this.windows[c];
     const moved = w === undefined ? Number.POSITIVE_INFINITY : Math.abs(from - w.from) + Math.abs(to - w.to);
     if (w === undefined || moved >= to - from || to <= w.from || from >= w.to) {
@@ -319,29 +339,22 @@ class Series {
       const buf = w !== undefined && w.buf.length >= size ? w.buf : new Float64Array(size);
       let n = 0;
       for (let j = from; j < to; j++) {
-        const v = xs[j];
-        if (v !== undefined) buf[n++] = v;
+        const v = xs[j] as number;
+        if (!Number.isNaN(v)) buf[n++] = v;
       }
       // A typed array sorts numerically without calling a comparator.
       buf.subarray(0, n).sort();
       w = { from, to, buf, n };
       this.windows[c] = w;
     } else {
-      for (let j = w.from; j < from; j++) removeSorted(w, xs[j]);
-      for (let j = from; j < w.from; j++) insertSorted(w, xs[j]);
-      for (let j = to; j < w.to; j++) removeSorted(w, xs[j]);
-      for (let j = w.to; j < to; j++) insertSorted(w, xs[j]);
+      for (let j = w.from; j < from; j++) removeSorted(w, xs[j] as number);
+      for (let j = from; j < w.from; j++) insertSorted(w, xs[j] as number);
+      for (let j = to; j < w.to; j++) removeSorted(w, xs[j] as number);
+      for (let j = w.to; j < to; j++) insertSorted(w, xs[j] as number);
       w.from = from;
       w.to = to;
     }
-    const mid = w.n >> 1;
-    const median =
-      w.n === 0
-        ? Number.NaN
-        : w.n % 2
-          ? (w.buf[mid] as number)
-          : ((w.buf[mid - 1] as number) + (w.buf[mid] as number)) / 2;
-    return { median, count: w.n };
+    return { median: sortedMedian(w.buf.subarray(0, w.n)), count: w.n };
   }
 
   /** Index range [from, to) of samples with ts in [a, b). */
@@ -357,8 +370,10 @@ const FACTORS_KEPT = 512;
 
 /** Cholesky solve of the shrunk correlation restricted to `idx`; cached per channel set within a call. */
 class Scorer {
-  /** Lower-triangular factors, row-major n×n, by channel set; null where R is not positive definite. */
-  private readonly cache = new Map<string, Float64Array | null>();
+  /** Lower-triangular factors, row-major n×n, by channel set (bit c for channel c); null where R is not positive definite. */
+  private readonly cache = new Map<number, Float64Array | null>();
+  /** This correlation's part of the shared factors' key, made on the first factor not in `cache`. */
+  private corrKey: string | undefined;
 
   constructor(
     private readonly corr: readonly number[],
@@ -366,11 +381,14 @@ class Scorer {
   ) {}
 
   private factor(idx: readonly number[]): Float64Array | null {
-    const key = idx.join(',');
+    // Channels are taken in ascending order (`computeLook`), so the set fixes the order of `idx`.
+    let key = 0;
+    for (const c of idx) key |= 1 << c;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     // The same learned correlation serves every batch of a device until its next hour: factor it once.
-    const sharedKey = `${this.shrink}|${idx.length}|${key}|${this.corr.join(',')}`;
+    this.corrKey ??= `${this.shrink}|${this.corr.join(',')}`;
+    const sharedKey = `${key}|${this.corrKey}`;
     const shared = FACTORS.get(sharedKey);
     if (shared !== undefined) {
       this.cache.set(key, shared);
@@ -437,6 +455,20 @@ export function thresholdFromMaxima(
   maxima: readonly number[],
   settings: DetectorSettings = DETECTOR_DEFAULTS,
 ): number {
+  // A ring is read in every batch and changes once an hour: a frozen ring (the stored state's, see the state codec)
+  // keeps its threshold for as long as it lives.
+  if (!Object.isFrozen(maxima)) return fitThreshold(maxima, settings);
+  const known = THRESHOLDS.get(maxima);
+  if (known !== undefined && known.settings === settings) return known.value;
+  const value = fitThreshold(maxima, settings);
+  THRESHOLDS.set(maxima, { settings, value });
+  return value;
+}
+
+/** Thresholds of frozen rings, by ring (weakly: a ring no state holds is dropped). */
+const THRESHOLDS = new WeakMap<readonly number[], { settings: DetectorSettings; value: number }>();
+
+function fitThreshold(maxima: readonly number[], settings: DetectorSettings): number {
   // Log scores: real score tails are heavy (Pareto-like), and an exponential fit on the raw score set the threshold
   // too low on real data. Hours with no moved channel (score 0) count toward N but not toward the tail.
   const sorted = maxima.filter((x) => x > 0).sort((a, b) => b - a);
@@ -578,7 +610,7 @@ class Run {
    */
   confirmedScore(k: number, gated = true): number {
     let min = Number.POSITIVE_INFINITY;
-    for (const j of this.recent(k, this.s.confirmMs)) {
+    for (let j = k, first = this.since(k, this.s.confirmMs); j >= first; j--) {
       const look = this.look(j);
       min = Math.min(min, gated ? this.eventScore(look) : look.score);
     }
@@ -586,9 +618,10 @@ class Run {
   }
 
   private pushMaximum(max: number): void {
-    const maxima = this.state.maxima;
-    maxima.push(round4(max));
+    // A new ring, not the one given (`cloneState` shares it): the given state is not changed.
+    const maxima = [...this.state.maxima, round4(max)];
     if (maxima.length > this.s.maximaKept) maxima.splice(0, maxima.length - this.s.maximaKept);
+    this.state.maxima = maxima;
   }
 
   /** Hour boundary: learn from the hour that ended unless an event or fault touched it. */
@@ -599,15 +632,15 @@ class Run {
     const st = this.state;
     if (st.event !== null || st.quietAfter >= start) return;
     const faulty = new Set(Object.keys(st.faults));
-    const ds: (number | null)[][] = [];
+    // The hour's deviations, row k − from, column c; NaN where a level or reference is missing.
+    const rows = to - from;
+    const ds = new Float64Array(rows * N);
     for (let k = from; k < to; k++) {
-      const row: (number | null)[] = [];
       for (let c = 0; c < N; c++) {
         const level = this.series.levelAt(c, k);
         const ref = this.series.refAt(c, k);
-        row.push(level === null || ref === null ? null : level - ref);
+        ds[(k - from) * N + c] = level === null || ref === null ? Number.NaN : level - ref;
       }
-      ds.push(row);
     }
     // Hourly maximum of the score with the baseline as it stood during the hour (before this update). Not gated on a
     // moved channel: with lone moves suspect, most normal hours have none, and a ring of mostly zeros left a tail fit on
@@ -619,10 +652,17 @@ class Run {
     }
     for (let c = 0; c < N; c++) {
       if (faulty.has(DETECTOR_METRICS[c] as string)) continue;
-      const vals = ds.map((r) => r[c]).filter((v): v is number => v !== null);
-      if (vals.length < this.s.minHourSamples) continue;
-      const med = median(vals);
-      const mad = 1.4826 * median(vals.map((v) => Math.abs(v - med)));
+      const vals = new Float64Array(rows);
+      let count = 0;
+      for (let r = 0; r < rows; r++) {
+        const v = ds[r * N + c] as number;
+        if (!Number.isNaN(v)) vals[count++] = v;
+      }
+      if (count < this.s.minHourSamples) continue;
+      const sorted = vals.subarray(0, count).sort();
+      const med = sortedMedian(sorted);
+      for (let r = 0; r < count; r++) sorted[r] = Math.abs((sorted[r] as number) - med);
+      const mad = 1.4826 * sortedMedian(sorted.sort());
       const floor = this.s.resolution[DETECTOR_METRICS[c] as string] ?? 0;
       const hourScale = Math.max(mad, floor, 1e-9);
       const n = st.hours[c] as number;
@@ -648,10 +688,10 @@ class Run {
         let sxx = 0;
         let syy = 0;
         let n = 0;
-        for (const r of ds) {
-          const a = r[i];
-          const b = r[j];
-          if (a === null || b === null || a === undefined || b === undefined) continue;
+        for (let r = 0; r < rows; r++) {
+          const a = ds[r * N + i] as number;
+          const b = ds[r * N + j] as number;
+          if (Number.isNaN(a) || Number.isNaN(b)) continue;
           // Clipped so one wild reading cannot set the hour's correlation.
           const za = clip(a / si, 4);
           const zb = clip(b / sj, 4);
@@ -691,13 +731,19 @@ class Run {
     return moved.length >= this.s.minChannels ? moved : out.slice(0, this.s.minChannels);
   }
 
-  /** Indices of samples in (ts[k] − span, ts[k]]. */
-  private recent(k: number, span: number): number[] {
+  /** The first index of the samples in (ts[k] − span, ts[k]]: they are indices `since(k, span)` … k. */
+  private since(k: number, span: number): number {
     const t = this.series.ts[k] as number;
     this.series.reach(t - span);
-    const out: number[] = [];
-    for (let j = k; j >= 0 && (this.series.ts[j] as number) > t - span; j--) out.push(j);
-    return out;
+    let j = k;
+    while (j > 0 && (this.series.ts[j - 1] as number) > t - span) j--;
+    return j;
+  }
+
+  /** Whether `test` holds for every sample in (ts[k] − span, ts[k]], tried newest first up to the first that fails. */
+  private every(k: number, span: number, test: (j: number) => boolean): boolean {
+    for (let j = k, first = this.since(k, span); j >= first; j--) if (!test(j)) return false;
+    return true;
   }
 
   private updateFaults(k: number): void {
@@ -705,7 +751,7 @@ class Run {
     const t = this.series.ts[k] as number;
     for (const [metric, fault] of Object.entries(st.faults)) {
       const c = DETECTOR_METRICS.indexOf(metric);
-      const back = this.recent(k, this.s.faultConfirmMs).every((j) => {
+      const back = this.every(k, this.s.faultConfirmMs, (j) => {
         const level = this.series.levelAt(c, j);
         const ref = fault.ref[c];
         return (
@@ -721,7 +767,7 @@ class Run {
       // 11 % of the real data. A drift is never steady against the rolling reference, so its fault stays open.
       const settled =
         t - fault.since > this.s.referenceMs + this.s.smoothMs + this.s.faultConfirmMs &&
-        this.recent(k, this.s.faultConfirmMs).every((j) => {
+        this.every(k, this.s.faultConfirmMs, (j) => {
           const level = this.series.levelAt(c, j);
           const ref = this.series.refAt(c, j);
           return (
@@ -736,8 +782,8 @@ class Run {
       }
     }
     if (this.learning) return;
-    const window = this.recent(k, this.s.faultConfirmMs);
-    const first = window[window.length - 1] as number;
+    const first = this.since(k, this.s.faultConfirmMs);
+    const windowSamples = k - first + 1;
     // The window must reach back the whole confirmation span, so a short batch after a gap cannot confirm early.
     if (t - (this.series.ts[first] as number) < this.s.faultConfirmMs - 2 * this.s.sampleIntervalMs) return;
     const newest = this.look(k).z;
@@ -749,14 +795,14 @@ class Run {
       // confirmation, and the simulator's pH drift (0.3/h) was confirmed 30–46 min in, or not within its 50 minutes.
       if (Math.abs(newest[c] ?? 0) < this.s.faultMinZ || !this.suspect(c, newest)) continue;
       let suspectSamples = 0;
-      // The fault began at the earliest suspect sample of the window (`window` runs newest first).
+      // The fault began at the earliest suspect sample of the window.
       let began = k;
-      for (const j of window) {
+      for (let j = k; j >= first; j--) {
         if (!this.suspect(c, this.look(j).z)) continue;
         suspectSamples++;
         began = j;
       }
-      if (suspectSamples < this.s.faultShare * window.length) continue;
+      if (suspectSamples < this.s.faultShare * windowSamples) continue;
       st.faults[metric] = { since: this.series.ts[began] as number, ref: this.refsAt(began).map(roundRef) };
       this.changed = true;
       this.lookVersion++;
@@ -786,7 +832,7 @@ class Run {
     const low = this.threshold * this.s.lowFactor;
     if (st.event !== null) {
       const ev = st.event;
-      const hold = this.recent(k, this.s.holdMs).some((j) => this.look(j).score >= low);
+      const hold = !this.every(k, this.s.holdMs, (j) => !(this.look(j).score >= low));
       if (!hold || t - ev.since > this.s.maxEventMs) {
         st.event = null;
         st.quietAfter = t;
@@ -827,6 +873,24 @@ class Run {
   }
 }
 
+/** A level or reference computed as null (too few readings), in `Series`' typed caches: no median is infinite. */
+const NONE = Number.POSITIVE_INFINITY;
+
+/** The median of values sorted ascending; NaN for none. */
+function sortedMedian(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const mid = n >> 1;
+  return n % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** A buffer twice as long with the same leading values. */
+function grown(buf: Float64Array): Float64Array {
+  const out = new Float64Array(2 * buf.length);
+  out.set(buf);
+  return out;
+}
+
 /** A window's readings, sorted ascending in `buf[0..n)`, and the sample indices [from, to) they come from. */
 interface SortedWindow {
   from: number;
@@ -847,8 +911,8 @@ function lowerBound(w: SortedWindow, v: number): number {
   return lo;
 }
 
-function insertSorted(w: SortedWindow, v: number | undefined): void {
-  if (v === undefined) return;
+function insertSorted(w: SortedWindow, v: number): void {
+  if (Number.isNaN(v)) return;
   if (w.n === w.buf.length) {
     const grown = new Float64Array(2 * w.buf.length);
     grown.set(w.buf);
@@ -860,8 +924,8 @@ function insertSorted(w: SortedWindow, v: number | undefined): void {
   w.n++;
 }
 
-function removeSorted(w: SortedWindow, v: number | undefined): void {
-  if (v === undefined) return;
+function removeSorted(w: SortedWindow, v: number): void {
+  if (Number.isNaN(v)) return;
   const at = lowerBound(w, v);
   w.buf.copyWithin(at, at + 1, w.n);
   w.n--;
@@ -873,7 +937,11 @@ const clip = (v: number, lim: number) => Math.max(-lim, Math.min(lim, v));
 // Medians of every window are the detector's hottest loop: numericMedian sorts without a comparator call.
 const median = numericMedian;
 
-/** A copy the run may change (the state is plain data: numbers, arrays of numbers, an event, faults). */
+/**
+ * A copy the run may change (the state is plain data: numbers, arrays of numbers, an event, faults). The ring of
+ * hourly maxima is shared, not copied: the run replaces it rather than change it (`pushMaximum`), as it is read in every
+ * batch and changes once an hour.
+ */
 function cloneState(state: DetectorState): DetectorState {
   const faults: Record<string, OpenEpisode> = {};
   for (const [metric, f] of Object.entries(state.faults ?? {}))
@@ -883,7 +951,6 @@ function cloneState(state: DetectorState): DetectorState {
     hours: [...state.hours],
     scale: [...state.scale],
     corr: [...state.corr],
-    maxima: [...state.maxima],
     event: state.event === null ? null : { ...state.event },
     faults,
   };

@@ -31,6 +31,30 @@ describe('the stored detector state', () => {
     );
   });
 
+  it('packs every 4-digit decimal of every exponent it allows, and each decodes to exactly the number parsed from its decimal text', () => {
+    // Exhaustive (16 exponents × 9,000 mantissas): the codec computes with doubles, not with decimal text, so this
+    // holds it to the text's rounding for every number it can store.
+    const maxima: number[] = [];
+    for (let exponent = -12; exponent <= 3; exponent++)
+      for (let mantissa = 1000; mantissa <= 9999; mantissa++) maxima.push(Number(`${mantissa}e${exponent}`));
+    const state = inService(maxima);
+    const text = encodeDetectorState(state);
+    expect(JSON.parse(text).mx).toHaveLength(3 * maxima.length);
+    expect(decodeDetectorState(text).maxima).toEqual(maxima);
+  });
+
+  it('does not pack a number one step off its 4-digit decimal (it would not come back the same)', () => {
+    for (const near of [0.1234, 5.5, 1000, 9.999e6, 1e-12]) {
+      for (const off of [near * (1 + Number.EPSILON), near * (1 - Number.EPSILON)]) {
+        if (off === near) continue;
+        const state = inService([10, off]);
+        const text = encodeDetectorState(state);
+        expect(JSON.parse(text).maxima).toEqual([10, off]);
+        expect(decodeDetectorState(text)).toEqual(state);
+      }
+    }
+  });
+
   it('is about 1 KB smaller with a full ring (2 write units an hour instead of 3)', () => {
     const maxima = Array.from({ length: DETECTOR_DEFAULTS.maximaKept }, (_, i) =>
       round4(3 + ((i * 7919) % 997) / 7.3),
