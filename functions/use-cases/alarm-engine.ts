@@ -250,7 +250,9 @@ export class AlarmEngine {
       for (const condition of conditions) {
         const found = detected.get(condition.key);
         const status = found?.status ?? statuses.get(condition.key) ?? 'hold';
-        if (status === 'hold') continue;
+        // Only a breach or an open alarm has anything to do (`apply` would return at once): most conditions are normal
+        // at most samples, and skipping here saves an asynchronous call for each of them.
+        if (status === 'hold' || (status !== 'breach' && !index[condition.key])) continue;
         const finding = found?.finding ? { finding: found.finding } : {};
         await this.apply({ device, condition, status, sample, ...finding }, { index, load, loaded });
       }
