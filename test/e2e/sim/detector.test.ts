@@ -54,7 +54,9 @@ describe('pamir-sim --expect: the event detector', () => {
   async function run(device: string, scenario: string, liveMinutes: number, seed: number) {
     const iso = (msBeforeEnd: number) => new Date(END - msBeforeEnd).toISOString();
     const liveFrom = iso(liveMinutes * MINUTE_MS);
-    const history = await sim(`--devices ${device} --from ${iso(52 * HOUR_MS)} --to ${liveFrom} --seed ${seed}`);
+    const history = await sim(
+      `--devices ${device} --from ${iso(52 * HOUR_MS)} --to ${liveFrom} --seed ${seed}`,
+    );
     expect(history.code).toBe(0);
     // The commissioning days are ingested and learned before the live part starts, as for a device that had been
     // online: otherwise the live messages race the backfill's invocations for the detector state, and on a loaded
