@@ -15,7 +15,7 @@
  * (windows, hold, confirmation) is recomputed from `history` + `newSamples`, so a batch split differently reaches the
  * same verdicts and `changed` is true only at an hour boundary or a status change. Pure: no I/O, no clock.
  */
-import { numericMedian } from '../shared/stats';
+import { numericMedian, sortedMedian } from '../shared/stats';
 import { HOUR_MS, MINUTE_MS } from '../shared/time';
 
 /** One sample as the detector sees it: numeric values of the channels it watches (absent: not reported / invalid). */
@@ -876,14 +876,6 @@ class Run {
 /** A level or reference computed as null (too few readings), in `Series`' typed caches: no median is infinite. */
 const NONE = Number.POSITIVE_INFINITY;
 
-/** The median of values sorted ascending; NaN for none. */
-function sortedMedian(sorted: Float64Array): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const mid = n >> 1;
-  return n % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /** A buffer twice as long with the same leading values. */
 function grown(buf: Float64Array): Float64Array {
   const out = new Float64Array(2 * buf.length);
@@ -913,11 +905,7 @@ function lowerBound(w: SortedWindow, v: number): number {
 
 function insertSorted(w: SortedWindow, v: number): void {
   if (Number.isNaN(v)) return;
-  if (w.n === w.buf.length) {
-    const grown = new Float64Array(2 * w.buf.length);
-    grown.set(w.buf);
-    w.buf = grown;
-  }
+  if (w.n === w.buf.length) w.buf = grown(w.buf);
   const at = lowerBound(w, v);
   w.buf.copyWithin(at + 1, at, w.n);
   w.buf[at] = v;

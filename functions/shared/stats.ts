@@ -22,7 +22,13 @@ export function numericMedian(values: readonly number[]): number {
   if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
   const sorted = scratch.subarray(0, n);
   sorted.set(values);
-  sorted.sort();
+  return sortedMedian(sorted.sort());
+}
+
+/** The median of values already sorted ascending in a typed array (the detector's windows keep theirs so); NaN for none. */
+export function sortedMedian(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
   const mid = n >> 1;
   return n % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

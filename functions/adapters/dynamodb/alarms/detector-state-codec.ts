@@ -67,20 +67,11 @@ function code(value: number): number | undefined {
   // The exponent that puts the mantissa in 1000…9999; log10 may be off by one next to a power of ten.
   let exponent = Math.floor(Math.log10(value)) - 3;
   if (exponent < MIN_EXPONENT - 1 || exponent > MAX_EXPONENT + 1) return undefined;
-  let mantissa = Math.round(
-    exponent < 0 ? value * (POW10[-exponent] as number) : value / (POW10[exponent] as number),
-  );
-  if (mantissa >= 10_000) {
-    exponent++;
-    mantissa = Math.round(
-      exponent < 0 ? value * (POW10[-exponent] as number) : value / (POW10[exponent] as number),
-    );
-  } else if (mantissa < 1000) {
-    exponent--;
-    mantissa = Math.round(
-      exponent < 0 ? value * (POW10[-exponent] as number) : value / (POW10[exponent] as number),
-    );
-  }
+  const mantissaAt = (e: number) =>
+    Math.round(e < 0 ? value * (POW10[-e] as number) : value / (POW10[e] as number));
+  let mantissa = mantissaAt(exponent);
+  if (mantissa >= 10_000) mantissa = mantissaAt(++exponent);
+  else if (mantissa < 1000) mantissa = mantissaAt(--exponent);
   if (exponent < MIN_EXPONENT || exponent > MAX_EXPONENT || mantissa < 1000 || mantissa > 9999)
     return undefined;
   // Only a number that is exactly its 4-digit decimal packs (the detector stores no other).
